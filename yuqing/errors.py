@@ -1,0 +1,72 @@
+"""Exit codes and the expected failures that carry them.
+
+Every error a duty officer can cause (bad flags, bad config, a broken feed) is one of
+these classes; the CLI edge prints its Chinese message and exits with its code.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    PARTIAL = 1  # some sources failed; the others were stored
+    USAGE = 2  # bad flags, bad configuration, bad input file
+    STORE = 3  # the database cannot be opened or is damaged
+    BUSY = 4  # another run holds the workspace lock
+    INTERRUPTED = 130
+
+
+class YuqingError(Exception):
+    """An expected failure with a message for the officer (in Chinese)."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(YuqingError):
+    """sources.toml / rules.toml / workspace problems."""
+
+
+class UsageError(YuqingError):
+    """Flags or arguments that make no sense."""
+
+
+class InputError(YuqingError):
+    """A file or stdin given by the officer cannot be read."""
+
+
+class StoreError(YuqingError):
+    exit_code = ExitCode.STORE
+
+
+class BusyError(YuqingError):
+    exit_code = ExitCode.BUSY
+
+
+class SourceError(Exception):
+    """One source failed this run; collection of the others goes on.
+
+    `reason` is a short Chinese label shown in health (e.g. 「超时」「选择器失效」),
+    `message` the full Chinese sentence.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        gone: bool = False,
+    ):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        self.gone = gone

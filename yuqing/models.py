@@ -1,0 +1,38 @@
+"""Plain data passed between the collector, the parsers and the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SOURCE_KINDS = ("rss", "forum")
+FORUM_PRESETS = ("discuz", "phpbb", "tieba", "generic")
+
+
+@dataclass
+class Source:
+    name: str
+    kind: str  # "rss" | "forum"
+    url: str
+    site: str = ""
+    mainstream: bool = False
+    enabled: bool = True
+    preset: str | None = None  # forum only: discuz | phpbb | tieba | generic
+    selectors: dict[str, str] = field(default_factory=dict)  # generic preset (and overrides)
+    pages: int = 1  # forum only: list pages to follow
+    encoding: str | None = None  # override when a site lies about its charset
+    headers: dict[str, str] = field(default_factory=dict)
+    cookie_file: str | None = None  # Netscape cookies.txt or a "k=v; k2=v2" line
+
+
+@dataclass
+class Item:
+    """One post as parsed from a feed entry or a forum list row (not yet stored)."""
+
+    url: str
+    title: str
+    guid: str | None = None
+    text: str = ""
+    author: str = ""
+    published_at: str | None = None  # UTC ISO-8601
+    clicks: int | None = None
+    comments: int | None = None
