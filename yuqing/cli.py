@@ -1,0 +1,269 @@
+"""The `yuqing` command: options in, one library call, output out.
+
+Every expected failure is a `YuqingError`; `main()` prints its Chinese message to
+stderr and exits with its code. Usage errors from the option parser are translated too.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import __version__, views
+from .collect import CollectOptions, collect
+from .errors import ConfigError, ExitCode, UsageError, YuqingError
+from .export import export_rows, write_csv, write_jsonl
+from .intake import MANUAL_SOURCE, add_post, import_file, make_item
+from .lock import run_lock
+from .models import Source
+from .sources import add_source, load_sources, select_sources, set_enabled
+from .store import Store
+from .workspace import Workspace, ensure_workspace, init_workspace, resolve_home
+
+app = typer.Typer(
+    help="舆情监测值班工具：采集新闻网站和论坛、分级、预警、出报告。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+source_app = typer.Typer(help="管理信息源（sources.toml）。", no_args_is_help=True)
+export_app = typer.Typer(help="导出数据。", no_args_is_help=True)
+app.add_typer(source_app, name="source")
+app.add_typer(export_app, name="export")
+
+_state: dict[str, Workspace] = {}
+
+
+@app.callback()
+def _root(
+    home: Annotated[
+        str | None,
+        typer.Option("--home", help="工作目录（默认取环境变量 YUQING_HOME，否则 ~/yuqing）"),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="显示版本")] = False,
+) -> None:
+    if version:
+        typer.echo(f"yuqing {__version__}")
+        raise typer.Exit()
+    _state["workspace"] = resolve_home(home)
+
+
+def _workspace() -> Workspace:
+    return _state.get("workspace") or resolve_home(None)
+
+
+@contextmanager
+def _store() -> Iterator[Store]:
+    workspace = _workspace()
+    ensure_workspace(workspace)
+    store = Store(workspace.db_path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+# -- workspace ---------------------------------------------------------------
+
+
+@app.command()
+def init() -> None:
+    """创建工作目录和带注释的示例配置（已有文件不会覆盖）。"""
+    workspace = _workspace()
+    created = init_workspace(workspace)
+    Store(workspace.db_path).close()
+    views.print_init(workspace, created)
+
+
+@app.command()
+def paths() -> None:
+    """显示工作目录中各文件的位置。"""
+    views.print_paths(_workspace())
+
+
+# -- sources -----------------------------------------------------------------
+
+
+@source_app.command("add")
+def source_add(
+    url: Annotated[str, typer.Argument(help="订阅地址或论坛列表页地址")],
+    kind: Annotated[str, typer.Option("--kind", help="rss 或 forum")],
+    name: Annotated[str, typer.Option("--name", help="信息源名称（唯一）")],
+    site: Annotated[str, typer.Option("--site", help="网站或版块名称，如 人民网、桂北人社区")] = "",
+    mainstream: Annotated[bool, typer.Option("--mainstream", help="主流网站（中央、省级新闻网站）")] = False,
+    preset: Annotated[str | None, typer.Option("--preset", help="论坛类型：discuz | phpbb | tieba")] = None,
+    pages: Annotated[int, typer.Option("--pages", help="论坛最多翻几页")] = 1,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="强制使用的编码，如 gb18030")] = None,
+    cookie_file: Annotated[str | None, typer.Option("--cookie-file", help="需要登录的论坛的 Cookie 文件")] = None,
+) -> None:
+    """添加一个信息源。"""
+    workspace = _workspace()
+    ensure_workspace(workspace)
+    source = Source(name=name, kind=kind, url=url, site=site, mainstream=mainstream,
+                    preset=preset, pages=pages, encoding=encoding, cookie_file=cookie_file)
+    add_source(workspace.sources_path, source)
+    views.err(f"已添加信息源「{name}」→ {workspace.sources_path}")
+
+
+@source_app.command("list")
+def source_list(
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出信息源及其健康状况（最近成功、连续失败次数、最近错误）。"""
+    workspace = _workspace()
+    sources = load_sources(workspace.sources_path)
+    with _store() as store:
+        states = store.all_source_states()
+        counts = {s.name: store.count_posts(s.name) for s in sources}
+    views.print_sources(sources, states, counts, as_json=as_json)
+
+
+@source_app.command("disable")
+def source_disable(name: Annotated[str, typer.Argument(help="信息源名称")]) -> None:
+    """停用一个信息源（保留已采集的数据）。"""
+    set_enabled(_workspace().sources_path, name, False)
+    views.err(f"已停用信息源「{name}」")
+
+
+@source_app.command("enable")
+def source_enable(name: Annotated[str, typer.Argument(help="信息源名称")]) -> None:
+    """重新启用一个信息源，并清除 410 停用标记和退避等待。"""
+    workspace = _workspace()
+    set_enabled(workspace.sources_path, name, True)
+    with _store() as store:
+        store.update_source_state(name, gone=0, next_attempt_at=None, consecutive_failures=0)
+    views.err(f"已启用信息源「{name}」")
+
+
+# -- collection ----------------------------------------------------------------
+
+
+@app.command("collect")
+def collect_command(
+    names: Annotated[list[str] | None, typer.Argument(help="只采集这些信息源（默认全部启用的）")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 摘要")] = False,
+    force: Annotated[bool, typer.Option("--force", help="忽略失败退避和 Retry-After 等待，立即采集")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="同时抓取的数量")] = 16,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, max=600, help="单次抓取的总时限（秒）")] = 20.0,
+) -> None:
+    """采集信息源：抓取、解析、入库。退出码 0 全部成功，1 部分失败。"""
+    workspace = _workspace()
+    ensure_workspace(workspace)
+    sources = select_sources(load_sources(workspace.sources_path), names or [])
+    if not sources:
+        raise ConfigError(f"没有启用的信息源：先用 yuqing source add 添加（{workspace.sources_path}）")
+    options = CollectOptions(concurrency=concurrency, deadline=timeout, force=force, home=workspace.home)
+    with run_lock(workspace.home), _store() as store, views.collect_progress(len(sources)) as tick:
+        report = collect(store, sources, options, on_outcome=tick)
+    views.print_collect_report(report, as_json=as_json)
+    raise typer.Exit(int(report.exit_code))
+
+
+@app.command("add")
+def add_command(
+    title: Annotated[str, typer.Option("--title", help="标题")] = "",
+    text: Annotated[str | None, typer.Option("--text", help="正文（不给则从标准输入读取）")] = None,
+    url: Annotated[str, typer.Option("--url", help="原文链接")] = "",
+    site: Annotated[str, typer.Option("--site", help="网站或渠道，如 12345热线")] = "",
+    author: Annotated[str, typer.Option("--author", help="作者")] = "",
+    clicks: Annotated[int | None, typer.Option("--clicks", help="点击/浏览数")] = None,
+    comments: Annotated[int | None, typer.Option("--comments", help="评论/跟帖数")] = None,
+) -> None:
+    """录入一条粘贴来的帖子（正文从标准输入读取）。"""
+    body = text if text is not None else _read_stdin()
+    item = make_item(title=title, text=body, url=url, author=author, clicks=clicks, comments=comments)
+    with _store() as store:
+        counts = add_post(store, item, site=site)
+    views.err("已录入 1 条" if counts.new else "已存在相同的帖子，已更新数字")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="CSV 或 JSONL 文件")],
+    source: Annotated[str, typer.Option("--source", help="渠道名称，如 12345热线、县长信箱")] = "导入",
+    site: Annotated[str, typer.Option("--site", help="行中没有网站/来源列时使用的名称")] = "",
+) -> None:
+    """导入 CSV/JSONL（12345 热线、县长信箱、网信办转来的条目），逐行报告错误。"""
+    if source == MANUAL_SOURCE:
+        raise UsageError(f"渠道名称「{MANUAL_SOURCE}」留给 yuqing add 使用")
+    with _store() as store:
+        report = import_file(store, file, source=source, site=site)
+    views.print_import_report(file, report)
+    raise typer.Exit(int(ExitCode.PARTIAL if report.errors else ExitCode.OK))
+
+
+@export_app.command("posts")
+def export_posts(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl 或 csv（CSV 带 BOM，可直接用 Excel 打开）")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（默认标准输出）")] = None,
+) -> None:
+    """导出已采集的帖子。"""
+    writers = {"jsonl": write_jsonl, "csv": write_csv}
+    if fmt not in writers:
+        raise UsageError(f"--format 只能是 jsonl 或 csv，而不是「{fmt}」")
+    with _store() as store:
+        rows = export_rows(store)
+        if output is None:
+            sys.stdout.reconfigure(newline="") if fmt == "csv" else None
+            count = writers[fmt](rows, sys.stdout)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                count = writers[fmt](rows, out)
+    views.err(f"已导出 {count} 条" + (f" → {output}" if output else ""))
+
+
+@app.command()
+def demo(
+    keep: Annotated[Path | None, typer.Option("--keep", help="把演示工作目录保存到这里（默认用临时目录）")] = None,
+) -> None:
+    """离线演示：在本机启动示例网站，采集示例 RSS 和论坛页面到临时工作目录并展示结果。"""
+    from .demo import run_demo
+
+    result = run_demo(keep)
+    views.print_demo(result)
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.read()
+
+
+# -- the edge ------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning every expected failure into a Chinese message."""
+    try:
+        result = app(args=argv, prog_name="yuqing", standalone_mode=False)
+    except YuqingError as error:
+        views.err(error.message, error=True)
+        return _exit(int(error.exit_code), argv)
+    except typer.TyperException as error:
+        views.err(views.translate_usage_error(error), error=True)
+        return _exit(int(ExitCode.USAGE), argv)
+    except typer.Abort:
+        views.err("已中止", error=True)
+        return _exit(int(ExitCode.INTERRUPTED), argv)
+    except KeyboardInterrupt:
+        views.err("已中断（已入库的数据不受影响）", error=True)
+        return _exit(int(ExitCode.INTERRUPTED), argv)
+    code = result if isinstance(result, int) else 0
+    return _exit(code, argv)
+
+
+def _exit(code: int, argv: list[str] | None) -> int:
+    if argv is None:  # called as the console script
+        sys.exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    main()

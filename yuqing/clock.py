@@ -1,0 +1,45 @@
+"""Time in one place: stored in UTC ISO-8601, shown in Asia/Shanghai.
+
+`YUQING_NOW` (an ISO-8601 instant) freezes the clock for tests, golden reports and demos.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> datetime:
+    frozen = os.environ.get("YUQING_NOW")
+    if frozen:
+        return parse_iso(frozen)
+    return datetime.now(UTC)
+
+
+def parse_iso(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return moment.astimezone(UTC)
+
+
+def to_iso(moment: datetime) -> str:
+    """UTC ISO-8601 with seconds, the one format stored in the database."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def now_iso() -> str:
+    return to_iso(now())
+
+
+def local_text(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC instant as the officer reads it (Asia/Shanghai)."""
+    if not value:
+        return ""
+    try:
+        return parse_iso(value).astimezone(SHANGHAI).strftime(fmt)
+    except ValueError:
+        return value

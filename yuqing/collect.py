@@ -1,0 +1,320 @@
+"""Collection: fetch every due source concurrently, parse, and store each source's batch
+atomically, keeping per-source health (backoff, Retry-After, 410, broken selectors).
+
+Fetching is async (one shared `Fetcher`); parsing is CPU work, so with many sources it
+runs in a small process pool while the event loop keeps fetching; storing happens on
+the main thread, one transaction per source.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import clock
+from .encoding import decode_body
+from .errors import ExitCode, SourceError
+from .feeds import parse_feed
+from .fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
+from .forums import parse_forum_page
+from .models import Item, Source
+from .store import Store
+
+BACKOFF_BASE = timedelta(minutes=10)
+BACKOFF_CAP = timedelta(hours=24)
+POOL_THRESHOLD = 8  # below this many sources a process pool costs more than it saves
+
+
+@dataclass
+class SourceOutcome:
+    name: str
+    site: str
+    status: str  # ok | unchanged | failed | skipped
+    new: int = 0
+    seen: int = 0
+    reason: str = ""
+    message: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass
+class CollectReport:
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+
+    @property
+    def new(self) -> int:
+        return sum(o.new for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[SourceOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.failed else ExitCode.OK
+
+    def as_dict(self) -> dict:
+        return {
+            "new": self.new,
+            "failed": len(self.failed),
+            "exit_code": int(self.exit_code),
+            "sources": [asdict(o) for o in self.outcomes],
+        }
+
+
+@dataclass
+class Parsed:
+    items: list[Item]
+    next_url: str | None = None
+
+
+@dataclass
+class CollectOptions:
+    concurrency: int = 16
+    per_host: int = 2
+    deadline: float = 20.0
+    force: bool = False  # ignore backoff and Retry-After waits
+    home: Path | None = None  # cookie files are relative to the workspace
+
+
+def collect(
+    store: Store,
+    sources: list[Source],
+    options: CollectOptions | None = None,
+    *,
+    on_outcome: Callable[[SourceOutcome], None] | None = None,
+) -> CollectReport:
+    return asyncio.run(collect_async(store, sources, options or CollectOptions(), on_outcome))
+
+
+async def collect_async(
+    store: Store,
+    sources: list[Source],
+    options: CollectOptions,
+    on_outcome: Callable[[SourceOutcome], None] | None = None,
+) -> CollectReport:
+    report = CollectReport()
+    pool = _parse_pool(len(sources))
+    try:
+        async with Fetcher(
+            concurrency=options.concurrency, per_host=options.per_host, deadline=options.deadline
+        ) as fetcher:
+            collector = _Collector(store, fetcher, pool, options)
+            tasks = [asyncio.create_task(collector.run_source(s)) for s in sources]
+            for task in asyncio.as_completed(tasks):
+                outcome = await task
+                report.outcomes.append(outcome)
+                if on_outcome:
+                    on_outcome(outcome)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    order = {s.name: i for i, s in enumerate(sources)}
+    report.outcomes.sort(key=lambda o: order[o.name])
+    return report
+
+
+def _parse_pool(source_count: int) -> Executor | None:
+    if source_count < POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        return None
+    return ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 2))
+
+
+class _Collector:
+    def __init__(self, store: Store, fetcher: Fetcher, pool: Executor | None, options: CollectOptions):
+        self.store = store
+        self.fetcher = fetcher
+        self.pool = pool
+        self.options = options
+
+    async def run_source(self, source: Source) -> SourceOutcome:
+        state = self.store.source_state(source.name)
+        started = clock.now()
+        skip = self._skip_reason(source, state, started)
+        if skip:
+            return SourceOutcome(source.name, source.site, "skipped", reason=skip[0], message=skip[1])
+        try:
+            return await self._collect_source(source, state, started)
+        except SourceError as error:
+            self._record_failure(source, state, error, started)
+            return SourceOutcome(
+                source.name, source.site, "failed", reason=error.reason, message=error.message
+            )
+
+    def _skip_reason(self, source: Source, state: dict, now: datetime) -> tuple[str, str] | None:
+        if state.get("gone"):
+            return ("已停用(410)", f"{source.name}：服务器曾返回 410（已永久删除），已停止采集；"
+                    "地址更正后用 yuqing source enable 恢复")
+        if self.options.force:
+            return None
+        due = state.get("next_attempt_at")
+        if due and due > clock.to_iso(now):
+            return ("退避中", f"{source.name}：连续失败 {state['consecutive_failures']} 次，"
+                    f"{clock.local_text(due)} 后再试")
+        host_wait = self.store.host_retry_at(_host(state.get("url") or source.url))
+        if host_wait and host_wait > clock.to_iso(now):
+            return ("等待限流解除", f"{source.name}：网站要求稍后再访问（Retry-After），"
+                    f"{clock.local_text(host_wait)} 后再试")
+        return None
+
+    async def _collect_source(self, source: Source, state: dict, started: datetime) -> SourceOutcome:
+        url = state.get("url") or source.url
+        headers = dict(source.headers)
+        cookies = read_cookie_file(source, self.options.home)
+        max_bytes = MAX_FEED_BYTES if source.kind == "rss" else MAX_PAGE_BYTES
+        first = await self.fetcher.fetch(
+            url, etag=state.get("etag"), last_modified=state.get("last_modified"),
+            headers=headers, cookies=cookies, max_bytes=max_bytes,
+        )
+        body_hash = hashlib.sha256(first.body).hexdigest() if first.status == 200 else None
+        if first.status == 304 or body_hash == state.get("body_hash"):
+            self._record_unchanged(source, first, started)
+            return SourceOutcome(source.name, source.site, "unchanged")
+        parsed = await self._parse(source, first, started)
+        items = list(parsed.items)
+        pages = 1
+        next_url = parsed.next_url
+        while source.kind == "forum" and next_url and pages < source.pages:
+            page = await self.fetcher.fetch(next_url, headers=headers, cookies=cookies, max_bytes=max_bytes)
+            more = await self._parse(source, page, started)
+            items.extend(more.items)
+            next_url = more.next_url
+            pages += 1
+        if source.kind == "forum" and not items:
+            raise _selectors_failed(source, state)
+        counts = self._store_batch(source, items, first, body_hash, started)
+        return SourceOutcome(source.name, source.site, "ok", new=counts.new, seen=counts.seen)
+
+    async def _parse(self, source: Source, result: FetchResult, now: datetime) -> Parsed:
+        args = (source.kind, result.body, result.url, result.headers.get("content-type"),
+                result.charset, source.encoding, source.preset, source.selectors, clock.to_iso(now))
+        if self.pool is None:
+            return parse_payload(*args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, parse_payload, *args)
+
+    def _store_batch(self, source: Source, items: list[Item], result: FetchResult,
+                     body_hash: str | None, started: datetime):
+        seen_at = clock.to_iso(started)
+        fields = {
+            "etag": result.etag, "last_modified": result.last_modified, "body_hash": body_hash,
+            "last_attempt_at": seen_at, "last_success_at": seen_at, "consecutive_failures": 0,
+            "last_reason": None, "last_error": None, "next_attempt_at": None,
+            "last_item_count": len(items),
+        }
+        if result.permanent_url:
+            fields["url"] = result.permanent_url
+        with self.store.write():  # the posts and the health row commit together
+            counts = self.store.save_items(
+                source=source.name, channel=source.kind, site=source.site or source.name,
+                mainstream=source.mainstream, items=items, seen_at=seen_at,
+            )
+            self.store.update_source_state(source.name, **fields)
+        return counts
+
+    def _record_unchanged(self, source: Source, result: FetchResult, started: datetime) -> None:
+        seen_at = clock.to_iso(started)
+        fields = {
+            "last_attempt_at": seen_at, "last_success_at": seen_at, "consecutive_failures": 0,
+            "last_reason": None, "last_error": None, "next_attempt_at": None,
+        }
+        if result.status == 200:
+            fields.update(etag=result.etag, last_modified=result.last_modified)
+        if result.permanent_url:
+            fields["url"] = result.permanent_url
+        self.store.update_source_state(source.name, **fields)
+
+    def _record_failure(self, source: Source, state: dict, error: SourceError, started: datetime) -> None:
+        failures = int(state.get("consecutive_failures") or 0) + 1
+        fields = {
+            "last_attempt_at": clock.to_iso(started),
+            "consecutive_failures": failures,
+            "last_reason": error.reason,
+            "last_error": error.message,
+            "next_attempt_at": clock.to_iso(started + backoff_delay(failures)),
+        }
+        if error.gone:
+            fields["gone"] = 1
+        self.store.update_source_state(source.name, **fields)
+        if error.retry_after:
+            wait = min(error.retry_after, BACKOFF_CAP.total_seconds())
+            retry_at = clock.to_iso(started + timedelta(seconds=wait))
+            self.store.set_host_retry_at(_host(state.get("url") or source.url), retry_at)
+
+
+def backoff_delay(failures: int) -> timedelta:
+    """10 min after the first failure, doubling, capped at 24 h: never dropped."""
+    if failures <= 0:
+        return timedelta(0)
+    return min(BACKOFF_CAP, BACKOFF_BASE * (2 ** min(failures - 1, 16)))
+
+
+def parse_payload(
+    kind: str, body: bytes, url: str, content_type: str | None, charset: str | None,
+    encoding: str | None, preset: str | None, selectors: dict[str, str], now_iso: str,
+) -> Parsed:
+    """Bytes of one response to items. Top-level and picklable: it runs in the pool."""
+    if kind == "rss":
+        return Parsed(parse_feed(body, url=url, content_type=content_type, charset=charset,
+                                 encoding_override=encoding))
+    html, _ = decode_body(body, http_charset=charset, override=encoding)
+    page = parse_forum_page(html, base_url=url, preset=preset or "discuz",
+                            selectors=selectors or None, now=clock.parse_iso(now_iso))
+    if page.login_required:
+        raise SourceError("需要登录", f"{url}：返回的是登录页而不是帖子列表，请更新 Cookie 文件")
+    return Parsed(page.items, page.next_url)
+
+
+def _selectors_failed(source: Source, state: dict) -> SourceError:
+    before = state.get("last_item_count")
+    if before:
+        return SourceError("选择器失效", f"{source.name}：列表页解析出 0 个帖子（上次 {before} 个），"
+                           "论坛改版或选择器失效，请检查 sources.toml")
+    return SourceError("选择器失效", f"{source.name}：列表页没有解析出任何帖子，请检查 preset 或选择器")
+
+
+def read_cookie_file(source: Source, home: Path | None) -> dict[str, str] | None:
+    """Cookies for a board behind a login; re-read on every run so a new file needs no restart."""
+    if not source.cookie_file:
+        return None
+    path = Path(source.cookie_file).expanduser()
+    if not path.is_absolute() and home is not None:
+        path = home / path
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError:
+        raise SourceError("Cookie 文件缺失", f"{source.name}：无法读取 Cookie 文件 {path}") from None
+    return parse_cookie_text(text)
+
+
+def parse_cookie_text(text: str) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("#HttpOnly_"):
+            line = line[len("#HttpOnly_"):]
+        elif not line or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) >= 7:  # Netscape cookies.txt
+            cookies[fields[5]] = fields[6]
+            continue
+        for pair in line.split(";"):
+            name, sep, value = pair.strip().partition("=")
+            if sep and name:
+                cookies[name.strip()] = value.strip()
+    return cookies
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.lower()

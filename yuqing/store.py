@@ -1,0 +1,345 @@
+"""The SQLite store: every SQL statement of the project lives in this module.
+
+Schema changes are named migrations applied in order on every open (sqlite-utils'
+`Migrations`), never edited once released. Writers take the lock up front with
+`BEGIN IMMEDIATE` so a cron run never fails half-way with SQLITE_BUSY, and each
+source's batch is one transaction: a `kill -9` leaves all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .errors import StoreError
+from .models import Item
+
+BUSY_TIMEOUT_SECONDS = 30.0
+
+migrations = Migrations("yuqing")
+
+
+@migrations()
+def m001_posts(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,          -- source name, or 'manual' / the import file's channel
+            channel TEXT NOT NULL,         -- rss | forum | manual | import
+            site TEXT NOT NULL DEFAULT '',
+            mainstream INTEGER NOT NULL DEFAULT 0,
+            key TEXT NOT NULL,             -- stable guid or normalised URL: the dedupe key
+            url TEXT NOT NULL DEFAULT '',
+            guid TEXT,
+            title TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            published_at TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            clicks INTEGER,
+            comments INTEGER,
+            UNIQUE (source, key)
+        )
+        """
+    )
+    db.execute("CREATE INDEX posts_first_seen ON posts (first_seen_at)")
+    db.execute(
+        """
+        CREATE TABLE observations (
+            post_id INTEGER NOT NULL REFERENCES posts (id),
+            observed_at TEXT NOT NULL,
+            clicks INTEGER,
+            comments INTEGER
+        )
+        """
+    )
+    db.execute("CREATE INDEX observations_post ON observations (post_id, observed_at)")
+
+
+@migrations()
+def m002_source_health(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE source_state (
+            name TEXT PRIMARY KEY,
+            url TEXT,                      -- current URL: a 301 moves it, a 302 does not
+            etag TEXT,
+            last_modified TEXT,
+            body_hash TEXT,
+            last_attempt_at TEXT,
+            last_success_at TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_reason TEXT,
+            last_error TEXT,
+            next_attempt_at TEXT,          -- backoff after failures
+            last_item_count INTEGER,       -- threads/items parsed on the last good fetch
+            gone INTEGER NOT NULL DEFAULT 0  -- the server answered 410
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE host_state (
+            host TEXT PRIMARY KEY,
+            retry_at TEXT NOT NULL         -- honour Retry-After until then
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            exit_code INTEGER,
+            summary TEXT
+        )
+        """
+    )
+
+
+POST_COLUMNS = (
+    "id", "source", "channel", "site", "url", "guid", "title", "text", "author",
+    "published_at", "first_seen_at", "last_seen_at", "clicks", "comments",
+)
+
+
+@dataclass
+class BatchCounts:
+    new: int = 0
+    seen: int = 0
+
+
+def post_key(item: Item) -> str:
+    """The dedupe key: a stable guid when the source gives one, else the normalised URL."""
+    if item.guid:
+        return "guid:" + item.guid
+    return "url:" + item.url
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.db = Database(conn, execute_plugins=False)
+            self.conn = conn
+            if migrations.pending(self.db):
+                # Under the write lock, so two cron runs never migrate at once.
+                with self.write():
+                    migrations.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the write lock up front (BEGIN IMMEDIATE)."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- posts -------------------------------------------------------------
+
+    def save_items(
+        self,
+        *,
+        source: str,
+        channel: str,
+        site: str,
+        mainstream: bool,
+        items: Iterable[Item],
+        seen_at: str,
+    ) -> BatchCounts:
+        """Insert new posts and refresh seen ones; forum figures get an observation each.
+
+        Call inside `write()` so the whole batch commits together.
+        """
+        unique: dict[str, Item] = {}
+        for item in items:
+            unique.setdefault(post_key(item), item)
+        if not unique:
+            return BatchCounts()
+        existing = self._existing_ids(source, list(unique))
+        counts = BatchCounts()
+        new_rows = []
+        seen_rows = []
+        for key, item in unique.items():
+            if key in existing:
+                seen_rows.append((seen_at, item.clicks, item.comments, existing[key]))
+            else:
+                new_rows.append((
+                    source, channel, site, int(mainstream), key, item.url, item.guid,
+                    item.title, item.text, item.author, item.published_at, seen_at, seen_at,
+                    item.clicks, item.comments,
+                ))
+        with self.write() as conn:
+            conn.executemany(
+                """
+                INSERT INTO posts (source, channel, site, mainstream, key, url, guid, title,
+                    text, author, published_at, first_seen_at, last_seen_at, clicks, comments)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                new_rows,
+            )
+            conn.executemany(
+                """
+                UPDATE posts SET last_seen_at = ?,
+                    clicks = coalesce(?, clicks), comments = coalesce(?, comments)
+                WHERE id = ?
+                """,
+                seen_rows,
+            )
+            self._observe(conn, source, unique, seen_at)
+        counts.new, counts.seen = len(new_rows), len(seen_rows)
+        return counts
+
+    def _existing_ids(self, source: str, keys: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT key, id FROM posts WHERE source = ? AND key IN ({marks})",
+                [source, *chunk],
+            )
+            found.update(rows)
+        return found
+
+    def _observe(
+        self, conn: sqlite3.Connection, source: str, unique: dict[str, Item], seen_at: str
+    ) -> None:
+        with_figures = {k: i for k, i in unique.items() if i.clicks is not None or i.comments is not None}
+        if not with_figures:
+            return
+        ids = self._existing_ids(source, list(with_figures))
+        conn.executemany(
+            "INSERT INTO observations (post_id, observed_at, clicks, comments) VALUES (?, ?, ?, ?)",
+            [(ids[k], seen_at, i.clicks, i.comments) for k, i in with_figures.items()],
+        )
+
+    def count_posts(self, source: str | None = None) -> int:
+        if source is None:
+            return self.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+        return self.conn.execute(
+            "SELECT count(*) FROM posts WHERE source = ?", [source]
+        ).fetchone()[0]
+
+    def iter_posts(self, *, source: str | None = None) -> Iterator[dict[str, Any]]:
+        cols = ", ".join(POST_COLUMNS)
+        sql = f"SELECT {cols} FROM posts"
+        params: list[Any] = []
+        if source:
+            sql += " WHERE source = ?"
+            params.append(source)
+        sql += " ORDER BY id"
+        cursor = self.conn.execute(sql, params)
+        for row in cursor:
+            yield dict(zip(POST_COLUMNS, row, strict=True))
+
+    def recent_posts(self, limit: int = 20) -> list[dict[str, Any]]:
+        cols = ", ".join(POST_COLUMNS)
+        rows = self.conn.execute(
+            f"SELECT {cols} FROM posts ORDER BY first_seen_at DESC, id DESC LIMIT ?", [limit]
+        )
+        return [dict(zip(POST_COLUMNS, row, strict=True)) for row in rows]
+
+    def observations(self, post_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT observed_at, clicks, comments FROM observations WHERE post_id = ?"
+            " ORDER BY observed_at, rowid",
+            [post_id],
+        )
+        return [{"observed_at": a, "clicks": c, "comments": m} for a, c, m in rows]
+
+    # -- source health -----------------------------------------------------
+
+    def source_state(self, name: str) -> dict[str, Any]:
+        cursor = self.conn.execute("SELECT * FROM source_state WHERE name = ?", [name])
+        row = cursor.fetchone()
+        if row is None:
+            return {"name": name, "consecutive_failures": 0, "gone": 0}
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+    def all_source_states(self) -> dict[str, dict[str, Any]]:
+        cursor = self.conn.execute("SELECT * FROM source_state")
+        names = [d[0] for d in cursor.description]
+        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
+
+    def update_source_state(self, name: str, **fields: Any) -> None:
+        """Upsert some columns of a source's health row (inside or outside a batch)."""
+        cols = ["name", *fields]
+        marks = ", ".join("?" * len(cols))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in fields) or "name = excluded.name"
+        with self.write() as conn:
+            conn.execute(
+                f"INSERT INTO source_state ({', '.join(cols)}) VALUES ({marks})"
+                f" ON CONFLICT (name) DO UPDATE SET {updates}",
+                [name, *fields.values()],
+            )
+
+    def host_retry_at(self, host: str) -> str | None:
+        row = self.conn.execute("SELECT retry_at FROM host_state WHERE host = ?", [host]).fetchone()
+        return row[0] if row else None
+
+    def set_host_retry_at(self, host: str, retry_at: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO host_state (host, retry_at) VALUES (?, ?)"
+                " ON CONFLICT (host) DO UPDATE SET retry_at = excluded.retry_at",
+                [host, retry_at],
+            )
+
+    # -- runs ---------------------------------------------------------------
+
+    def start_run(self, command: str, started_at: str) -> int:
+        with self.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (command, started_at) VALUES (?, ?)", [command, started_at]
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, finished_at: str, exit_code: int, summary: Any) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "UPDATE runs SET finished_at = ?, exit_code = ?, summary = ? WHERE id = ?",
+                [finished_at, exit_code, json.dumps(summary, ensure_ascii=False), run_id],
+            )
+
+    def integrity_ok(self) -> bool:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

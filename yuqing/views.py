@@ -1,0 +1,202 @@
+"""What the officer sees: rich tables on a terminal, plain lines and JSON otherwise.
+
+Data goes to stdout, messages to stderr. Every data string is escaped before it meets
+rich markup (a post titled `[突发]` must keep its tag).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import clock
+from .collect import CollectReport, SourceOutcome
+from .models import Source
+from .workspace import Workspace
+
+STATUS_TEXT = {"ok": "成功", "unchanged": "无变化", "failed": "失败", "skipped": "跳过"}
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def err(message: str, *, error: bool = False) -> None:
+    """A message for the officer on stderr (errors in red on a terminal)."""
+    console = _err_console()
+    text = escape(message)
+    console.print(f"[bold red]错误：[/]{text}" if error else text)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def print_init(workspace: Workspace, created: list[Path]) -> None:
+    err(f"工作目录：{workspace.home}")
+    for path in created:
+        err(f"  已创建 {path}")
+    if not created:
+        err("  配置文件都已存在，未作改动")
+
+
+def print_paths(workspace: Workspace) -> None:
+    console = _out()
+    for label, path in workspace.paths().items():
+        console.print(f"{label}\t{escape(str(path))}")
+
+
+def print_sources(
+    sources: list[Source], states: dict[str, dict], counts: dict[str, int], *, as_json: bool
+) -> None:
+    rows = [_source_row(s, states.get(s.name, {}), counts.get(s.name, 0)) for s in sources]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        err("还没有信息源：用 yuqing source add 添加")
+        return
+    table = Table("名称", "类型", "网站", "主流", "状态", "帖子", "最近成功", "连续失败", "最近错误")
+    for row in rows:
+        table.add_row(
+            escape(row["name"]), row["kind"], escape(row["site"]), "是" if row["mainstream"] else "",
+            row["status"], str(row["posts"]), clock.local_text(row["last_success_at"]),
+            str(row["consecutive_failures"] or ""), escape(row["last_error"] or ""),
+        )
+    _out().print(table)
+
+
+def _source_row(source: Source, state: dict, posts: int) -> dict[str, Any]:
+    if not source.enabled:
+        status = "已停用"
+    elif state.get("gone"):
+        status = "已停用(410)"
+    elif state.get("consecutive_failures"):
+        status = f"失败：{state.get('last_reason') or ''}"
+    elif state.get("last_success_at"):
+        status = "正常"
+    else:
+        status = "未采集"
+    return {
+        "name": source.name, "kind": source.kind, "site": source.site,
+        "mainstream": source.mainstream, "enabled": source.enabled, "url": state.get("url") or source.url,
+        "status": status, "posts": posts, "last_success_at": state.get("last_success_at"),
+        "consecutive_failures": state.get("consecutive_failures") or 0,
+        "last_error": state.get("last_error"), "next_attempt_at": state.get("next_attempt_at"),
+    }
+
+
+@contextmanager
+def collect_progress(total: int) -> Iterator[Callable[[SourceOutcome], None]]:
+    """A progress bar on a terminal; one plain line per source otherwise."""
+    console = _err_console()
+    if not console.is_terminal:
+        def plain(outcome: SourceOutcome) -> None:
+            console.print(escape(_outcome_line(outcome)))
+
+        yield plain
+        return
+    progress = Progress(
+        TextColumn("采集中"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    )
+    task = progress.add_task("collect", total=total)
+    with progress:
+        yield lambda outcome: progress.advance(task)
+
+
+def _outcome_line(outcome: SourceOutcome) -> str:
+    status = STATUS_TEXT.get(outcome.status, outcome.status)
+    if outcome.status == "ok":
+        return f"{outcome.name}：{status}，新增 {outcome.new}，已有 {outcome.seen}"
+    if outcome.status in ("failed", "skipped"):
+        return f"{outcome.name}：{status}（{outcome.reason}）{outcome.message}"
+    return f"{outcome.name}：{status}"
+
+
+def print_collect_report(report: CollectReport, *, as_json: bool) -> None:
+    if as_json:
+        print_json(report.as_dict())
+        return
+    table = Table("信息源", "网站", "结果", "新增", "已有", "原因")
+    for o in report.outcomes:
+        style = {"failed": "red", "skipped": "yellow"}.get(o.status, "")
+        table.add_row(
+            escape(o.name), escape(o.site), f"[{style}]{STATUS_TEXT[o.status]}[/]" if style else STATUS_TEXT[o.status],
+            str(o.new), str(o.seen), escape(o.message or o.reason),
+        )
+    _out().print(table)
+    failed = len(report.failed)
+    err(f"共 {len(report.outcomes)} 个信息源，新增 {report.new} 条" + (f"，{failed} 个失败" if failed else ""))
+
+
+def print_import_report(path: Path, report) -> None:
+    for error in report.errors:
+        err(f"{path} {error}", error=True)
+    err(f"{path}：新增 {report.new} 条，已有 {report.seen} 条，错误 {len(report.errors)} 行")
+
+
+def print_demo(result) -> None:
+    console = _out()
+    console.print(f"[bold]演示工作目录[/]：{escape(str(result.home))}")
+    console.print(f"示例网站：{escape(result.server_url)}（本机回环地址，离线）")
+    print_collect_report(result.report, as_json=False)
+    table = Table("首次发现", "网站", "标题", "点击", "回复")
+    for post in result.posts:
+        table.add_row(
+            clock.local_text(post["first_seen_at"]), escape(post["site"]), escape(post["title"]),
+            "" if post["clicks"] is None else str(post["clicks"]),
+            "" if post["comments"] is None else str(post["comments"]),
+        )
+    console.print(table)
+    console.print(f"共入库 {result.total} 条帖子。数据库：{escape(str(result.home / 'yuqing.db'))}")
+    if result.temporary:
+        console.print("（临时目录，演示结束后已删除；用 --keep DIR 保留）")
+
+
+_USAGE_MESSAGES: dict[str, Callable[[Any], str]] = {
+    "NoSuchOption": lambda e: f"没有这个选项：{getattr(e, 'option_name', '')}",
+    "MissingParameter": lambda e: f"缺少参数：{_param_hint(e)}",
+    "BadParameter": lambda e: f"参数 {_param_hint(e)} 的值无效：{e.message}",
+    "BadOptionUsage": lambda e: f"选项 {getattr(e, 'option_name', '')} 用法错误：{e.message}",
+    "BadArgumentUsage": lambda e: f"参数用法错误：{e.message}",
+    "NoArgsIsHelpError": lambda e: "请给出子命令，用 --help 查看用法",
+    "FileError": lambda e: f"无法打开文件：{getattr(e, 'ui_filename', '')}",
+}
+
+
+def _param_hint(error: Any) -> str:
+    param = getattr(error, "param", None)
+    if param is not None and getattr(param, "opts", None):
+        return " / ".join(param.opts)
+    hint = getattr(error, "param_hint", None)
+    if isinstance(hint, (list, tuple)):
+        return " / ".join(hint)
+    return str(hint or getattr(param, "name", "") or "")
+
+
+def translate_usage_error(error: Exception) -> str:
+    """The option parser's English message, said in Chinese; the raw detail kept at the end."""
+    name = type(error).__name__
+    message = getattr(error, "message", str(error))
+    if name == "UsageError" and "No such command" in message:
+        command = message.split("'")[1] if "'" in message else message
+        return f"没有这个命令：{command}（用 yuqing --help 查看全部命令）"
+    if name in _USAGE_MESSAGES:
+        text = _USAGE_MESSAGES[name](error)
+    else:
+        text = f"用法错误：{message}"
+    return text + "（用 --help 查看用法）"

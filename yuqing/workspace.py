@@ -1,0 +1,147 @@
+"""The workspace: one directory holding the database, configuration, logs and output.
+
+Chosen by `--home`, else the `YUQING_HOME` environment variable, else `~/yuqing`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import ConfigError
+
+DEFAULT_HOME = Path("~/yuqing")
+
+SAMPLE_SOURCES = """\
+# 信息源配置（yuqing source add / disable 会修改本文件，注释会保留）。
+# 每个 [[sources]] 是一个信息源：
+#   name       名称（唯一）
+#   kind       rss（新闻网站 RSS/Atom/JSON Feed）或 forum（论坛帖子列表页）
+#   url        订阅地址或列表页地址（仅 http/https）
+#   site       网站或版块名称，例如 "人民网"、"桂北人社区"
+#   mainstream 是否主流网站（中央、省级新闻网站），计入"主流网站数"
+#   enabled    false 表示停用
+# 论坛专用：
+#   preset     discuz | phpbb | tieba | generic
+#   pages      最多翻几页列表（默认 1）
+#   [sources.selectors]  generic 预设必须写 row、title；可选 link、author、time、comments、clicks、next
+# 可选：
+#   encoding    网站声明的编码不对时强制指定，例如 "gb18030"
+#   cookie_file 需要登录的论坛：Cookie 文件（Netscape cookies.txt 或一行 "k=v; k2=v2"），每次运行重新读取
+#   [sources.headers]  额外的请求头
+#
+# 示例：
+# [[sources]]
+# name = "人民网-时政"
+# kind = "rss"
+# url = "http://www.people.com.cn/rss/politics.xml"
+# site = "人民网"
+# mainstream = true
+#
+# [[sources]]
+# name = "桂北人社区-百姓话题"
+# kind = "forum"
+# preset = "discuz"
+# url = "https://bbs.example.cn/forum.php?mod=forumdisplay&fid=2"
+# site = "桂北人社区"
+# pages = 2
+# cookie_file = "cookies/guibeiren.txt"
+"""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    home: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "yuqing.db"
+
+    @property
+    def rules_path(self) -> Path:
+        return self.home / "rules.toml"
+
+    @property
+    def sources_path(self) -> Path:
+        return self.home / "sources.toml"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.home / "templates"
+
+    def paths(self) -> dict[str, Path]:
+        """What lives where, in the order `yuqing paths` prints it."""
+        return {
+            "工作目录": self.home,
+            "数据库": self.db_path,
+            "分级规则": self.rules_path,
+            "信息源": self.sources_path,
+            "日志": self.logs_dir,
+            "发件箱": self.outbox_dir,
+            "报告": self.reports_dir,
+            "自定义模板": self.templates_dir,
+        }
+
+    def exists(self) -> bool:
+        return self.sources_path.exists() or self.db_path.exists()
+
+    def ensure_dirs(self) -> None:
+        try:
+            for directory in (self.home, self.logs_dir, self.outbox_dir, self.reports_dir):
+                directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"无法创建工作目录 {self.home}：{exc.strerror}") from None
+
+
+def resolve_home(option: str | Path | None = None) -> Workspace:
+    raw = option or os.environ.get("YUQING_HOME") or DEFAULT_HOME
+    return Workspace(Path(raw).expanduser().resolve())
+
+
+def bundled_path(*parts: str) -> Path:
+    """A file shipped with the package (rules.toml, templates/, sample/).
+
+    The wheel carries the top-level `rules.toml` and `templates/` inside the package;
+    a source checkout (editable install) has them one level up.
+    """
+    inside = Path(str(resources.files("yuqing"))).joinpath(*parts)
+    if inside.exists():
+        return inside
+    return Path(__file__).resolve().parent.parent.joinpath(*parts)
+
+
+def bundled_rules_text() -> str:
+    return bundled_path("rules.toml").read_text(encoding="utf-8")
+
+
+def init_workspace(workspace: Workspace) -> list[Path]:
+    """Create the workspace with commented sample configuration; never overwrite."""
+    workspace.ensure_dirs()
+    created = []
+    for path, text in (
+        (workspace.sources_path, SAMPLE_SOURCES),
+        (workspace.rules_path, bundled_rules_text()),
+    ):
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+            created.append(path)
+    return created
+
+
+def ensure_workspace(workspace: Workspace) -> None:
+    """Commands that write need the workspace; create it quietly on first use."""
+    init_workspace(workspace)
