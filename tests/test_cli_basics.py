@@ -1,0 +1,41 @@
+import os
+import subprocess
+import sys
+
+from helpers import run
+
+
+def test_init_and_paths(yuqing_home):
+    result = run("init")
+    assert result.exit_code == 0
+    assert (yuqing_home / "sources.toml").exists() and (yuqing_home / "rules.toml").exists()
+    assert (yuqing_home / "yuqing.db").exists() and (yuqing_home / "outbox").is_dir()
+    paths = run("paths")
+    assert f"数据库\t{yuqing_home / 'yuqing.db'}" in paths.stdout
+
+
+def test_home_option_wins_over_env(tmp_path, yuqing_home):
+    other = tmp_path / "other"
+    assert run("--home", str(other), "init").exit_code == 0
+    assert (other / "sources.toml").exists() and not yuqing_home.exists()
+
+
+def test_bad_flags_get_chinese_messages_and_exit_2():
+    unknown = run("collect", "--no-such-flag")
+    assert unknown.exit_code == 2 and "没有这个选项：--no-such-flag" in unknown.stderr
+    bad_int = run("add", "--title", "x", "--clicks", "many")
+    assert bad_int.exit_code == 2 and "--clicks" in bad_int.stderr
+    command = run("frobnicate")
+    assert command.exit_code == 2 and "没有这个命令" in command.stderr
+    for result in (unknown, bad_int, command):
+        assert "Traceback" not in result.stderr
+
+
+def test_console_script_exit_code_and_help_in_chinese(tmp_path):
+    env = dict(os.environ, YUQING_HOME=str(tmp_path / "h"))
+    done = subprocess.run([sys.executable, "-m", "yuqing.cli", "--help"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert done.returncode == 0 and "舆情" in done.stdout and "collect" in done.stdout
+    bad = subprocess.run([sys.executable, "-m", "yuqing.cli", "collect", "--bogus"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode == 2 and "没有这个选项" in bad.stderr and "Traceback" not in bad.stderr
