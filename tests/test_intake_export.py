@@ -75,14 +75,14 @@ def test_import_missing_file_and_wrong_type(yuqing_home, tmp_path):
 def test_export_csv_opens_in_excel_and_neutralises_formulas(yuqing_home, tmp_path):
     run("add", "--title", "=HYPERLINK(\"http://evil\")", "--text", "@SUM(A1)")
     run("add", "--title", "+86 电话", "--text", "-减号\t开头")
-    run("add", "--title", "\t制表符", "--text", "正常")
+    run("add", "--title", "@所有人 看过来", "--text", "正常")
     out = tmp_path / "posts.csv"
     result = run("export", "posts", "--format", "csv", "-o", str(out))
     assert result.exit_code == 0
     raw = out.read_bytes()
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert [r["title"] for r in rows] == ["'=HYPERLINK(\"http://evil\")", "'+86 电话", "'\t制表符"]
+    assert [r["title"] for r in rows] == ["'=HYPERLINK(\"http://evil\")", "'+86 电话", "'@所有人 看过来"]
     assert rows[0]["text"] == "'@SUM(A1)" and rows[1]["text"] == "'-减号\t开头"
     for column in ("id", "source", "site", "url", "title", "text", "author", "published_at",
                    "first_seen_at", "clicks", "comments"):
@@ -96,3 +96,9 @@ def test_export_jsonl_to_stdout(yuqing_home):
     assert row["title"] == "一条" and row["clicks"] == 5 and row["source"] == "人工录入"
     bad = run("export", "posts", "--format", "xml")
     assert bad.exit_code == 2 and "jsonl 或 csv" in bad.stderr
+
+
+def test_neutralise_cell_covers_tab_and_cr_and_keeps_numbers():
+    from yuqing.export import neutralise_cell
+    assert neutralise_cell("\tcmd") == "'\tcmd" and neutralise_cell("\rcmd") == "'\rcmd"
+    assert neutralise_cell(-5) == -5 and neutralise_cell("正常") == "正常"

@@ -6,7 +6,6 @@ stderr and exits with its code. Usage errors from the option parser are translat
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -54,9 +54,8 @@ def print_init(workspace: Workspace, created: list[Path]) -> None:
 
 
 def print_paths(workspace: Workspace) -> None:
-    console = _out()
     for label, path in workspace.paths().items():
-        console.print(f"{label}\t{escape(str(path))}")
+        sys.stdout.write(f"{label}\t{path}\n")
 
 
 def print_sources(
@@ -195,8 +194,5 @@ def translate_usage_error(error: Exception) -> str:
     if name == "UsageError" and "No such command" in message:
         command = message.split("'")[1] if "'" in message else message
         return f"没有这个命令：{command}（用 yuqing --help 查看全部命令）"
-    if name in _USAGE_MESSAGES:
-        text = _USAGE_MESSAGES[name](error)
-    else:
-        text = f"用法错误：{message}"
+    text = _USAGE_MESSAGES[name](error) if name in _USAGE_MESSAGES else f"用法错误：{message}"
     return text + "（用 --help 查看用法）"
