@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +28,8 @@ from .fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
 from .forums import parse_forum_page
 from .models import Item, Source
 from .store import Store
+
+log = logging.getLogger(__name__)
 
 BACKOFF_BASE = timedelta(minutes=10)
 BACKOFF_CAP = timedelta(hours=24)
@@ -146,10 +150,16 @@ class _Collector:
         try:
             return await self._collect_source(source, state, started)
         except SourceError as error:
-            self._record_failure(source, state, error, started)
-            return SourceOutcome(
-                source.name, source.site, "failed", reason=error.reason, message=error.message
-            )
+            return self._failed(source, state, error, started)
+        except Exception as exc:  # a bug or a parser crash on one source must not stop the rest
+            log.exception("collecting %s failed unexpectedly", source.name)
+            error = SourceError("内部错误", f"{source.name}：处理时出现内部错误（{type(exc).__name__}），"
+                                "详情见 logs/；其他信息源不受影响")
+            return self._failed(source, state, error, started)
+
+    def _failed(self, source: Source, state: dict, error: SourceError, started: datetime) -> SourceOutcome:
+        self._record_failure(source, state, error, started)
+        return SourceOutcome(source.name, source.site, "failed", reason=error.reason, message=error.message)
 
     def _skip_reason(self, source: Source, state: dict, now: datetime) -> tuple[str, str] | None:
         if state.get("gone"):
@@ -198,10 +208,13 @@ class _Collector:
     async def _parse(self, source: Source, result: FetchResult, now: datetime) -> Parsed:
         args = (source.kind, result.body, result.url, result.headers.get("content-type"),
                 result.charset, source.encoding, source.preset, source.selectors, clock.to_iso(now))
-        if self.pool is None:
-            return parse_payload(*args)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, parse_payload, *args)
+        if self.pool is not None:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self.pool, parse_payload, *args)
+            except BrokenProcessPool:
+                log.warning("parse pool broke; parsing the rest in-process")
+                self.pool = None
+        return parse_payload(*args)
 
     def _store_batch(self, source: Source, items: list[Item], result: FetchResult,
                      body_hash: str | None, started: datetime):

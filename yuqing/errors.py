@@ -70,3 +70,12 @@ class SourceError(Exception):
         self.status = status
         self.retry_after = retry_after
         self.gone = gone
+
+    def __reduce__(self):
+        # Parsing runs in worker processes: the error must cross back intact.
+        return (_rebuild_source_error, (self.reason, self.message, self.status,
+                                        self.retry_after, self.gone))
+
+
+def _rebuild_source_error(reason, message, status, retry_after, gone) -> SourceError:
+    return SourceError(reason, message, status=status, retry_after=retry_after, gone=gone)

@@ -8,6 +8,7 @@ labelled UTF-8 into mojibake with nothing but a bozo flag.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import io
 import json
 from datetime import UTC, datetime
@@ -39,7 +40,9 @@ def parse_feed(
         sanitize_html=False,
         resolve_relative_uris=True,
     )
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+    # A channel with no items yet is a feed; a page with neither items nor a recognised
+    # feed element is not.
+    if not parsed.entries and not (parsed.get("version") and parsed.feed):
         raise SourceError(NOT_A_FEED, f"{url}：{NOT_A_FEED}（{_bozo_reason(parsed, body)}）")
     items = [item for entry in parsed.entries if (item := _item_from_entry(entry, url))]
     return items
@@ -64,15 +67,16 @@ def _item_from_entry(entry, feed_url: str) -> Item | None:
     link = _safe_link(entry.get("link") or "")
     guid = (entry.get("id") or "").strip() or None
     title = clean_line(html_to_text(entry.get("title") or ""))
-    if not link and not guid:
+    text = html_to_text(_entry_html(entry))
+    if not (link or guid or title or text):
         return None
-    if not title and not link:
-        return None
+    if not link and not guid:  # nothing stable to key on: the content itself is the key
+        guid = "sha1:" + hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
     return Item(
         url=normalize_url(link) if link else "",
-        title=title or "（无标题）",
+        title=title or clean_line(text)[:40] or "（无标题）",
         guid=guid,
-        text=html_to_text(_entry_html(entry)),
+        text=text,
         author=clean_line(entry.get("author") or ""),
         published_at=_entry_time(entry),
     )
