@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -131,7 +132,18 @@ async def collect_async(
 def _parse_pool(source_count: int) -> Executor | None:
     if source_count < POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
         return None
-    return ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 2))
+    return ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 2), initializer=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """Parse workers must not outlive a run that was killed (cron, `kill -9`)."""
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: workers still exit when the pool's pipes close
 
 
 class _Collector:

@@ -1,11 +1,14 @@
 """One run at a time per workspace.
 
-`flock` on a lock file: the kernel drops the lock when its process dies, so a lock left
-by a crashed or killed run is taken over by the next one without any staleness guess.
+A POSIX record lock (`lockf`) on a lock file: the kernel drops it when its process
+dies, so a lock left by a crashed or killed run is taken over by the next one without
+any staleness guess. Unlike `flock`, it is not shared with forked children, so a parse
+worker outliving a killed run cannot keep the workspace locked.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from collections.abc import Iterator
@@ -22,8 +25,10 @@ def run_lock(home: Path, what: str = "采集") -> Iterator[None]:
     handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise
             handle.seek(0)
             holder = handle.read().strip() or "?"
             raise BusyError(
