@@ -18,6 +18,18 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+def os_reason(exc: OSError) -> str:
+    """An operating-system error in words an officer reads."""
+    import errno
+
+    reasons = {
+        errno.ENOENT: "文件或目录不存在", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
+        errno.EISDIR: "这是一个目录", errno.ENOTDIR: "路径中有一段不是目录",
+        errno.ENOSPC: "磁盘已满", errno.EROFS: "只读文件系统",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+
+
 class YuqingError(Exception):
     """An expected failure with a message for the officer (in Chinese)."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import clock
-from .errors import InputError, UsageError
+from .errors import InputError, UsageError, os_reason
 from .models import Item
 from .store import BatchCounts, Store
 from .text import clean_line, normalize_url
@@ -111,7 +111,7 @@ def _read_rows(path: Path) -> list[tuple[int, dict | RowError]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"无法读取文件 {path}：{exc.strerror}") from None
+        raise InputError(f"无法读取文件 {path}：{os_reason(exc)}") from None
     text = _decode(raw, path)
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):

@@ -7,6 +7,7 @@ rich markup (a post titled `[突发]` must keep its tag).
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -169,12 +170,31 @@ def print_demo(result) -> None:
 _USAGE_MESSAGES: dict[str, Callable[[Any], str]] = {
     "NoSuchOption": lambda e: f"没有这个选项：{getattr(e, 'option_name', '')}",
     "MissingParameter": lambda e: f"缺少参数：{_param_hint(e)}",
-    "BadParameter": lambda e: f"参数 {_param_hint(e)} 的值无效：{e.message}",
+    "BadParameter": lambda e: f"参数 {_param_hint(e)} 的值无效：{_value_problem(e.message)}",
     "BadOptionUsage": lambda e: f"选项 {getattr(e, 'option_name', '')} 用法错误：{e.message}",
     "BadArgumentUsage": lambda e: f"参数用法错误：{e.message}",
-    "NoArgsIsHelpError": lambda e: "请给出子命令，用 --help 查看用法",
+    "NoArgsIsHelpError": lambda e: "请给出子命令",
     "FileError": lambda e: f"无法打开文件：{getattr(e, 'ui_filename', '')}",
 }
+
+
+_VALUE_PROBLEMS = (
+    (re.compile(r"valid integer"), lambda m: "应为整数"),
+    (re.compile(r"valid number|valid float"), lambda m: "应为数字"),
+    (re.compile(r"greater than or equal to (\S+)"), lambda m: f"不能小于 {m.group(1)}"),
+    (re.compile(r"less than or equal to (\S+)"), lambda m: f"不能大于 {m.group(1)}"),
+    (re.compile(r"greater than (\S+)"), lambda m: f"应大于 {m.group(1)}"),
+    (re.compile(r"less than (\S+)"), lambda m: f"应小于 {m.group(1)}"),
+    (re.compile(r"valid boolean"), lambda m: "应为 true 或 false"),
+)
+
+
+def _value_problem(message: str) -> str:
+    for pattern, say in _VALUE_PROBLEMS:
+        match = pattern.search(message)
+        if match:
+            return say(match)
+    return message
 
 
 def _param_hint(error: Any) -> str:

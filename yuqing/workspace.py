@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, os_reason
 
 DEFAULT_HOME = Path("~/yuqing")
 
@@ -104,7 +104,7 @@ class Workspace:
             for directory in (self.home, self.logs_dir, self.outbox_dir, self.reports_dir):
                 directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"无法创建工作目录 {self.home}：{exc.strerror}") from None
+            raise ConfigError(f"无法创建工作目录 {self.home}：{os_reason(exc)}") from None
 
 
 def resolve_home(option: str | Path | None = None) -> Workspace:
