@@ -39,3 +39,26 @@ def test_console_script_exit_code_and_help_in_chinese(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "yuqing.cli", "collect", "--bogus"],
                          capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2 and "没有这个选项" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_damaged_database_is_exit_3_without_traceback(yuqing_home):
+    run("init")
+    (yuqing_home / "yuqing.db").write_bytes(b"this is not a sqlite database" * 100)
+    for name in ("yuqing.db-wal", "yuqing.db-shm"):
+        (yuqing_home / name).unlink(missing_ok=True)
+    result = run("source", "list")
+    assert result.exit_code == 3 and "无法打开数据库" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_collects_the_bundled_samples_offline(tmp_path):
+    result = run("demo", "--keep", str(tmp_path / "demo"))
+    assert result.exit_code == 0, result.stderr
+    assert "桂北人社区" in result.stdout and "共入库 30 条帖子" in result.stdout
+    from yuqing.store import Store
+    with Store(tmp_path / "demo" / "yuqing.db") as store:
+        posts = list(store.iter_posts())
+    canteen = [p for p in posts if "第一中学食堂饭菜" in p["title"]]
+    assert canteen and canteen[0]["clicks"] == 1250 and canteen[0]["comments"] == 86
+    assert not any("\ufffd" in p["title"] for p in posts)  # the GBK pages decoded exactly
+    assert run("demo", "--keep", str(tmp_path / "demo")).exit_code == 0  # rerun is fine
