@@ -40,7 +40,7 @@ __all__ = [
     "redact_url",
 ]
 
-USER_AGENT = "yuqing/0.1 (+舆情监测; public-opinion duty tool)"
+USER_AGENT = "yuqing/0.1 (public-opinion duty monitor)"
 MAX_FEED_BYTES = 15 * 1024 * 1024
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 
