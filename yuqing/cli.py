@@ -7,23 +7,23 @@ stderr and exits with its code. Usage errors from the option parser are translat
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from . import __version__, views
+from . import __version__, cli_events, views
+from .cli_common import current_rules, current_workspace, open_store, read_stdin, set_workspace
 from .collect import CollectOptions, collect
 from .errors import ConfigError, ExitCode, UsageError, YuqingError
+from .events import update_events
 from .export import export_rows, write_csv, write_jsonl
 from .intake import MANUAL_SOURCE, add_post, import_file, make_item
 from .lock import run_lock
 from .models import Source
 from .sources import add_source, load_sources, select_sources, set_enabled
 from .store import Store
-from .workspace import Workspace, ensure_workspace, init_workspace, resolve_home
+from .workspace import ensure_workspace, init_workspace, resolve_home
 
 app = typer.Typer(
     help="舆情监测值班工具：采集新闻网站和论坛、分级、预警、出报告。",
@@ -36,9 +36,7 @@ source_app = typer.Typer(help="管理信息源（sources.toml）。", no_args_is
 export_app = typer.Typer(help="导出数据。", no_args_is_help=True)
 app.add_typer(source_app, name="source")
 app.add_typer(export_app, name="export")
-
-_state: dict[str, Workspace] = {}
-
+cli_events.register(app)
 
 @app.callback()
 def _root(
@@ -51,22 +49,7 @@ def _root(
     if version:
         typer.echo(f"yuqing {__version__}")
         raise typer.Exit()
-    _state["workspace"] = resolve_home(home)
-
-
-def _workspace() -> Workspace:
-    return _state.get("workspace") or resolve_home(None)
-
-
-@contextmanager
-def _store() -> Iterator[Store]:
-    workspace = _workspace()
-    ensure_workspace(workspace)
-    store = Store(workspace.db_path)
-    try:
-        yield store
-    finally:
-        store.close()
+    set_workspace(resolve_home(home))
 
 
 # -- workspace ---------------------------------------------------------------
@@ -75,7 +58,7 @@ def _store() -> Iterator[Store]:
 @app.command()
 def init() -> None:
     """创建工作目录和带注释的示例配置（已有文件不会覆盖）。"""
-    workspace = _workspace()
+    workspace = current_workspace()
     created = init_workspace(workspace)
     Store(workspace.db_path).close()
     views.print_init(workspace, created)
@@ -84,7 +67,7 @@ def init() -> None:
 @app.command()
 def paths() -> None:
     """显示工作目录中各文件的位置。"""
-    views.print_paths(_workspace())
+    views.print_paths(current_workspace())
 
 
 # -- sources -----------------------------------------------------------------
@@ -103,7 +86,7 @@ def source_add(
     cookie_file: Annotated[str | None, typer.Option("--cookie-file", help="需要登录的论坛的 Cookie 文件")] = None,
 ) -> None:
     """添加一个信息源。"""
-    workspace = _workspace()
+    workspace = current_workspace()
     ensure_workspace(workspace)
     source = Source(name=name, kind=kind, url=url, site=site, mainstream=mainstream,
                     preset=preset, pages=pages, encoding=encoding, cookie_file=cookie_file)
@@ -116,9 +99,9 @@ def source_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出信息源及其健康状况（最近成功、连续失败次数、最近错误）。"""
-    workspace = _workspace()
+    workspace = current_workspace()
     sources = load_sources(workspace.sources_path)
-    with _store() as store:
+    with open_store() as store:
         states = store.all_source_states()
         counts = {s.name: store.count_posts(s.name) for s in sources}
     views.print_sources(sources, states, counts, as_json=as_json)
@@ -127,16 +110,16 @@ def source_list(
 @source_app.command("disable")
 def source_disable(name: Annotated[str, typer.Argument(help="信息源名称")]) -> None:
     """停用一个信息源（保留已采集的数据）。"""
-    set_enabled(_workspace().sources_path, name, False)
+    set_enabled(current_workspace().sources_path, name, False)
     views.err(f"已停用信息源「{name}」")
 
 
 @source_app.command("enable")
 def source_enable(name: Annotated[str, typer.Argument(help="信息源名称")]) -> None:
     """重新启用一个信息源，并清除 410 停用标记和退避等待。"""
-    workspace = _workspace()
+    workspace = current_workspace()
     set_enabled(workspace.sources_path, name, True)
-    with _store() as store:
+    with open_store() as store:
         store.update_source_state(name, gone=0, next_attempt_at=None, consecutive_failures=0)
     views.err(f"已启用信息源「{name}」")
 
@@ -153,15 +136,18 @@ def collect_command(
     timeout: Annotated[float, typer.Option("--timeout", min=1, max=600, help="单次抓取的总时限（秒）")] = 20.0,
 ) -> None:
     """采集信息源：抓取、解析、入库。退出码 0 全部成功，1 部分失败。"""
-    workspace = _workspace()
+    workspace = current_workspace()
     ensure_workspace(workspace)
     sources = select_sources(load_sources(workspace.sources_path), names or [])
     if not sources:
         raise ConfigError(f"没有启用的信息源：先用 yuqing source add 添加（{workspace.sources_path}）")
+    rules = current_rules()  # a broken rules.toml stops the run before anything is fetched
     options = CollectOptions(concurrency=concurrency, deadline=timeout, force=force, home=workspace.home)
-    with run_lock(workspace.home), _store() as store, views.collect_progress(len(sources)) as tick:
-        report = collect(store, sources, options, on_outcome=tick)
-    views.print_collect_report(report, as_json=as_json)
+    with run_lock(workspace.home), open_store() as store:
+        with views.collect_progress(len(sources)) as tick:
+            report = collect(store, sources, options, on_outcome=tick)
+        events = update_events(store, rules)
+    views.print_collect_report(report, events, as_json=as_json)
     raise typer.Exit(int(report.exit_code))
 
 
@@ -176,9 +162,9 @@ def add_command(
     comments: Annotated[int | None, typer.Option("--comments", help="评论/跟帖数")] = None,
 ) -> None:
     """录入一条粘贴来的帖子（正文从标准输入读取）。"""
-    body = text if text is not None else _read_stdin()
+    body = text if text is not None else read_stdin()
     item = make_item(title=title, text=body, url=url, author=author, clicks=clicks, comments=comments)
-    with _store() as store:
+    with open_store() as store:
         counts = add_post(store, item, site=site)
     views.err("已录入 1 条" if counts.new else "已存在相同的帖子，已更新数字")
 
@@ -192,7 +178,7 @@ def import_command(
     """导入 CSV/JSONL（12345 热线、县长信箱、网信办转来的条目），逐行报告错误。"""
     if source == MANUAL_SOURCE:
         raise UsageError(f"渠道名称「{MANUAL_SOURCE}」留给 yuqing add 使用")
-    with _store() as store:
+    with open_store() as store:
         report = import_file(store, file, source=source, site=site)
     views.print_import_report(file, report)
     raise typer.Exit(int(ExitCode.PARTIAL if report.errors else ExitCode.OK))
@@ -207,7 +193,7 @@ def export_posts(
     writers = {"jsonl": write_jsonl, "csv": write_csv}
     if fmt not in writers:
         raise UsageError(f"--format 只能是 jsonl 或 csv，而不是「{fmt}」")
-    with _store() as store:
+    with open_store() as store:
         rows = export_rows(store)
         if output is None:
             sys.stdout.reconfigure(newline="") if fmt == "csv" else None
@@ -227,12 +213,6 @@ def demo(
 
     result = run_demo(keep)
     views.print_demo(result)
-
-
-def _read_stdin() -> str:
-    if sys.stdin is None or sys.stdin.isatty():
-        return ""
-    return sys.stdin.read()
 
 
 # -- the edge ------------------------------------------------------------------

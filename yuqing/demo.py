@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from .collect import CollectOptions, CollectReport, collect
+from .events import update_events
 from .models import Source
+from .rules import load_rules
 from .sources import add_source, load_sources
 from .store import Store
 from .workspace import Workspace, bundled_path, init_workspace
@@ -30,6 +32,14 @@ DEMO_SOURCES = (
     ("桂北人社区-百姓话题", "forum", "forum/discuz-list-1.html", "桂北人社区", False, "discuz", 2),
     ("清河论坛-phpBB", "forum", "forum/phpbb-list.html", "清河论坛", False, "phpbb", 1),
 )
+
+# The demo office watches its own county: one topic is enough to form events.
+DEMO_TOPICS = """
+[[topics]]
+name = "清河县"
+keywords = ["清河"]
+exclude = ["招聘", "出租", "转让"]
+"""
 
 _TYPES = {".xml": "application/rss+xml", ".atom": "application/atom+xml",
           ".json": "application/feed+json", ".html": "text/html"}
@@ -74,6 +84,7 @@ class DemoResult:
     posts: list[dict[str, Any]]
     total: int
     temporary: bool
+    events: list[dict[str, Any]]
 
 
 def demo_sources(base_url: str) -> list[Source]:
@@ -89,17 +100,22 @@ def run_demo(keep: Path | None = None) -> DemoResult:
     home = Path(tempfile.mkdtemp(prefix="yuqing-demo-")) if keep is None else keep.resolve()
     try:
         workspace = Workspace(home)
-        init_workspace(workspace)
+        if init_workspace(workspace):
+            with workspace.rules_path.open("a", encoding="utf-8") as rules_file:
+                rules_file.write(DEMO_TOPICS)
         with SampleServer() as server:
             configured = {s.name for s in load_sources(workspace.sources_path)}
             for source in demo_sources(server.url):
                 if source.name not in configured:
                     add_source(workspace.sources_path, source)
+            rules = load_rules(workspace.rules_path)
             with Store(workspace.db_path) as store:
                 report = collect(store, demo_sources(server.url), CollectOptions(home=home))
+                update_events(store, rules)
                 posts = store.recent_posts(limit=30)
                 total = store.count_posts()
-        return DemoResult(home, server.url, report, posts, total, temporary)
+                events = store.list_events(limit=20)
+        return DemoResult(home, server.url, report, posts, total, temporary, events)
     finally:
         if temporary:
             shutil.rmtree(home, ignore_errors=True)

@@ -11,7 +11,7 @@ from .store import Store
 
 EXPORT_COLUMNS = (
     "id", "source", "site", "url", "title", "text", "author", "published_at",
-    "first_seen_at", "clicks", "comments",
+    "first_seen_at", "clicks", "comments", "event_id", "level", "negative",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -25,8 +25,13 @@ def neutralise_cell(value: Any) -> Any:
 
 
 def export_rows(store: Store) -> Iterable[dict[str, Any]]:
+    grading = store.post_event_columns()
     for post in store.iter_posts():
-        yield {column: post[column] for column in EXPORT_COLUMNS}
+        event_id, level, negative = grading.get(post["id"], (None, None, None))
+        row = {column: post.get(column) for column in EXPORT_COLUMNS}
+        row.update(event_id=event_id, level=level,
+                   negative=None if negative is None else bool(negative))
+        yield row
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:

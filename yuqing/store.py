@@ -109,6 +109,72 @@ def m002_source_health(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_events(db: Database) -> None:
+    for column in (
+        "event_id INTEGER",
+        "negative INTEGER",  # NULL until analysed
+        "topics TEXT",  # JSON list of matched topic names
+        "fingerprint BLOB",  # near-duplicate signature (topic-matched posts only)
+        "analysed INTEGER NOT NULL DEFAULT 0",
+    ):
+        db.execute(f"ALTER TABLE posts ADD COLUMN {column}")
+    db.execute("CREATE INDEX posts_pending ON posts (id) WHERE analysed = 0")
+    db.execute("CREATE INDEX posts_event ON posts (event_id)")
+    db.execute(
+        """
+        CREATE TABLE post_bands (       -- LSH keys: posts sharing one are candidate reprints
+            key INTEGER NOT NULL,
+            post_id INTEGER NOT NULL,
+            at TEXT NOT NULL            -- the post's time, for the grouping window
+        )
+        """
+    )
+    db.execute("CREATE INDEX post_bands_at ON post_bands (at)")
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            first_post_id INTEGER,
+            first_site TEXT,
+            first_at TEXT,              -- when the story first appeared (首发)
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            level TEXT,
+            reasons TEXT,               -- JSON list of {rule, level, text}
+            categories TEXT,
+            topics TEXT,
+            negative INTEGER NOT NULL DEFAULT 0,
+            posts INTEGER NOT NULL DEFAULT 0,
+            sites INTEGER NOT NULL DEFAULT 0,
+            mainstream_sites INTEGER NOT NULL DEFAULT 0,
+            clicks INTEGER NOT NULL DEFAULT 0,
+            comments INTEGER NOT NULL DEFAULT 0,
+            reprints INTEGER NOT NULL DEFAULT 0,
+            clicks_before INTEGER,      -- figures one ferment window ago (growth)
+            comments_before INTEGER,
+            dirty INTEGER NOT NULL DEFAULT 1,
+            graded_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX events_dirty ON events (id) WHERE dirty = 1")
+    db.execute(
+        """
+        CREATE TABLE level_changes (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES events (id),
+            at TEXT NOT NULL,
+            old_level TEXT,             -- NULL when the event was first graded
+            new_level TEXT NOT NULL,
+            reasons TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX level_changes_event ON level_changes (event_id, at)")
+
+
 POST_COLUMNS = (
     "id", "source", "channel", "site", "url", "guid", "title", "text", "author",
     "published_at", "first_seen_at", "last_seen_at", "clicks", "comments",
@@ -225,9 +291,20 @@ class Store:
                 """,
                 seen_rows,
             )
+            self._mark_events_dirty(conn, [row[3] for row in seen_rows])
             self._observe(conn, source, unique, seen_at)
         counts.new, counts.seen = len(new_rows), len(seen_rows)
         return counts
+
+    def _mark_events_dirty(self, conn: sqlite3.Connection, post_ids: list[int]) -> None:
+        for start in range(0, len(post_ids), 500):
+            chunk = post_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            conn.execute(
+                f"UPDATE events SET dirty = 1 WHERE dirty = 0 AND id IN"
+                f" (SELECT event_id FROM posts WHERE id IN ({marks}) AND event_id IS NOT NULL)",
+                chunk,
+            )
 
     def _existing_ids(self, source: str, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -286,6 +363,174 @@ class Store:
             [post_id],
         )
         return [{"observed_at": a, "clicks": c, "comments": m} for a, c, m in rows]
+
+    # -- analysis and events ---------------------------------------------------
+
+    def pending_posts(self) -> list[dict[str, Any]]:
+        """Posts not yet matched to topics and grouped, oldest first."""
+        cols = ("id", "site", "url", "title", "text", "mainstream", "published_at", "first_seen_at")
+        rows = self.conn.execute(
+            f"SELECT {', '.join(cols)} FROM posts WHERE analysed = 0 ORDER BY id"
+        )
+        return [dict(zip(cols, row, strict=True)) for row in rows]
+
+    def all_post_texts(self) -> list[dict[str, Any]]:
+        cols = ("id", "title", "text", "event_id", "negative", "topics")
+        rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM posts ORDER BY id")
+        return [dict(zip(cols, row, strict=True)) for row in rows]
+
+    def recent_fingerprints(self, since: str) -> list[tuple[int, int, bytes, str]]:
+        """(post_id, event_id, fingerprint, at) of grouped posts inside the window."""
+        rows = self.conn.execute(
+            """
+            SELECT p.id, p.event_id, p.fingerprint, coalesce(p.published_at, p.first_seen_at)
+            FROM posts p
+            WHERE p.fingerprint IS NOT NULL AND p.event_id IS NOT NULL
+              AND p.id IN (SELECT post_id FROM post_bands WHERE at >= ?)
+            """,
+            [since],
+        )
+        return list(rows)
+
+    def create_event(self, title: str, seen_at: str) -> int:
+        with self.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO events (title, first_seen_at, last_seen_at) VALUES (?, ?, ?)",
+                [title, seen_at, seen_at],
+            )
+            return int(cursor.lastrowid or 0)
+
+    def save_analysis(self, rows: list[tuple], bands: list[tuple[int, int, str]]) -> None:
+        """rows: (event_id, negative, topics_json, fingerprint, post_id)."""
+        with self.write() as conn:
+            conn.executemany(
+                "UPDATE posts SET event_id = ?, negative = ?, topics = ?, fingerprint = ?,"
+                " analysed = 1 WHERE id = ?",
+                rows,
+            )
+            conn.executemany("INSERT INTO post_bands (key, post_id, at) VALUES (?, ?, ?)", bands)
+            event_ids = sorted({row[0] for row in rows if row[0] is not None})
+            conn.executemany("UPDATE events SET dirty = 1 WHERE id = ?", [(e,) for e in event_ids])
+
+    def mark_all_events_dirty(self) -> None:
+        with self.write() as conn:
+            conn.execute("UPDATE events SET dirty = 1")
+
+    def reset_analysis(self) -> None:
+        """Make every post pending again (after rules.toml changed); events stay."""
+        with self.write() as conn:
+            conn.execute("UPDATE posts SET analysed = 0")
+
+    def dirty_event_ids(self) -> list[int]:
+        return [row[0] for row in self.conn.execute("SELECT id FROM events WHERE dirty = 1 ORDER BY id")]
+
+    def event_posts(self, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        cols = ("id", "event_id", "site", "url", "title", "text", "mainstream", "negative",
+                "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "source")
+        found: dict[int, list[dict[str, Any]]] = {e: [] for e in event_ids}
+        for start in range(0, len(event_ids), 500):
+            chunk = event_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT {', '.join('p.' + c for c in cols)} FROM posts p"
+                f" WHERE p.event_id IN ({marks}) ORDER BY coalesce(p.published_at, p.first_seen_at), p.id",
+                chunk,
+            )
+            for row in rows:
+                post = dict(zip(cols, row, strict=True))
+                found[post["event_id"]].append(post)
+        return found
+
+    def figures_before(self, post_ids: list[int], cutoff: str) -> dict[int, tuple[int, int]]:
+        """Each post's clicks and comments as last observed at or before `cutoff`, else
+        as first observed after it (a post that appeared inside the window)."""
+        result: dict[int, tuple[int, int]] = {}
+        for start in range(0, len(post_ids), 500):
+            chunk = post_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"""
+                SELECT post_id, clicks, comments FROM (
+                    SELECT post_id, clicks, comments, row_number() OVER (
+                        PARTITION BY post_id
+                        ORDER BY (observed_at <= ?) DESC,
+                                 CASE WHEN observed_at <= ? THEN observed_at END DESC,
+                                 observed_at ASC) AS pick
+                    FROM observations WHERE post_id IN ({marks})
+                ) WHERE pick = 1
+                """,
+                [cutoff, cutoff, *chunk],
+            )
+            for post_id, clicks, comments in rows:
+                result[post_id] = (clicks or 0, comments or 0)
+        return result
+
+    def event_levels(self, event_ids: list[int]) -> dict[int, str | None]:
+        found: dict[int, str | None] = {}
+        for start in range(0, len(event_ids), 500):
+            chunk = event_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.conn.execute(f"SELECT id, level FROM events WHERE id IN ({marks})", chunk))
+        return found
+
+    def save_event_grades(self, rows: list[dict[str, Any]], changes: list[tuple]) -> None:
+        """rows: full event figure rows; changes: (event_id, at, old, new, reasons_json)."""
+        columns = ("title", "first_post_id", "first_site", "first_at", "first_seen_at", "last_seen_at",
+                   "level", "reasons", "categories", "topics", "negative", "posts", "sites",
+                   "mainstream_sites", "clicks", "comments", "reprints", "clicks_before",
+                   "comments_before", "graded_at")
+        assignments = ", ".join(f"{c} = :{c}" for c in columns)
+        with self.write() as conn:
+            conn.executemany(f"UPDATE events SET {assignments}, dirty = 0 WHERE id = :id", rows)
+            conn.executemany(
+                "INSERT INTO level_changes (event_id, at, old_level, new_level, reasons)"
+                " VALUES (?, ?, ?, ?, ?)",
+                changes,
+            )
+
+    def list_events(
+        self, *, level_at_least: list[str] | None = None, since: str | None = None,
+        topic: str | None = None, limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM events WHERE posts > 0"
+        params: list[Any] = []
+        if level_at_least:
+            sql += f" AND level IN ({','.join('?' * len(level_at_least))})"
+            params += level_at_least
+        if since:
+            sql += " AND last_seen_at >= ?"
+            params.append(since)
+        if topic:
+            sql += " AND EXISTS (SELECT 1 FROM json_each(events.topics) WHERE value = ?)"
+            params.append(topic)
+        sql += " ORDER BY last_seen_at DESC, id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def get_event(self, event_id: int) -> dict[str, Any] | None:
+        cursor = self.conn.execute("SELECT * FROM events WHERE id = ?", [event_id])
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+
+    def level_history(self, event_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT at, old_level, new_level, reasons FROM level_changes WHERE event_id = ?"
+            " ORDER BY at, id",
+            [event_id],
+        )
+        return [{"at": a, "old_level": o, "new_level": n, "reasons": json.loads(r)} for a, o, n, r in rows]
+
+    def post_event_columns(self) -> dict[int, tuple[int | None, str | None, int | None]]:
+        """post id → (event_id, event level, negative): for the export."""
+        rows = self.conn.execute(
+            "SELECT p.id, p.event_id, e.level, p.negative FROM posts p"
+            " LEFT JOIN events e ON e.id = p.event_id"
+        )
+        return {pid: (eid, level, neg) for pid, eid, level, neg in rows}
 
     # -- source health -----------------------------------------------------
 

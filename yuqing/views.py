@@ -127,9 +127,12 @@ def _outcome_line(outcome: SourceOutcome) -> str:
     return f"{outcome.name}：{status}"
 
 
-def print_collect_report(report: CollectReport, *, as_json: bool) -> None:
+def print_collect_report(report: CollectReport, events=None, *, as_json: bool) -> None:
     if as_json:
-        print_json(report.as_dict())
+        data = report.as_dict()
+        if events is not None:
+            data["events"] = events.as_dict()
+        print_json(data)
         return
     table = Table("信息源", "网站", "结果", "新增", "已有", "原因")
     for o in report.outcomes:
@@ -141,6 +144,9 @@ def print_collect_report(report: CollectReport, *, as_json: bool) -> None:
     _out().print(table)
     failed = len(report.failed)
     err(f"共 {len(report.outcomes)} 个信息源，新增 {report.new} 条" + (f"，{failed} 个失败" if failed else ""))
+    if events is not None:
+        from .events_view import print_event_changes
+        print_event_changes(events)
 
 
 def print_import_report(path: Path, report) -> None:
@@ -163,6 +169,10 @@ def print_demo(result) -> None:
         )
     console.print(table)
     console.print(f"共入库 {result.total} 条帖子。数据库：{escape(str(result.home / 'yuqing.db'))}")
+    if result.events:
+        from .events_view import print_events
+        console.print("[bold]事件[/]（命中监测主题「清河县」的帖子按同一件事归并、分级）：")
+        print_events(result.events, as_json=False)
     if result.temporary:
         console.print("（临时目录，演示结束后已删除；用 --keep DIR 保留）")
 

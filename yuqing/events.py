@@ -1,0 +1,221 @@
+"""Events: posts that match a monitoring topic are grouped with their reprints across
+sites into one event, and every event touched by a run is re-graded.
+
+Run after each collection (`update_events`). Work left by a killed run is simply still
+pending (posts.analysed = 0, events.dirty = 1) and the next run finishes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import clock
+from .grade import Figures, Grade, grade, is_mainstream_url, match_topics
+from .rules import Rules
+from .similar import Fingerprint, band_keys, fingerprint, same_story, similarity
+from .store import Store
+from .tone import is_negative
+
+EVENT_TEXT_CAP = 20_000  # characters of an event's posts that grading reads
+
+
+@dataclass
+class LevelChange:
+    event_id: int
+    title: str
+    old: str | None
+    new: str
+    reasons: list[str]
+
+
+@dataclass
+class EventUpdate:
+    analysed: int = 0
+    matched: int = 0
+    new_events: int = 0
+    graded: int = 0
+    changes: list[LevelChange] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "analysed": self.analysed, "matched": self.matched, "new_events": self.new_events,
+            "graded": self.graded,
+            "changes": [c.__dict__ for c in self.changes],
+        }
+
+
+def update_events(store: Store, rules: Rules, *, now: datetime | None = None) -> EventUpdate:
+    now = now or clock.now()
+    result = EventUpdate()
+    with store.write():  # grouping and grading of one run commit together
+        _group_pending(store, rules, now, result)
+        _grade_dirty(store, rules, now, result)
+    return result
+
+
+def regrade_all(store: Store, rules: Rules, *, now: datetime | None = None) -> EventUpdate:
+    """After rules.toml changed: re-read every post's topics and tone, regroup posts that
+    now match, and re-grade every event. Posts already in an event stay in it."""
+    with store.write():
+        store.reset_analysis()
+        store.mark_all_events_dirty()
+        return update_events(store, rules, now=now)
+
+
+# -- grouping ------------------------------------------------------------------
+
+
+class _Index:
+    """Band key → posts inside the window, seeded from the store, grown as we go."""
+
+    def __init__(self, store: Store, since: str):
+        self.by_key: dict[int, list[int]] = defaultdict(list)
+        self.posts: dict[int, tuple[int, Fingerprint]] = {}
+        for post_id, event_id, blob, _at in store.recent_fingerprints(since):
+            self.add(post_id, event_id, Fingerprint.from_bytes(blob))
+
+    def add(self, post_id: int, event_id: int, fp: Fingerprint, keys: list[int] | None = None) -> None:
+        self.posts[post_id] = (event_id, fp)
+        for key in keys if keys is not None else band_keys(fp):
+            self.by_key[key].append(post_id)
+
+    def best_event(self, fp: Fingerprint, keys: list[int]) -> int | None:
+        candidates = {pid for key in keys for pid in self.by_key.get(key, ())}
+        best: tuple[float, int] | None = None
+        for pid in candidates:
+            event_id, other = self.posts[pid]
+            if same_story(fp, other):
+                score = similarity(fp, other)
+                if best is None or score > best[0]:
+                    best = (score, event_id)
+        return best[1] if best else None
+
+
+def _group_pending(store: Store, rules: Rules, now: datetime, result: EventUpdate) -> None:
+    pending = store.pending_posts()
+    if not pending:
+        return
+    window = timedelta(days=rules.event_window_days)
+    earliest = min(_post_time(p) for p in pending)
+    index = _Index(store, clock.to_iso(min(earliest, now) - window))
+    rows, bands = [], []
+    for post in pending:
+        text = f"{post['title']}\n{post['text']}"
+        topics = match_topics(text, rules.topics)
+        negative = is_negative(text, rules.tone)
+        event_id, blob = None, None
+        if topics:
+            fp = fingerprint(post["title"], post["text"])
+            keys = band_keys(fp)
+            event_id = index.best_event(fp, keys)
+            if event_id is None:
+                event_id = store.create_event(post["title"], post["first_seen_at"])
+                result.new_events += 1
+            index.add(post["id"], event_id, fp, keys)
+            at = clock.to_iso(_post_time(post))
+            bands += [(key, post["id"], at) for key in keys]
+            blob = fp.to_bytes()
+            result.matched += 1
+        rows.append((event_id, int(negative), json.dumps(topics, ensure_ascii=False), blob, post["id"]))
+    store.save_analysis(rows, bands)
+    result.analysed += len(pending)
+
+
+def _post_time(post: dict[str, Any]) -> datetime:
+    return clock.parse_iso(post.get("published_at") or post["first_seen_at"])
+
+
+# -- grading ---------------------------------------------------------------------
+
+
+def _grade_dirty(store: Store, rules: Rules, now: datetime, result: EventUpdate) -> None:
+    event_ids = store.dirty_event_ids()
+    if not event_ids:
+        return
+    posts_by_event = store.event_posts(event_ids)
+    old_levels = store.event_levels(event_ids)
+    cutoff = clock.to_iso(now - timedelta(hours=rules.larger.ferment_window_hours))
+    all_post_ids = [p["id"] for posts in posts_by_event.values() for p in posts]
+    before = store.figures_before(all_post_ids, cutoff)
+    graded_at = clock.to_iso(now)
+    rows, changes = [], []
+    for event_id in event_ids:
+        posts = posts_by_event[event_id]
+        if not posts:
+            continue
+        row, event_grade = _grade_event(event_id, posts, before, rules)
+        row["graded_at"] = graded_at
+        rows.append(row)
+        old = old_levels.get(event_id)
+        if old != event_grade.level:
+            changes.append((event_id, graded_at, old, event_grade.level,
+                            json.dumps(event_grade.reasons_json(), ensure_ascii=False)))
+            result.changes.append(LevelChange(event_id, row["title"], old, event_grade.level,
+                                              [r.text for r in event_grade.reasons]))
+    store.save_event_grades(rows, changes)
+    result.graded += len(rows)
+
+
+def event_figures(posts: list[dict[str, Any]], before: dict[int, tuple[int, int]], rules: Rules) -> Figures:
+    sites = {p["site"] for p in posts}
+    mainstream = {p["site"] for p in posts if p["mainstream"] or is_mainstream_url(p["url"], rules)}
+    negative_sites = {p["site"] for p in posts if p["negative"]}
+    with_history = [p for p in posts if p["id"] in before]
+    clicks_before = sum(before[p["id"]][0] for p in with_history) if with_history else None
+    comments_before = sum(before[p["id"]][1] for p in with_history) if with_history else None
+    return Figures(
+        clicks=sum(p["clicks"] or 0 for p in posts),
+        comments=sum(p["comments"] or 0 for p in posts),
+        sites=len(sites),
+        mainstream_sites=len(mainstream),
+        negative_sites=len(negative_sites),
+        clicks_before=clicks_before,
+        comments_before=comments_before,
+    )
+
+
+def _grade_event(
+    event_id: int, posts: list[dict[str, Any]], before: dict[int, tuple[int, int]], rules: Rules
+) -> tuple[dict[str, Any], Grade]:
+    figures = event_figures(posts, before, rules)
+    text = _event_text(posts)
+    event_grade = grade(figures, text, rules, negative=any(p["negative"] for p in posts))
+    first = posts[0]  # ordered by publication time
+    row = {
+        "id": event_id,
+        "title": first["title"],
+        "first_post_id": first["id"],
+        "first_site": first["site"],
+        "first_at": first["published_at"] or first["first_seen_at"],
+        "first_seen_at": min(p["first_seen_at"] for p in posts),
+        "last_seen_at": max(p["last_seen_at"] for p in posts),
+        "level": event_grade.level,
+        "reasons": json.dumps(event_grade.reasons_json(), ensure_ascii=False),
+        "categories": json.dumps(event_grade.categories, ensure_ascii=False),
+        "topics": json.dumps(event_grade.topics, ensure_ascii=False),
+        "negative": int(event_grade.negative),
+        "posts": len(posts),
+        "sites": figures.sites,
+        "mainstream_sites": figures.mainstream_sites,
+        "clicks": figures.clicks,
+        "comments": figures.comments,
+        "reprints": len(posts) - 1,
+        "clicks_before": figures.clicks_before,
+        "comments_before": figures.comments_before,
+    }
+    return row, event_grade
+
+
+def _event_text(posts: list[dict[str, Any]]) -> str:
+    parts, size = [], 0
+    for post in posts:
+        piece = f"{post['title']}\n{post['text'][:2000]}"
+        parts.append(piece)
+        size += len(piece)
+        if size > EVENT_TEXT_CAP:
+            break
+    return "\n".join(parts)

@@ -1,0 +1,248 @@
+"""rules.toml: the office's grading table, read and checked.
+
+Every problem names the file, the table and the key and says what is expected, in
+Chinese. `load_rules` is strict: a command that grades never runs on half a table.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .tone import ToneLexicon
+from .workspace import Workspace, bundled_path
+
+LEVELS = ("一般", "较大", "重大", "特别重大")
+FIGURES = {"clicks": "点击", "comments": "跟帖", "mainstream_sites": "主流网站", "sites": "网站"}
+
+
+def level_rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    figure: str  # clicks | comments | mainstream_sites | sites
+    label: str
+    level: str
+    min: int
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    keywords: tuple[str, ...]
+    all: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LargerRules:
+    negative_min_sites: int = 2
+    ferment_window_hours: float = 24.0
+    ferment_factor: float = 2.0
+    ferment_min_new_comments: int = 30
+
+
+@dataclass(frozen=True)
+class Rules:
+    path: Path
+    thresholds: tuple[Threshold, ...]
+    larger: LargerRules
+    categories: dict[str, tuple[str, ...]]
+    key_persons: tuple[str, ...]
+    key_places: tuple[str, ...]
+    tone: ToneLexicon
+    mainstream_domains: tuple[str, ...]
+    topics: tuple[Topic, ...]
+    event_window_days: float = 7.0
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+def rules_path_for(workspace: Workspace | None) -> Path:
+    """The workspace's rules.toml when there is one, else the bundled default."""
+    if workspace is not None and workspace.rules_path.exists():
+        return workspace.rules_path
+    return bundled_path("rules.toml")
+
+
+def load_rules(path: Path) -> Rules:
+    problems = check_rules(path)
+    if problems:
+        raise ConfigError(problems[0] if len(problems) == 1 else
+                          f"{path} 有 {len(problems)} 处错误：\n" + "\n".join(problems))
+    return _build(path, _read(path))
+
+
+def check_rules(path: Path) -> list[str]:
+    """Every problem in the file, each a Chinese sentence naming file, table and key."""
+    try:
+        data = _read(path)
+    except ConfigError as error:
+        return [error.message]
+    checker = _Checker(path)
+    checker.check(data)
+    return checker.problems
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}：文件不存在（yuqing init 会创建默认的规则表）") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}：不是 UTF-8 编码的文本文件") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}：TOML 格式错误（{exc}）") from None
+
+
+class _Checker:
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append(f"{self.path} {where}：{message}")
+
+    def check(self, data: dict[str, Any]) -> None:
+        if "levels" in data and list(data["levels"]) != list(LEVELS):
+            self.fail("levels", f"应为 {list(LEVELS)}（级别名称和顺序是固定的）")
+        self._thresholds(data.get("thresholds"))
+        self._larger(data.get("larger", {}))
+        self._word_table("[categories]", data.get("categories", {}))
+        self._key_mentions(data.get("key_mentions", {}))
+        self._negative(data.get("negative", {}))
+        self._string_list("[mainstream]", "domains", data.get("mainstream", {}).get("domains", []))
+        self._topics(data.get("topics", []))
+        self._events(data.get("events", {}))
+
+    def _thresholds(self, tables: Any) -> None:
+        if tables is None:
+            self.fail("[[thresholds]]", "缺少阈值表（点击、跟帖、主流网站的分级阈值）")
+            return
+        if not isinstance(tables, list):
+            self.fail("thresholds", "应写成 [[thresholds]] 表数组")
+            return
+        for index, table in enumerate(tables, 1):
+            where = f"第 {index} 个 [[thresholds]]"
+            if not isinstance(table, dict):
+                self.fail(where, "应为表")
+                continue
+            if table.get("figure") not in FIGURES:
+                self.fail(f"{where} figure", f"应为 {' / '.join(FIGURES)} 之一，实际是 {table.get('figure')!r}")
+            if table.get("level") not in LEVELS[1:]:
+                self.fail(f"{where} level", f"应为 {' / '.join(LEVELS[1:])} 之一，实际是 {table.get('level')!r}")
+            value = table.get("min")
+            if not _is_count(value):
+                self.fail(f"{where} min", f"应为非负整数，实际是 {value!r}")
+            if "label" in table and not isinstance(table["label"], str):
+                self.fail(f"{where} label", "应为字符串")
+
+    def _larger(self, table: Any) -> None:
+        if not isinstance(table, dict):
+            self.fail("[larger]", "应为表")
+            return
+        for key in ("negative_min_sites", "ferment_min_new_comments"):
+            if key in table and not _is_count(table[key]):
+                self.fail(f"[larger] {key}", f"应为非负整数，实际是 {table[key]!r}")
+        for key in ("ferment_window_hours", "ferment_factor"):
+            if key in table and not (_is_number(table[key]) and table[key] > 0):
+                self.fail(f"[larger] {key}", f"应为正数，实际是 {table[key]!r}")
+
+    def _word_table(self, where: str, table: Any) -> None:
+        if not isinstance(table, dict):
+            self.fail(where, "应为表：类别名 = [关键词, …]")
+            return
+        for name, words in table.items():
+            self._string_list(where, name, words)
+
+    def _key_mentions(self, table: Any) -> None:
+        if not isinstance(table, dict):
+            self.fail("[key_mentions]", "应为表")
+            return
+        for key in ("persons", "places"):
+            self._string_list("[key_mentions]", key, table.get(key, []))
+
+    def _negative(self, table: Any) -> None:
+        if not isinstance(table, dict):
+            self.fail("[negative]", "应为表")
+            return
+        try:
+            ToneLexicon.from_table(table)
+        except ValueError as exc:
+            self.fail("[negative]", str(exc))
+
+    def _string_list(self, where: str, key: str, value: Any) -> None:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(f"{where} {key}", "应为非空字符串的列表，如 [\"爆炸\", \"火灾\"]")
+
+    def _topics(self, tables: Any) -> None:
+        if not isinstance(tables, list):
+            self.fail("topics", "应写成 [[topics]] 表数组")
+            return
+        names: set[str] = set()
+        for index, table in enumerate(tables, 1):
+            where = f"第 {index} 个 [[topics]]"
+            if not isinstance(table, dict):
+                self.fail(where, "应为表")
+                continue
+            name = table.get("name")
+            if not isinstance(name, str) or not name.strip():
+                self.fail(f"{where} name", "缺少主题名称（非空字符串）")
+            elif name in names:
+                self.fail(f"{where} name", f"主题名称重复：{name}")
+            else:
+                names.add(name)
+            if "keywords" not in table:
+                self.fail(f"{where} keywords", "缺少关键词列表（任一出现即命中）")
+            else:
+                self._string_list(where, "keywords", table["keywords"])
+            for key in ("all", "exclude"):
+                if key in table:
+                    self._string_list(where, key, table[key])
+            unknown = set(table) - {"name", "keywords", "all", "exclude", "department"}
+            if unknown:
+                self.fail(where, f"不认识的键 {', '.join(sorted(unknown))}")
+
+    def _events(self, table: Any) -> None:
+        if not isinstance(table, dict):
+            self.fail("[events]", "应为表")
+            return
+        if "window_days" in table and not (_is_number(table["window_days"]) and table["window_days"] > 0):
+            self.fail("[events] window_days", f"应为正数，实际是 {table['window_days']!r}")
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _build(path: Path, data: dict[str, Any]) -> Rules:
+    thresholds = tuple(
+        Threshold(t["figure"], t.get("label") or FIGURES[t["figure"]], t["level"], t["min"])
+        for t in data.get("thresholds", [])
+    )
+    larger = data.get("larger", {})
+    mentions = data.get("key_mentions", {})
+    return Rules(
+        path=path,
+        thresholds=thresholds,
+        larger=LargerRules(**{k: larger[k] for k in LargerRules.__dataclass_fields__ if k in larger}),
+        categories={name: tuple(words) for name, words in data.get("categories", {}).items()},
+        key_persons=tuple(mentions.get("persons", [])),
+        key_places=tuple(mentions.get("places", [])),
+        tone=ToneLexicon.from_table(data.get("negative", {})),
+        mainstream_domains=tuple(d.lower().lstrip(".") for d in data.get("mainstream", {}).get("domains", [])),
+        topics=tuple(
+            Topic(t["name"], tuple(t["keywords"]), tuple(t.get("all", [])), tuple(t.get("exclude", [])))
+            for t in data.get("topics", [])
+        ),
+        event_window_days=float(data.get("events", {}).get("window_days", 7.0)),
+        raw=data,
+    )
