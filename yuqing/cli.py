@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from . import __version__, cli_events, views
+from . import __version__, cli_cases, cli_events, views
 from .cli_common import current_rules, current_workspace, open_store, read_stdin, set_workspace
 from .collect import CollectOptions, collect
 from .errors import ConfigError, ExitCode, UsageError, YuqingError
@@ -37,6 +37,7 @@ export_app = typer.Typer(help="导出数据。", no_args_is_help=True)
 app.add_typer(source_app, name="source")
 app.add_typer(export_app, name="export")
 cli_events.register(app)
+cli_cases.register(app)
 
 @app.callback()
 def _root(
@@ -134,8 +135,9 @@ def collect_command(
     force: Annotated[bool, typer.Option("--force", help="忽略失败退避和 Retry-After 等待，立即采集")] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="同时抓取的数量")] = 16,
     timeout: Annotated[float, typer.Option("--timeout", min=1, max=600, help="单次抓取的总时限（秒）")] = 20.0,
+    escalate: Annotated[bool, typer.Option("--escalate/--no-escalate", help="采集后发送预警通知")] = True,
 ) -> None:
-    """采集信息源：抓取、解析、入库。退出码 0 全部成功，1 部分失败。"""
+    """采集信息源：抓取、解析、入库、归并事件、分级、发送预警。退出码 0 全部成功，1 部分失败。"""
     workspace = current_workspace()
     ensure_workspace(workspace)
     sources = select_sources(load_sources(workspace.sources_path), names or [])
@@ -147,7 +149,8 @@ def collect_command(
         with views.collect_progress(len(sources)) as tick:
             report = collect(store, sources, options, on_outcome=tick)
         events = update_events(store, rules)
-    views.print_collect_report(report, events, as_json=as_json)
+        notices = cli_cases.run_escalation(store, rules) if escalate else None
+    views.print_collect_report(report, events, notices, as_json=as_json)
     raise typer.Exit(int(report.exit_code))
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .routing import Escalation, build_escalation, check_escalation
 from .tone import ToneLexicon
 from .workspace import Workspace, bundled_path
 
@@ -59,6 +60,7 @@ class Rules:
     mainstream_domains: tuple[str, ...]
     topics: tuple[Topic, ...]
     event_window_days: float = 7.0
+    escalation: Escalation = field(default_factory=Escalation)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -118,6 +120,7 @@ class _Checker:
         self._string_list("[mainstream]", "domains", data.get("mainstream", {}).get("domains", []))
         self._topics(data.get("topics", []))
         self._events(data.get("events", {}))
+        check_escalation(data, self.fail)
 
     def _thresholds(self, tables: Any) -> None:
         if tables is None:
@@ -244,5 +247,6 @@ def _build(path: Path, data: dict[str, Any]) -> Rules:
             for t in data.get("topics", [])
         ),
         event_window_days=float(data.get("events", {}).get("window_days", 7.0)),
+        escalation=build_escalation(data),
         raw=data,
     )

@@ -175,6 +175,83 @@ def m003_events(db: Database) -> None:
     db.execute("CREATE INDEX level_changes_event ON level_changes (event_id, at)")
 
 
+@migrations()
+def m004_cases_and_notices(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL UNIQUE REFERENCES events (id),
+            status TEXT NOT NULL,        -- 待研判 已上报 已转办 已回应 已办结 持续关注 已升级
+            level TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            report_due TEXT, forward_due TEXT, answer_due TEXT,
+            reported_at TEXT, forwarded_at TEXT, answered_at TEXT,
+            first_action_at TEXT,
+            closed_at TEXT,
+            result TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE case_actions (      -- append-only: what was done, when, by whom
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            to_dept TEXT,
+            note TEXT,
+            by TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX case_actions_case ON case_actions (case_id, at)")
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER case_actions_append_only_{verb.lower()} BEFORE {verb} ON case_actions"
+            " BEGIN SELECT RAISE(ABORT, 'case_actions is append-only'); END"
+        )
+    db.execute(
+        """
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            notice_no TEXT NOT NULL UNIQUE,
+            dedupe_key TEXT NOT NULL UNIQUE, -- one notice per event and level change, per deadline
+            kind TEXT NOT NULL,              -- level | reminder | overdue | source | digest
+            event_id INTEGER, case_id INTEGER, source TEXT,
+            level TEXT,
+            wake INTEGER NOT NULL DEFAULT 0, -- may go out outside duty hours
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,              -- rendered Markdown
+            roles TEXT NOT NULL,             -- JSON list
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            notice_id INTEGER NOT NULL REFERENCES notices (id),
+            channel TEXT NOT NULL,           -- file | mail | robot:NAME
+            status TEXT NOT NULL,            -- due | sending | sent | failed | superseded
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at TEXT,
+            last_error TEXT,
+            sent_at TEXT,
+            via TEXT,                        -- single | digest | summary
+            UNIQUE (notice_id, channel)
+        )
+        """
+    )
+    db.execute("CREATE INDEX deliveries_open ON deliveries (status, next_try_at)")
+    db.execute("CREATE TABLE robot_sends (robot TEXT NOT NULL, sent_at TEXT NOT NULL)")
+    db.execute("CREATE INDEX robot_sends_robot ON robot_sends (robot, sent_at)")
+    db.execute("CREATE TABLE robot_blocks (robot TEXT PRIMARY KEY, until TEXT NOT NULL)")
+    db.execute("CREATE TABLE notice_numbers (year INTEGER PRIMARY KEY, last INTEGER NOT NULL)")
+
+
 POST_COLUMNS = (
     "id", "source", "channel", "site", "url", "guid", "title", "text", "author",
     "published_at", "first_seen_at", "last_seen_at", "clicks", "comments",
@@ -239,6 +316,15 @@ class Store:
             raise
         else:
             self.conn.execute("COMMIT")
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[sqlite3.Connection]:
+        """Work that must leave no trace (a dry run): always rolled back."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        finally:
+            self.conn.execute("ROLLBACK")
 
     # -- posts -------------------------------------------------------------
 
@@ -531,6 +617,210 @@ class Store:
             " LEFT JOIN events e ON e.id = p.event_id"
         )
         return {pid: (eid, level, neg) for pid, eid, level, neg in rows}
+
+    # -- cases -----------------------------------------------------------------
+
+    def events_for_cases(self, levels: list[str]) -> list[dict[str, Any]]:
+        """Graded events at the given levels, with their case if one is open."""
+        marks = ",".join("?" * len(levels))
+        cursor = self.conn.execute(
+            f"SELECT e.*, c.id AS case_id, c.level AS case_level, c.status AS case_status"
+            f" FROM events e LEFT JOIN cases c ON c.event_id = e.id"
+            f" WHERE e.level IN ({marks}) AND e.posts > 0",
+            levels,
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def open_case(self, event_id: int, level: str, opened_at: str, dues: dict[str, str | None]) -> int:
+        with self.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO cases (event_id, status, level, opened_at, report_due, forward_due, answer_due)"
+                " VALUES (?, '待研判', ?, ?, ?, ?, ?)",
+                [event_id, level, opened_at, dues.get("report"), dues.get("forward"), dues.get("answer")],
+            )
+            return int(cursor.lastrowid or 0)
+
+    def raise_case(self, case_id: int, level: str, dues: dict[str, str | None]) -> None:
+        """The event rose: new level, status 已升级, deadlines of the new level."""
+        with self.write() as conn:
+            conn.execute(
+                "UPDATE cases SET level = ?, status = CASE WHEN closed_at IS NULL THEN '已升级' ELSE status END,"
+                " report_due = coalesce(?, report_due), forward_due = coalesce(?, forward_due),"
+                " answer_due = coalesce(?, answer_due) WHERE id = ?",
+                [level, dues.get("report"), dues.get("forward"), dues.get("answer"), case_id],
+            )
+
+    def get_case(self, case_id: int) -> dict[str, Any] | None:
+        cursor = self.conn.execute(
+            "SELECT c.*, e.title, e.level AS event_level FROM cases c JOIN events e ON e.id = c.event_id"
+            " WHERE c.id = ?",
+            [case_id],
+        )
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+
+    def list_cases(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        sql = ("SELECT c.*, e.title, e.level AS event_level FROM cases c JOIN events e ON e.id = c.event_id")
+        params: list[Any] = []
+        if status:
+            sql += " WHERE c.status = ?"
+            params.append(status)
+        sql += " ORDER BY c.opened_at DESC, c.id DESC"
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def open_cases(self) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(
+            "SELECT c.*, e.title FROM cases c JOIN events e ON e.id = c.event_id WHERE c.closed_at IS NULL"
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def add_case_action(self, case_id: int, *, at: str, action: str, to_dept: str | None,
+                        note: str | None, by: str, status: str | None, stamps: dict[str, str]) -> None:
+        """Append an action; move the status and fill the first-time stamps it satisfies."""
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO case_actions (case_id, at, action, to_dept, note, by) VALUES (?, ?, ?, ?, ?, ?)",
+                [case_id, at, action, to_dept, note, by],
+            )
+            sets = ["first_action_at = coalesce(first_action_at, ?)"]
+            params: list[Any] = [at]
+            for column, value in stamps.items():
+                sets.append(f"{column} = coalesce({column}, ?)")
+                params.append(value)
+            if status:
+                sets.append("status = ?")
+                params.append(status)
+            conn.execute(f"UPDATE cases SET {', '.join(sets)} WHERE id = ?", [*params, case_id])
+
+    def close_case(self, case_id: int, *, at: str, result: str, status: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "UPDATE cases SET closed_at = ?, result = ?, status = ?,"
+                " answered_at = coalesce(answered_at, ?) WHERE id = ?",
+                [at, result, status, at, case_id],
+            )
+
+    def case_actions(self, case_id: int) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(
+            "SELECT at, action, to_dept, note, by FROM case_actions WHERE case_id = ? ORDER BY at, id",
+            [case_id],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    # -- notices ---------------------------------------------------------------
+
+    def existing_dedupe_keys(self, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.conn.execute(
+                f"SELECT dedupe_key FROM notices WHERE dedupe_key IN ({marks})", chunk))
+        return found
+
+    def next_notice_numbers(self, year: int, count: int) -> list[int]:
+        with self.write() as conn:
+            row = conn.execute("SELECT last FROM notice_numbers WHERE year = ?", [year]).fetchone()
+            last = row[0] if row else 0
+            conn.execute(
+                "INSERT INTO notice_numbers (year, last) VALUES (?, ?)"
+                " ON CONFLICT (year) DO UPDATE SET last = excluded.last",
+                [year, last + count],
+            )
+            return list(range(last + 1, last + count + 1))
+
+    def record_notices(self, notices: list[dict[str, Any]], channels: dict[str, list[str]]) -> None:
+        """Notices are recorded as due before anything is sent (no resend storms)."""
+        with self.write() as conn:
+            for notice in notices:
+                cursor = conn.execute(
+                    "INSERT INTO notices (notice_no, dedupe_key, kind, event_id, case_id, source, level,"
+                    " wake, subject, body, roles, created_at) VALUES (:notice_no, :dedupe_key, :kind,"
+                    " :event_id, :case_id, :source, :level, :wake, :subject, :body, :roles, :created_at)",
+                    notice,
+                )
+                notice_id = cursor.lastrowid
+                conn.executemany(
+                    "INSERT INTO deliveries (notice_id, channel, status) VALUES (?, ?, 'due')",
+                    [(notice_id, channel) for channel in channels[notice["dedupe_key"]]],
+                )
+
+    def supersede_held(self, event_id: int, before_level_rank: list[str]) -> None:
+        """A rise makes not-yet-sent lower-level notices of the event moot."""
+        marks = ",".join("?" * len(before_level_rank))
+        with self.write() as conn:
+            conn.execute(
+                f"UPDATE deliveries SET status = 'superseded' WHERE status = 'due' AND channel != 'file'"
+                f" AND notice_id IN (SELECT id FROM notices WHERE event_id = ? AND kind = 'level'"
+                f" AND level IN ({marks}))",
+                [event_id, *before_level_rank],
+            )
+
+    def open_deliveries(self, now: str) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(
+            "SELECT d.id, d.notice_id, d.channel, d.status, d.attempts, d.next_try_at,"
+            " n.notice_no, n.kind, n.level, n.wake, n.subject, n.body, n.roles, n.event_id, n.created_at"
+            " FROM deliveries d JOIN notices n ON n.id = d.notice_id"
+            " WHERE d.status IN ('due', 'sending') AND (d.next_try_at IS NULL OR d.next_try_at <= ?)"
+            " ORDER BY n.id, d.id",
+            [now],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def mark_sending(self, delivery_ids: list[int]) -> None:
+        with self.write() as conn:
+            conn.executemany(
+                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+                [(d,) for d in delivery_ids],
+            )
+
+    def finish_deliveries(self, rows: list[tuple]) -> None:
+        """rows: (status, next_try_at, last_error, sent_at, via, delivery_id)."""
+        with self.write() as conn:
+            conn.executemany(
+                "UPDATE deliveries SET status = ?, next_try_at = ?, last_error = ?, sent_at = ?, via = ?"
+                " WHERE id = ?",
+                rows,
+            )
+
+    def robot_sent_since(self, robot: str, since: str) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM robot_sends WHERE robot = ? AND sent_at > ?", [robot, since]
+        ).fetchone()[0]
+
+    def record_robot_send(self, robot: str, at: str, keep_after: str) -> None:
+        with self.write() as conn:
+            conn.execute("INSERT INTO robot_sends (robot, sent_at) VALUES (?, ?)", [robot, at])
+            conn.execute("DELETE FROM robot_sends WHERE robot = ? AND sent_at < ?", [robot, keep_after])
+
+    def robot_blocked_until(self, robot: str) -> str | None:
+        row = self.conn.execute("SELECT until FROM robot_blocks WHERE robot = ?", [robot]).fetchone()
+        return row[0] if row else None
+
+    def block_robot(self, robot: str, until: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO robot_blocks (robot, until) VALUES (?, ?)"
+                " ON CONFLICT (robot) DO UPDATE SET until = excluded.until",
+                [robot, until],
+            )
+
+    def list_notices(self, limit: int = 50) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(
+            "SELECT n.notice_no, n.kind, n.level, n.subject, n.created_at,"
+            " group_concat(d.channel || ':' || d.status, ' ') AS deliveries"
+            " FROM notices n LEFT JOIN deliveries d ON d.notice_id = n.id"
+            " GROUP BY n.id ORDER BY n.id DESC LIMIT ?",
+            [limit],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     # -- source health -----------------------------------------------------
 

@@ -127,11 +127,13 @@ def _outcome_line(outcome: SourceOutcome) -> str:
     return f"{outcome.name}：{status}"
 
 
-def print_collect_report(report: CollectReport, events=None, *, as_json: bool) -> None:
+def print_collect_report(report: CollectReport, events=None, notices=None, *, as_json: bool) -> None:
     if as_json:
         data = report.as_dict()
         if events is not None:
             data["events"] = events.as_dict()
+        if notices is not None:
+            data["notices"] = notices.as_dict()
         print_json(data)
         return
     table = Table("信息源", "网站", "结果", "新增", "已有", "原因")
@@ -147,6 +149,9 @@ def print_collect_report(report: CollectReport, events=None, *, as_json: bool) -
     if events is not None:
         from .events_view import print_event_changes
         print_event_changes(events)
+    if notices is not None and (notices.planned or notices.failed):
+        from .cases_view import print_escalation
+        print_escalation(notices, dry_run=False, as_json=False)
 
 
 def print_import_report(path: Path, report) -> None:
