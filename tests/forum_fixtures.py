@@ -6,7 +6,7 @@ from html import escape
 
 ROW = """<tbody id="normalthread_{tid}"><tr>
 <th class="common"><a href="forum.php?mod=viewthread&amp;tid={tid}&amp;extra=page%3D1" class="s xst">{title}</a></th>
-<td class="by"><cite><a href="home.php?mod=space&amp;uid=7">网友{tid}</a></cite><em><span>2026-11-26 09:{minute:02d}</span></em></td>
+<td class="by"><cite><a href="home.php?mod=space&amp;uid=7">网友{tid}</a></cite><em><span>2026-11-20 09:{minute:02d}</span></em></td>
 <td class="num"><a href="forum.php?mod=viewthread&amp;tid={tid}" class="xi2">{replies}</a><em>{views}</em></td>
 <td class="by"><cite><a href="#">某人</a></cite><em><a href="#">1 小时前</a></em></td>
 </tr></tbody>"""

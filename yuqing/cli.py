@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from . import __version__, cli_cases, cli_events, views
+from . import __version__, cli_cases, cli_events, cli_report, views
 from .cli_common import current_rules, current_workspace, open_store, read_stdin, set_workspace
 from .collect import CollectOptions, collect
 from .errors import ConfigError, ExitCode, UsageError, YuqingError
@@ -38,6 +38,7 @@ app.add_typer(source_app, name="source")
 app.add_typer(export_app, name="export")
 cli_events.register(app)
 cli_cases.register(app)
+cli_report.register(app)
 
 @app.callback()
 def _root(

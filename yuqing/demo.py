@@ -101,8 +101,9 @@ def run_demo(keep: Path | None = None) -> DemoResult:
     try:
         workspace = Workspace(home)
         if init_workspace(workspace):
-            with workspace.rules_path.open("a", encoding="utf-8") as rules_file:
-                rules_file.write(DEMO_TOPICS)
+            text = workspace.rules_path.read_text(encoding="utf-8")
+            text = text.replace('name = ""  ', 'name = "清河县网络舆情工作领导小组办公室"  ', 1)
+            workspace.rules_path.write_text(text + DEMO_TOPICS, encoding="utf-8")
         with SampleServer() as server:
             configured = {s.name for s in load_sources(workspace.sources_path)}
             for source in demo_sources(server.url):

@@ -121,6 +121,7 @@ class _Checker:
         self._topics(data.get("topics", []))
         self._events(data.get("events", {}))
         check_escalation(data, self.fail)
+        self._office(data.get("office", {}))
 
     def _thresholds(self, tables: Any) -> None:
         if tables is None:
@@ -209,6 +210,16 @@ class _Checker:
             unknown = set(table) - {"name", "keywords", "all", "exclude", "department"}
             if unknown:
                 self.fail(where, f"不认识的键 {', '.join(sorted(unknown))}")
+
+    def _office(self, table: Any) -> None:
+        if not isinstance(table, dict):
+            self.fail("[office]", "应为表")
+            return
+        for key in ("name", "issuer", "report_to", "copy_to", "secrecy", "signature"):
+            if key in table and not isinstance(table[key], str):
+                self.fail(f"[office] {key}", "应为字符串")
+        if "digest_min_level" in table and table["digest_min_level"] not in LEVELS:
+            self.fail("[office] digest_min_level", f"应为 {' / '.join(LEVELS)} 之一")
 
     def _events(self, table: Any) -> None:
         if not isinstance(table, dict):

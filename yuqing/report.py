@@ -1,0 +1,322 @@
+"""Reports from the store: the daily duty report, the numbered 《重要舆情摘报》, the
+per-event 《网络舆情通报》, the weekly report and the year-end 工作总结.
+
+Each report is a data dictionary (every figure computed here, from the store) rendered
+by one Jinja template; the workspace's templates/ override the bundled ones.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import clock
+from .errors import UsageError
+from .rules import LEVELS, Rules, level_rank
+from .store import Store
+from .templating import render
+
+SHANGHAI = clock.SHANGHAI
+
+
+@dataclass
+class Period:
+    start: datetime  # aware, Asia/Shanghai midnight
+    end: datetime  # exclusive
+
+    @property
+    def start_iso(self) -> str:
+        return clock.to_iso(self.start)
+
+    @property
+    def end_iso(self) -> str:
+        return clock.to_iso(self.end)
+
+    @property
+    def label(self) -> str:
+        last = (self.end - timedelta(days=1)).date()
+        first = self.start.date()
+        if first == last:
+            return f"{first.year}年{first.month}月{first.day}日"
+        return f"{first.year}年{first.month}月{first.day}日至{last.month}月{last.day}日"
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+
+
+def day_period(day: date) -> Period:
+    return Period(local_midnight(day), local_midnight(day + timedelta(days=1)))
+
+
+def week_period(text: str | None, today: date) -> Period:
+    """'2026-W48' or a date inside the week; default this week (Monday to Sunday)."""
+    if text:
+        try:
+            if "W" in text.upper():
+                year, week = text.upper().split("-W")
+                monday = date.fromisocalendar(int(year), int(week), 1)
+            else:
+                day = date.fromisoformat(text)
+                monday = day - timedelta(days=day.weekday())
+        except ValueError:
+            raise UsageError(f"无法识别的周「{text}」：应为 2026-W48 或该周内的某一天 2026-11-27") from None
+    else:
+        monday = today - timedelta(days=today.weekday())
+    return Period(local_midnight(monday), local_midnight(monday + timedelta(days=7)))
+
+
+def parse_day(text: str | None, today: date) -> date:
+    if not text:
+        return today
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"无法识别的日期「{text}」：应为 2026-11-27 这样的写法") from None
+
+
+def office(rules: Rules) -> dict[str, Any]:
+    table = rules.raw.get("office", {})
+    return {
+        "name": table.get("name") or "（单位名称未填写）",
+        "issuer": table.get("issuer", ""),
+        "report_to": table.get("report_to", ""),
+        "copy_to": table.get("copy_to", ""),
+        "secrecy": table.get("secrecy", "内部资料"),
+        "signature": table.get("signature", ""),
+        "digest_min_level": table.get("digest_min_level", "较大"),
+    }
+
+
+def _event(row: dict[str, Any]) -> dict[str, Any]:
+    event = dict(row)
+    for key in ("reasons", "categories", "topics"):
+        event[key] = json.loads(event.get(key) or "[]")
+    event["reason_texts"] = [r["text"] for r in event["reasons"]]
+    return event
+
+
+def _growth(event: dict[str, Any]) -> str:
+    if event.get("comments_before") is None:
+        return "暂无 24 小时前的观测"
+    return (f"24 小时内点击 {event['clicks_before']} → {event['clicks']}，"
+            f"跟帖 {event['comments_before']} → {event['comments']}")
+
+
+def _level_counts(events: list[dict[str, Any]]) -> dict[str, int]:
+    counts = dict.fromkeys(LEVELS, 0)
+    for event in events:
+        counts[event["level"]] = counts.get(event["level"], 0) + 1
+    return counts
+
+
+def _source_health(store: Store, rules_sources: list) -> list[dict[str, Any]]:
+    states = store.all_source_states()
+    health = []
+    for source in rules_sources:
+        state = states.get(source.name, {})
+        health.append({
+            "name": source.name, "site": source.site, "enabled": source.enabled,
+            "failures": state.get("consecutive_failures") or 0,
+            "reason": state.get("last_reason") or "", "error": state.get("last_error") or "",
+            "last_success_at": state.get("last_success_at"),
+        })
+    return health
+
+
+# -- the reports ---------------------------------------------------------------
+
+
+def daily_data(store: Store, rules: Rules, sources: list, day: date) -> dict[str, Any]:
+    period = day_period(day)
+    events = [_event(e) for e in store.events_between(period.start_iso, period.end_iso)]
+    now_iso = clock.now_iso()
+    from .cases import overdue_items
+
+    open_cases = []
+    for case in store.open_cases():
+        case["overdue"] = overdue_items(case, now_iso)
+        open_cases.append(case)
+    health = _source_health(store, sources)
+    return {
+        "office": office(rules), "period": period.label, "day": day.isoformat(),
+        "generated_at": clock.local_text(now_iso),
+        "events": events, "level_counts": _level_counts(events),
+        "volume": store.count_posts_between(period.start_iso, period.end_iso),
+        "open_cases": open_cases, "overdue": [c for c in open_cases if c["overdue"]],
+        "notices": store.notices_between(period.start_iso, period.end_iso),
+        "failing_sources": [s for s in health if s["failures"]], "source_count": len(health),
+    }
+
+
+def digest_data(store: Store, rules: Rules, period: Period) -> dict[str, Any]:
+    info = office(rules)
+    threshold = level_rank(info["digest_min_level"]) if info["digest_min_level"] in LEVELS else 1
+    events = [_event(e) for e in store.active_events_between(period.start_iso, period.end_iso)]
+    major = [e for e in events if level_rank(e["level"]) >= threshold]
+    minor = [e for e in events if level_rank(e["level"]) < threshold]
+    actions = store.actions_for_events([e["id"] for e in major])
+    for event in major:
+        event["growth"] = _growth(event)
+        event["top_posts"] = store.top_posts(event["id"])
+        event["summary"] = (event["top_posts"][0]["text"][:200] if event["top_posts"] else "") or event["title"]
+        event["actions"] = actions.get(event["id"], [])
+        event["advice"] = list(rules.escalation.policy(event["level"]).actions)
+    return {
+        "office": info, "period": period.label, "events": events, "major": major, "minor": minor,
+        "level_counts": _level_counts(events), "volume": store.count_posts_between(period.start_iso, period.end_iso),
+        "generated_at": clock.local_text(clock.now_iso()),
+    }
+
+
+def event_data(store: Store, rules: Rules, event_id: int) -> dict[str, Any]:
+    row = store.get_event(event_id)
+    if row is None:
+        raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+    event = _event(row)
+    event["growth"] = _growth(event)
+    posts = store.event_posts([event_id])[event_id]
+    observations = {p["id"]: store.observations(p["id"]) for p in posts}
+    case = store.get_case_for_event(event_id)
+    return {
+        "office": office(rules), "event": event, "posts": posts, "observations": observations,
+        "history": store.level_history(event_id), "case": case,
+        "actions": store.case_actions(case["id"]) if case else [],
+        "advice": list(rules.escalation.policy(event["level"]).actions),
+        "generated_at": clock.local_text(clock.now_iso()),
+    }
+
+
+def weekly_data(store: Store, rules: Rules, period: Period) -> dict[str, Any]:
+    previous = Period(period.start - timedelta(days=7), period.start)
+    events = [_event(e) for e in store.events_between(period.start_iso, period.end_iso)]
+    before = store.events_between(previous.start_iso, previous.end_iso)
+    volume = store.count_posts_between(period.start_iso, period.end_iso)
+    volume_before = store.count_posts_between(previous.start_iso, previous.end_iso)
+    return {
+        "office": office(rules), "period": period.label, "events": events,
+        "level_counts": _level_counts(events), "level_counts_before": _level_counts(before),
+        "volume": volume, "volume_before": volume_before,
+        "change": {k: volume[k] - volume_before[k] for k in volume},
+        "by_topic": store.events_by_topic_between(period.start_iso, period.end_iso),
+        "by_site": store.posts_by_site_between(period.start_iso, period.end_iso),
+        "top_events": events[:10],
+        "daily": store.daily_posts(period.start_iso, period.end_iso),
+        "days": [(period.start + timedelta(days=n)).strftime("%Y-%m-%d") for n in range(7)],
+        "generated_at": clock.local_text(clock.now_iso()),
+    }
+
+
+def annual_data(store: Store, rules: Rules, sources: list, year: int) -> dict[str, Any]:
+    period = Period(local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1)))
+    start, end = period.start_iso, period.end_iso
+    events = [_event(e) for e in store.events_between(start, end)]
+    cases = store.cases_between(start, end)
+    actions = store.action_counts_between(start, end)
+    volume = store.count_posts_between(start, end)
+    handled = len(cases)
+    replied = [c for c in cases if c["answered_at"]]
+    closed = [c for c in cases if c["closed_at"]]
+    on_time = [c for c in replied if not c["answer_due"] or c["answered_at"] <= c["answer_due"]]
+    first_action_hours = [
+        (clock.parse_iso(c["first_action_at"]) - clock.parse_iso(c["opened_at"])).total_seconds() / 3600
+        for c in cases if c["first_action_at"]
+    ]
+    monthly = {m: dict.fromkeys(LEVELS, 0) for m in range(1, 13)}
+    for row in store.monthly_levels(start, end):
+        monthly[int(row["month"])][row["level"]] = row["events"]
+    digests = store.digest_totals(year)
+    return {
+        "office": office(rules), "year": year,
+        "sources_configured": len(sources), "sources_active": volume["sources"],
+        "posts": volume["posts"], "matched": volume["matched"],
+        "events": events, "level_counts": _level_counts(events), "monthly": monthly,
+        "cases": handled, "replied": len(replied), "closed": len(closed), "on_time": len(on_time),
+        "reply_rate": _rate(len(replied), handled), "closure_rate": _rate(len(closed), handled),
+        "on_time_rate": _rate(len(on_time), len(replied)),
+        "median_first_action_hours": round(statistics.median(first_action_hours), 1) if first_action_hours else None,
+        "deletion_requests": actions.get("删帖申请", 0), "press_releases": actions.get("发布通稿", 0),
+        "reported_up": actions.get("上报", 0), "forwarded": actions.get("转办", 0),
+        "digests": digests["digests"], "digest_items": digests["items"],
+        "major_events": [e for e in events if level_rank(e["level"]) >= level_rank("重大")],
+        "generated_at": clock.local_text(clock.now_iso()),
+    }
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "—"
+
+
+# -- rendering -------------------------------------------------------------------
+
+
+TEMPLATES = {"daily": "daily.md.j2", "digest": "digest_report.md.j2", "event": "event_report.md.j2",
+             "weekly": "weekly.md.j2", "annual": "annual.md.j2"}
+
+
+def render_report(kind: str, data: dict[str, Any], home: Path | None) -> str:
+    return render(TEMPLATES[kind], data, home / "templates" if home else None)
+
+
+TITLES = {"daily": "当日舆情", "digest": "重要舆情摘报", "event": "网络舆情通报", "weekly": "舆情周报",
+          "annual": "年度网络舆情工作总结"}
+
+
+def title_of(kind: str, data: dict[str, Any]) -> str:
+    return f"{data['office']['name']} {TITLES[kind]}"
+
+
+def issue_digest(store: Store, period: Period, data: dict[str, Any], *, force: bool) -> tuple[int, int]:
+    """Number a digest: per year, persistent; the same period twice needs --force."""
+    earlier = store.digest_for_period(period.start_iso, period.end_iso)
+    if earlier and not force:
+        raise UsageError(f"{period.label} 已编发过第 {earlier['number']} 期（{earlier['year']} 年），"
+                         "确需再编一期请加 --force")
+    year = clock.now().astimezone(SHANGHAI).year
+    number = store.issue_digest(year=year, period_from=period.start_iso, period_to=period.end_iso,
+                                issued_at=clock.now_iso(), event_ids=[e["id"] for e in data["events"]])
+    return number, year
+
+
+def write_charts(kind: str, data: dict[str, Any], folder: Path, stem: str) -> list[dict[str, str]]:
+    """SVG charts beside the Markdown (weekly: posts per day by level; annual: events per
+    month by level; both: events by topic)."""
+    from .charts import bar_chart_svg, write_chart
+
+    charts = []
+    if kind == "weekly":
+        levels = [*LEVELS, "未分级"]
+        series = {level: [0.0] * len(data["days"]) for level in levels}
+        for row in data["daily"]:
+            if row["day"] in data["days"]:
+                series[row["level"]][data["days"].index(row["day"])] += row["posts"]
+        labels = [d[5:] for d in data["days"]]
+        charts.append(("volume", "每日帖子数（按事件级别）", bar_chart_svg(labels, series, title="每日帖子数（按事件级别）", y_label="帖子")))
+    elif kind == "annual":
+        months = [f"{m}月" for m in range(1, 13)]
+        series = {level: [float(data["monthly"][m][level]) for m in range(1, 13)] for level in LEVELS}
+        charts.append(("monthly", "各月事件数（按级别）", bar_chart_svg(months, series, title="各月事件数（按级别）", y_label="事件")))
+    else:
+        return []
+    topics = data.get("by_topic") or _topic_counts(data.get("events", []))
+    if topics:
+        names = [t["topic"] for t in topics[:12]]
+        counts = {"事件": [float(t["events"]) for t in topics[:12]]}
+        charts.append(("topics", "各主题事件数", bar_chart_svg(names, counts, title="各主题事件数", y_label="事件")))
+    written = []
+    for name, title, svg in charts:
+        path = write_chart(folder / f"{stem}-{name}.svg", svg)
+        written.append({"title": title, "file": path.name})
+    return written
+
+
+def _topic_counts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for event in events:
+        for topic in event["topics"]:
+            counts[topic] = counts.get(topic, 0) + 1
+    return [{"topic": t, "events": n} for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
