@@ -12,15 +12,14 @@ from typing import Annotated
 
 import typer
 
-from . import __version__, cli_cases, cli_events, cli_report, views
+from . import __version__, cli_cases, cli_events, cli_ops, cli_report, views
 from .cli_common import current_rules, current_workspace, open_store, read_stdin, set_workspace
-from .collect import CollectOptions, collect
+from .collect import CollectOptions
 from .errors import ConfigError, ExitCode, UsageError, YuqingError
-from .events import update_events
 from .export import export_rows, write_csv, write_jsonl
 from .intake import MANUAL_SOURCE, add_post, import_file, make_item
-from .lock import run_lock
 from .models import Source
+from .pipeline import run_pipeline, setup_logging
 from .sources import add_source, load_sources, select_sources, set_enabled
 from .store import Store
 from .workspace import ensure_workspace, init_workspace, resolve_home
@@ -39,6 +38,7 @@ app.add_typer(export_app, name="export")
 cli_events.register(app)
 cli_cases.register(app)
 cli_report.register(app)
+cli_ops.register(app)
 
 @app.callback()
 def _root(
@@ -146,13 +146,34 @@ def collect_command(
         raise ConfigError(f"没有启用的信息源：先用 yuqing source add 添加（{workspace.sources_path}）")
     rules = current_rules()  # a broken rules.toml stops the run before anything is fetched
     options = CollectOptions(concurrency=concurrency, deadline=timeout, force=force, home=workspace.home)
-    with run_lock(workspace.home), open_store() as store:
-        with views.collect_progress(len(sources)) as tick:
-            report = collect(store, sources, options, on_outcome=tick)
-        events = update_events(store, rules)
-        notices = cli_cases.run_escalation(store, rules) if escalate else None
-    views.print_collect_report(report, events, notices, as_json=as_json)
-    raise typer.Exit(int(report.exit_code))
+    with views.collect_progress(len(sources)) as tick:
+        result = run_pipeline(workspace, rules, sources, options, command="collect", on_outcome=tick,
+                              escalate=cli_cases.run_escalation if escalate else None)
+    views.print_collect_report(result.collect, result.events, result.notices, as_json=as_json)
+    raise typer.Exit(int(result.collect.exit_code))
+
+
+@app.command("run")
+def run_command(
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 摘要")] = False,
+) -> None:
+    """给 cron 用的一次完整运行：采集 → 归并分级 → 发送预警；日志写入 logs/。
+
+    退出码：0 成功，1 部分信息源失败，2 配置错误，3 数据库错误，4 另一次运行尚未结束。
+    """
+    workspace = current_workspace()
+    ensure_workspace(workspace)
+    setup_logging(workspace.logs_dir)
+    sources = select_sources(load_sources(workspace.sources_path), [])
+    if not sources:
+        raise ConfigError(f"没有启用的信息源：先用 yuqing source add 添加（{workspace.sources_path}）")
+    rules = current_rules()
+    options = CollectOptions(home=workspace.home)
+    with views.collect_progress(len(sources)) as tick:
+        result = run_pipeline(workspace, rules, sources, options, command="run", on_outcome=tick,
+                              escalate=cli_cases.run_escalation)
+    views.print_collect_report(result.collect, result.events, result.notices, as_json=as_json)
+    raise typer.Exit(int(result.collect.exit_code))
 
 
 @app.command("add")

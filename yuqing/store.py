@@ -21,6 +21,7 @@ from sqlite_utils.migrations import Migrations
 
 from .errors import StoreError
 from .models import Item
+from .search import grams
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -280,6 +281,16 @@ def m005_digests(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_search(db: Database) -> None:
+    db.execute("CREATE VIRTUAL TABLE post_search USING fts5 (grams, tokenize = 'unicode61')")
+    rows = list(db.execute("SELECT id, title, text FROM posts"))
+    db.conn.executemany(
+        "INSERT INTO post_search (rowid, grams) VALUES (?, ?)",
+        [(post_id, grams(f"{title} {text}")) for post_id, title, text in rows],
+    )
+
+
 POST_COLUMNS = (
     "id", "source", "channel", "site", "url", "guid", "title", "text", "author",
     "published_at", "first_seen_at", "last_seen_at", "clicks", "comments",
@@ -406,9 +417,49 @@ class Store:
                 seen_rows,
             )
             self._mark_events_dirty(conn, [row[3] for row in seen_rows])
+            self._index_new(conn, source, new_rows)
             self._observe(conn, source, unique, seen_at)
         counts.new, counts.seen = len(new_rows), len(seen_rows)
         return counts
+
+    def _index_new(self, conn: sqlite3.Connection, source: str, new_rows: list[tuple]) -> None:
+        if not new_rows:
+            return
+        ids = self._existing_ids(source, [row[4] for row in new_rows])
+        conn.executemany(
+            "INSERT INTO post_search (rowid, grams) VALUES (?, ?)",
+            [(ids[row[4]], grams(f"{row[7]} {row[8]}")) for row in new_rows],
+        )
+
+    def search_posts(
+        self, match: str | None, singles: list[str], *, since: str | None = None,
+        level: list[str] | None = None, site: str | None = None, limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        """Posts matching the FTS expression and every single character, newest first."""
+        where, params = [], []
+        sql = ("SELECT p.id, p.site, p.url, p.title, p.text, p.first_seen_at, p.published_at,"
+               " p.clicks, p.comments, p.event_id, e.level FROM posts p"
+               " LEFT JOIN events e ON e.id = p.event_id")
+        if match:
+            where.append("p.id IN (SELECT rowid FROM post_search WHERE post_search MATCH ?)")
+            params.append(match)
+        for char in singles:
+            where.append("(p.title LIKE ? OR p.text LIKE ?)")
+            params += [f"%{char}%", f"%{char}%"]
+        if since:
+            where.append("p.first_seen_at >= ?")
+            params.append(since)
+        if level:
+            where.append(f"e.level IN ({','.join('?' * len(level))})")
+            params += level
+        if site:
+            where.append("p.site = ?")
+            params.append(site)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY p.first_seen_at DESC, p.id DESC LIMIT ?"
+        params.append(limit)
+        return self._rows(sql, params)
 
     def _mark_events_dirty(self, conn: sqlite3.Connection, post_ids: list[int]) -> None:
         for start in range(0, len(post_ids), 500):
@@ -1036,6 +1087,26 @@ class Store:
                 " ON CONFLICT (host) DO UPDATE SET retry_at = excluded.retry_at",
                 [host, retry_at],
             )
+
+    # -- status, backup ------------------------------------------------------
+
+    def last_run(self) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
+        return rows[0] if rows else None
+
+    def delivery_counts(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status"))
+
+    def failed_deliveries(self, limit: int = 20) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT n.notice_no, d.channel, d.last_error FROM deliveries d JOIN notices n ON n.id = d.notice_id"
+            " WHERE d.status = 'failed' ORDER BY d.id DESC LIMIT ?",
+            [limit],
+        )
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy even while a run writes (VACUUM INTO reads one snapshot)."""
+        self.conn.execute("VACUUM INTO ?", [str(target)])
 
     # -- runs ---------------------------------------------------------------
 

@@ -1,0 +1,67 @@
+"""One cron run: collect → group and grade → escalate, under the workspace lock, recorded
+in the `runs` table and logged to logs/yuqing.log (rotated)."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import clock
+from .collect import CollectOptions, CollectReport, SourceOutcome, collect
+from .escalate import EscalateReport
+from .events import EventUpdate, update_events
+from .lock import run_lock
+from .models import Source
+from .rules import Rules
+from .store import Store
+from .workspace import Workspace
+
+log = logging.getLogger("yuqing")
+
+
+@dataclass
+class RunResult:
+    collect: CollectReport
+    events: EventUpdate
+    notices: EscalateReport | None
+
+
+def setup_logging(logs_dir: Path) -> None:
+    """Rotated plain-text log, no colour; secrets never reach it (httpx URL logging is off)."""
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(logs_dir / "yuqing.log", maxBytes=5 * 1024 * 1024,
+                                                   backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("yuqing")
+    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def run_pipeline(
+    workspace: Workspace,
+    rules: Rules,
+    sources: list[Source],
+    options: CollectOptions,
+    *,
+    command: str,
+    escalate: Callable[[Store, Rules], EscalateReport] | None,
+    on_outcome: Callable[[SourceOutcome], None] | None = None,
+) -> RunResult:
+    with run_lock(workspace.home), Store(workspace.db_path) as store:
+        run_id = store.start_run(command, clock.now_iso())
+        log.info("run %s started: %d sources", run_id, len(sources))
+        report = collect(store, sources, options, on_outcome=on_outcome)
+        for outcome in report.failed:
+            log.warning("source %s failed: %s", outcome.name, outcome.message)
+        events = update_events(store, rules)
+        notices = escalate(store, rules) if escalate else None
+        summary = {"collect": report.as_dict(), "events": events.as_dict(),
+                   "notices": notices.as_dict() if notices else None}
+        store.finish_run(run_id, clock.now_iso(), int(report.exit_code), summary)
+        log.info("run %s finished: %d new posts, %d failed sources, %d level changes", run_id,
+                 report.new, len(report.failed), len(events.changes))
+        return RunResult(report, events, notices)

@@ -1,0 +1,67 @@
+"""Full-text search that finds two-character Chinese words.
+
+SQLite's trigram tokenizer matches nothing under three characters, and 拆迁, 食品, 城管
+are two. We index overlapping character bigrams of every CJK run (unicode61 keeps ASCII
+words whole), and turn a query term into the phrase of its own bigrams: 补偿款 becomes
+the phrase "补偿 偿款", which only consecutive text matches. A lone CJK character falls
+back to a LIKE scan.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_RUNS = re.compile(f"([{_CJK}]+)|([^{_CJK}]+)")
+_WORDS = re.compile(r"[0-9A-Za-z\u00c0-\u024f]+")
+
+
+def grams(text: str) -> str:
+    """The indexed form of a text: CJK bigrams and ASCII words, space-separated."""
+    out: list[str] = []
+    for cjk, other in _RUNS.findall(text or ""):
+        if cjk:
+            if len(cjk) == 1:
+                out.append(cjk)
+            else:
+                out.extend(cjk[i:i + 2] for i in range(len(cjk) - 1))
+        else:
+            out.extend(w.lower() for w in _WORDS.findall(other))
+    return " ".join(out)
+
+
+def query_terms(query: str) -> list[str]:
+    return [t for t in query.split() if t.strip()]
+
+
+def match_expression(terms: list[str]) -> tuple[str | None, list[str]]:
+    """(FTS5 MATCH expression for the indexable terms, single CJK characters to LIKE)."""
+    phrases, singles = [], []
+    for term in terms:
+        indexed = grams(term)
+        if not indexed:
+            continue
+        if len(indexed) == 1 and re.fullmatch(f"[{_CJK}]", indexed):
+            singles.append(indexed)
+            continue
+        phrases.append('"' + indexed.replace('"', '""') + '"')
+    return (" AND ".join(phrases) or None), singles
+
+
+def highlight(text: str, terms: list[str], *, before: str = "【", after: str = "】") -> str:
+    if not text or not terms:
+        return text or ""
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    return pattern.sub(lambda m: f"{before}{m.group(0)}{after}", text)
+
+
+def snippet(text: str, terms: list[str], width: int = 60) -> str:
+    """The part of the text around the first match."""
+    text = " ".join((text or "").split())
+    lowered = text.lower()
+    positions = [lowered.find(t.lower()) for t in terms if t and lowered.find(t.lower()) >= 0]
+    if not positions:
+        return text[:width]
+    start = max(0, min(positions) - width // 3)
+    piece = text[start:start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
