@@ -1,0 +1,90 @@
+"""Generate docs/cli.md (every command's --help) and docs/schema.md (the schema the
+migrations build). `python -m yuqing.docs` rewrites both; a test fails when they drift."""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import sys
+import tempfile
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import typer
+
+from .cli import app
+from .store import Store, migrations
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def command_paths() -> list[list[str]]:
+    root = typer.main.get_command(app)
+    paths: list[list[str]] = [[]]
+
+    def walk(command, prefix: list[str]) -> None:
+        for name in sorted(getattr(command, "commands", {}) or {}):
+            sub = command.commands[name]
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(root, [])
+    return paths
+
+
+def help_text(path: list[str]) -> str:
+    from .cli import main
+
+    out = io.StringIO()
+    old = {k: os.environ.get(k) for k in ("COLUMNS", "NO_COLOR", "TERM")}
+    os.environ.update(COLUMNS="100", NO_COLOR="1", TERM="dumb")
+    try:
+        with redirect_stdout(out):
+            main([*path, "--help"])
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()).strip()
+
+
+def cli_markdown() -> str:
+    parts = ["# 命令参考（由 `python -m yuqing.docs` 从 --help 生成，请勿手改）\n"]
+    for path in command_paths():
+        title = " ".join(["yuqing", *path])
+        parts.append(f"## `{title}`\n\n```text\n{help_text(path)}\n```\n")
+    return "\n".join(parts)
+
+
+def schema_markdown() -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        Store(Path(folder) / "schema.db").close()
+        conn = sqlite3.connect(Path(folder) / "schema.db")
+        rows = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+            " AND name NOT LIKE 'post_search_%' ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, name"
+        ).fetchall()
+        conn.close()
+    parts = ["# 数据库结构（由 `python -m yuqing.docs` 从迁移生成，请勿手改）\n",
+             "迁移按顺序在每次打开数据库时应用：" + "、".join(f"`{m.name}`" for m in migrations._migrations) + "。\n"]
+    for kind, name, sql in rows:
+        parts.append(f"## {kind} `{name}`\n\n```sql\n{sql.strip()}\n```\n")
+    return "\n".join(parts)
+
+
+def write_docs(folder: Path = DOCS) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    written = []
+    for name, text in (("cli.md", cli_markdown()), ("schema.md", schema_markdown())):
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in write_docs():
+        sys.stdout.write(f"{written_path}\n")
