@@ -108,3 +108,36 @@ def test_backup_during_a_run_restores_and_passes_status(yuqing_home, http_server
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"not a database" * 50)
     assert run("restore", str(bad)).exit_code == 2
+
+
+def test_evidence_of_a_deleted_post_is_kept_and_archived(yuqing_home, http_server, tmp_path):
+    import hashlib
+    import zipfile
+
+    from yuqing.rules import rules_path_for
+
+    yuqing_home.mkdir(parents=True, exist_ok=True)
+    (yuqing_home / "rules.toml").write_text(
+        rules_path_for(None).read_text(encoding="utf-8") + '\n[[topics]]\nname = "清河"\nkeywords = ["清河"]\n',
+        encoding="utf-8")
+    original = rss([("清河县某局长违规吃喝被曝光", "http://example.cn/deleted"), ("无关新闻", "http://example.cn/x")])
+    http_server.route("/f", original)
+    add_source(http_server.url("/f"), "源", "rss", "--site", "县论坛")
+    assert run("collect").exit_code == 0
+    http_server.route("/f", rss([("无关新闻", "http://example.cn/x")]))  # the post was deleted
+    run("collect")
+    [event] = json.loads(run("events", "--json").stdout)
+    target = tmp_path / "archive.zip"
+    assert run("archive", str(event["id"]), "-o", str(target)).exit_code == 0
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        raw = next(n for n in names if n.endswith("evidence.raw"))
+        body = archive.read(raw)
+        meta = json.loads(archive.read(raw.replace(".raw", ".json")))
+        manifest = json.loads(archive.read("MANIFEST.json"))
+        report_text = archive.read("网络舆情通报.md").decode()
+    assert body == original.encode()
+    assert meta["sha256"] == hashlib.sha256(body).hexdigest()
+    assert {f["file"]: f["sha256"] for f in manifest["files"]}[raw] == meta["sha256"]
+    assert "违规吃喝" in report_text
+    assert run("archive", "999").exit_code == 2

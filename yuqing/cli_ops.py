@@ -25,6 +25,23 @@ def register(app: typer.Typer) -> None:
     app.command("search")(search_command)
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
+    app.command("archive")(archive_command)
+
+
+def archive_command(
+    event_id: Annotated[int, typer.Argument(help="事件编号")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="zip 文件路径（默认放在 reports/ 下）")] = None,
+) -> None:
+    """资料归档：把一个事件的帖子、原始网页证据（含 sha256）、数字变化、处置记录、通知和通报打包成 zip。"""
+    from .archive import archive_event
+    from .cli_common import current_rules
+
+    workspace = current_workspace()
+    target = output or workspace.reports_dir / f"archive-event-{event_id}-{clock.now():%Y%m%d}.zip"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open_store() as store:
+        result = archive_event(store, current_rules(), event_id, target, workspace.home)
+    typer.echo(result["path"])
 
 
 def status_command(

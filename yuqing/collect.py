@@ -239,11 +239,14 @@ class _Collector:
         }
         if result.permanent_url:
             fields["url"] = result.permanent_url
-        with self.store.write():  # the posts and the health row commit together
+        with self.store.write():  # the posts, their evidence and the health row commit together
             counts = self.store.save_items(
                 source=source.name, channel=source.kind, site=source.site or source.name,
                 mainstream=source.mainstream, items=items, seen_at=seen_at,
             )
+            if counts.new_keys and body_hash:
+                self.store.keep_evidence(source=source.name, sha256=body_hash, url=result.url,
+                                         fetched_at=seen_at, body=result.body, post_keys=counts.new_keys)
             self.store.update_source_state(source.name, **fields)
         return counts
 

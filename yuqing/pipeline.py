@@ -7,6 +7,7 @@ import logging
 import logging.handlers
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from . import clock
@@ -20,6 +21,7 @@ from .store import Store
 from .workspace import Workspace
 
 log = logging.getLogger("yuqing")
+EVIDENCE_GRACE = timedelta(days=3)  # raw bodies of posts outside any event are dropped after this
 
 
 @dataclass
@@ -58,6 +60,7 @@ def run_pipeline(
         for outcome in report.failed:
             log.warning("source %s failed: %s", outcome.name, outcome.message)
         events = update_events(store, rules)
+        store.prune_evidence(clock.to_iso(clock.now() - EVIDENCE_GRACE))
         notices = escalate(store, rules) if escalate else None
         summary = {"collect": report.as_dict(), "events": events.as_dict(),
                    "notices": notices.as_dict() if notices else None}

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -291,6 +292,23 @@ def m006_search(db: Database) -> None:
     )
 
 
+@migrations()
+def m007_evidence(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE raw_bodies (        -- 截屏取证: the fetched bytes a post was read from
+            sha256 TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL           -- zlib-compressed
+        )
+        """
+    )
+    db.execute("ALTER TABLE posts ADD COLUMN body_sha TEXT")
+    db.execute("CREATE INDEX posts_body_sha ON posts (body_sha)")
+
+
 POST_COLUMNS = (
     "id", "source", "channel", "site", "url", "guid", "title", "text", "author",
     "published_at", "first_seen_at", "last_seen_at", "clicks", "comments",
@@ -301,6 +319,7 @@ POST_COLUMNS = (
 class BatchCounts:
     new: int = 0
     seen: int = 0
+    new_keys: list[str] = field(default_factory=list)
 
 
 def post_key(item: Item) -> str:
@@ -420,6 +439,7 @@ class Store:
             self._index_new(conn, source, new_rows)
             self._observe(conn, source, unique, seen_at)
         counts.new, counts.seen = len(new_rows), len(seen_rows)
+        counts.new_keys = [row[4] for row in new_rows]
         return counts
 
     def _index_new(self, conn: sqlite3.Connection, source: str, new_rows: list[tuple]) -> None:
@@ -493,6 +513,47 @@ class Store:
         conn.executemany(
             "INSERT INTO observations (post_id, observed_at, clicks, comments) VALUES (?, ?, ?, ?)",
             [(ids[k], seen_at, i.clicks, i.comments) for k, i in with_figures.items()],
+        )
+
+    def keep_evidence(self, *, source: str, sha256: str, url: str, fetched_at: str, body: bytes,
+                      post_keys: list[str]) -> None:
+        """Keep the raw body the given (new) posts were read from. Call inside `write()`."""
+        with self.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO raw_bodies (sha256, url, fetched_at, size, data) VALUES (?, ?, ?, ?, ?)",
+                [sha256, url, fetched_at, len(body), zlib.compress(body, 6)],
+            )
+            for start in range(0, len(post_keys), 500):
+                chunk = post_keys[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"UPDATE posts SET body_sha = ? WHERE source = ? AND key IN ({marks})",
+                             [sha256, source, *chunk])
+
+    def evidence(self, sha256: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT sha256, url, fetched_at, size, data FROM raw_bodies WHERE sha256 = ?", [sha256])
+        if not rows:
+            return None
+        row = rows[0]
+        row["data"] = zlib.decompress(row["data"])
+        return row
+
+    def prune_evidence(self, before: str) -> int:
+        """Drop old bodies that no post of any event was read from."""
+        with self.write() as conn:
+            cursor = conn.execute(
+                "DELETE FROM raw_bodies WHERE fetched_at < ? AND sha256 NOT IN"
+                " (SELECT body_sha FROM posts WHERE event_id IS NOT NULL AND body_sha IS NOT NULL)",
+                [before],
+            )
+            return cursor.rowcount
+
+    def notices_for_event(self, event_id: int) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT n.notice_no, n.kind, n.level, n.subject, n.body, n.created_at,"
+            " group_concat(d.channel || ':' || d.status, ' ') AS deliveries"
+            " FROM notices n LEFT JOIN deliveries d ON d.notice_id = n.id WHERE n.event_id = ?"
+            " GROUP BY n.id ORDER BY n.id",
+            [event_id],
         )
 
     def count_posts(self, source: str | None = None) -> int:
@@ -591,7 +652,7 @@ class Store:
 
     def event_posts(self, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         cols = ("id", "event_id", "site", "url", "title", "text", "mainstream", "negative",
-                "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "source")
+                "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "source", "body_sha")
         found: dict[int, list[dict[str, Any]]] = {e: [] for e in event_ids}
         for start in range(0, len(event_ids), 500):
             chunk = event_ids[start:start + 500]
