@@ -51,14 +51,22 @@ def test_damaged_database_is_exit_3_without_traceback(yuqing_home):
     assert "Traceback" not in result.stderr
 
 
-def test_demo_collects_the_bundled_samples_offline(tmp_path):
+def test_demo_tells_the_story_offline(tmp_path):
     result = run("demo", "--keep", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.stderr
-    assert "桂北人社区" in result.stdout and "共入库 30 条帖子" in result.stdout
+    out = result.stdout
+    assert "重大 → 特别重大" in out and "一般 → 较大" in out and "超时催办" in out
     from yuqing.store import Store
     with Store(tmp_path / "demo" / "yuqing.db") as store:
+        events = {e["title"]: e for e in store.list_events()}
         posts = list(store.iter_posts())
-    canteen = [p for p in posts if "第一中学食堂饭菜" in p["title"]]
-    assert canteen and canteen[0]["clicks"] == 1250 and canteen[0]["comments"] == 86
-    assert not any("\ufffd" in p["title"] for p in posts)  # the GBK pages decoded exactly
-    assert run("demo", "--keep", str(tmp_path / "demo")).exit_code == 0  # rerun is fine
+    elevator = events["清河县幸福小区电梯频繁故障 居民多次被困"]
+    assert (elevator["mainstream_sites"], elevator["level"]) == (5, "特别重大")
+    canteen = next(e for t, e in events.items() if "食堂饭菜发霉" in t)
+    assert canteen["clicks"] == 3400 and canteen["level"] == "特别重大"
+    demolition = next(e for t, e in events.items() if "拆迁补偿款拖欠" in t)
+    assert demolition["sites"] == 2 and demolition["level"] == "较大"
+    assert not any("\ufffd" in p["title"] for p in posts)  # the GBK board decoded exactly
+    assert list((tmp_path / "demo" / "outbox").rglob("YQ-2026-*.md"))
+    assert (tmp_path / "demo" / "reports" / "daily-2026-11-27.md").exists()
+    assert "机器人收到" in out and "去哪里看" in out

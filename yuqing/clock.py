@@ -6,17 +6,34 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+_frozen: list[datetime] = []
+
+
 def now() -> datetime:
+    if _frozen:
+        return _frozen[-1]
     frozen = os.environ.get("YUQING_NOW")
     if frozen:
         return parse_iso(frozen)
     return datetime.now(UTC)
+
+
+@contextmanager
+def frozen_at(moment: datetime) -> Iterator[None]:
+    """Run a block as if it were `moment` (the demo's simulated runs)."""
+    _frozen.append(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _frozen.pop()
 
 
 def parse_iso(value: str) -> datetime:

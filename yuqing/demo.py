@@ -1,64 +1,121 @@
-"""`yuqing demo`: the whole collection path, offline, on bundled sample data.
+"""`yuqing demo`: the whole duty day, offline, in a temporary workspace.
 
-A loopback HTTP server serves the sample feeds and forum pages (one a GBK Discuz! list
-sent without a charset, as many county forums do); a temporary workspace collects them.
+A loopback site serves news feeds and forum lists (the Discuz! board in GBK, without a
+charset header, as county forums do) that change over three simulated cron runs:
+a story spreads to five mainstream sites, a forum thread's clicks cross 1000 and then
+3000, a negative post reaches a second site. Each run collects, groups and grades, and
+escalates: notices land in the outbox and on a loopback chat robot. Then the daily
+report and a digest preview are written.
 """
 
 from __future__ import annotations
 
-import mimetypes
+import json
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .collect import CollectOptions, CollectReport, collect
-from .events import update_events
+from . import clock
+from .cases import act
+from .collect import CollectOptions
+from .credentials import Secrets
+from .dispatch import Dispatcher
+from .escalate import Context, escalate
 from .models import Source
+from .pipeline import RunResult, run_pipeline
+from .report import daily_data, day_period, digest_data, render_report
 from .rules import load_rules
 from .sources import add_source, load_sources
 from .store import Store
+from .workcal import DutyHours, WorkCalendar
 from .workspace import Workspace, bundled_path, init_workspace
 
-# (name, kind, path on the sample server, site, mainstream, preset, pages)
-DEMO_SOURCES = (
-    ("人民网-地方", "rss", "feeds/renmin-difang.xml", "人民网", True, None, 1),
-    ("清河县政府网", "rss", "feeds/qinghe-gov.atom", "清河县人民政府", False, None, 1),
-    ("某省新闻网", "rss", "feeds/xinwen-wang.json", "某省新闻网", True, None, 1),
-    ("桂北人社区-百姓话题", "forum", "forum/discuz-list-1.html", "桂北人社区", False, "discuz", 2),
-    ("清河论坛-phpBB", "forum", "forum/phpbb-list.html", "清河论坛", False, "phpbb", 1),
-)
-
-# The demo office watches its own county: one topic is enough to form events.
-DEMO_TOPICS = """
+OFFICE = "清河县网络舆情工作领导小组办公室"
+DEMO_RULES = """
 [[topics]]
 name = "清河县"
 keywords = ["清河"]
 exclude = ["招聘", "出租", "转让"]
+
+[robots."值班群"]
+kind = "webhook"
+url_secret = "demo_robot"
 """
 
-_TYPES = {".xml": "application/rss+xml", ".atom": "application/atom+xml",
-          ".json": "application/feed+json", ".html": "text/html"}
+# Three cron runs on one working day (Asia/Shanghai).
+RUN_TIMES = ("2026-11-27T09:00:00+08:00", "2026-11-27T11:00:00+08:00", "2026-11-27T15:00:00+08:00")
+
+ELEVATOR = ("清河县幸福小区电梯频繁故障 居民多次被困",
+            "近日，清河县城关镇幸福小区多部电梯频繁发生故障，有居民被困电梯内近一小时。"
+            "居民反映，物业公司对维修诉求推诿敷衍，相关部门已介入调查。")
+# (source name, site, mainstream?, first run it carries the elevator story)
+NEWS_SITES = (
+    ("人民网-地方", "人民网", True, 0), ("新华网-地方", "新华网", True, 1), ("某省新闻网", "某省新闻网", True, 1),
+    ("央视网-地方", "央视网", True, 2), ("中新网-地方", "中国新闻网", True, 2),
+    ("清河县政府网", "清河县人民政府", False, 9),
+)
+ROUTINE_NEWS = (
+    ("清河县举办第三届柑橘文化节", "11月24日，清河县第三届柑橘文化节在河西乡开幕。"),
+    ("清河县2026年冬季供暖工作安排", "全县集中供暖自11月15日起开始运行，供暖热线 12345。"),
+)
+# Forum threads: (tid, title, replies per run, clicks per run)
+DISCUZ_THREADS = (
+    (101, "清河县第一中学食堂饭菜发霉，孩子吃完拉肚子，学校说没事？", (40, 90, 160), (600, 1250, 3400)),
+    (102, "清河县城关镇老街拆迁补偿款拖欠半年，到底谁来管？", (12, 20, 26), (150, 260, 330)),
+    (103, "清河县冬季供暖什么时候开始？", (30, 44, 50), (500, 760, 800)),
+    (104, "周末带娃去哪玩？清河湿地公园开放了吗", (8, 11, 12), (150, 205, 230)),
+    (105, "求推荐县城靠谱的装修师傅 & 水电工", (4, 6, 6), (60, 87, 90)),
+)
+PHPBB_TOPICS = (  # the negative post reaches a second board in run 2
+    (201, "清河论坛夜跑群：城南体育场灯光太暗", (5, 11, 13), (200, 306, 320), 0),
+    (202, "清河县城关镇老街拆迁补偿款拖欠半年，到底谁来管？（转自桂北人社区）", (0, 9, 15), (0, 120, 180), 1),
+)
 
 
-class _SampleHandler(SimpleHTTPRequestHandler):
-    def guess_type(self, path: str | Path) -> str:
-        # No charset on purpose: the collector must sniff it (the forum pages are GBK).
-        return _TYPES.get(Path(str(path)).suffix, mimetypes.guess_type(str(path))[0] or "text/plain")
+class _DemoSite(BaseHTTPRequestHandler):
+    """Serves whatever the current simulated run says; records robot webhooks."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # keep the demo output clean
+    pages: dict[str, tuple[bytes, str]] = {}
+    robot_messages: list[dict[str, Any]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        page = self.pages.get(self.path)
+        if page is None:
+            self.send_error(404)
+            return
+        body, content_type = page
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        self.robot_messages.append(json.loads(self.rfile.read(length) or b"{}"))
+        body = b'{"errcode": 0}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 class SampleServer:
-    """The bundled sample site on 127.0.0.1, in a background thread."""
+    """The demo site on 127.0.0.1, in a background thread."""
 
-    def __init__(self, root: Path | None = None):
-        handler = partial(_SampleHandler, directory=str(root or bundled_path("sample")))
+    def __init__(self):
+        handler = type("Handler", (_DemoSite,), {"pages": {}, "robot_messages": []})
+        self.handler = handler
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -66,6 +123,14 @@ class SampleServer:
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/"
+
+    def publish(self, pages: dict[str, tuple[bytes, str]]) -> None:
+        self.handler.pages.clear()
+        self.handler.pages.update(pages)
+
+    @property
+    def robot_messages(self) -> list[dict[str, Any]]:
+        return self.handler.robot_messages
 
     def __enter__(self) -> SampleServer:
         self._thread.start()
@@ -76,47 +141,178 @@ class SampleServer:
         self._server.server_close()
 
 
+# -- the simulated web -------------------------------------------------------------
+
+
+def _rss(title: str, items: list[tuple[str, str, str, str]]) -> bytes:
+    entries = "".join(
+        f"<item><title>{escape(t)}</title><link>{escape(link)}</link><guid>{escape(link)}</guid>"
+        f"<pubDate>{pub}</pubDate><description>{escape(text)}</description></item>"
+        for t, link, text, pub in items
+    )
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{escape(title)}</title>'
+            f"<link>http://example.cn/</link>{entries}</channel></rss>").encode()
+
+
+def _discuz(run: int) -> bytes:
+    rows = "".join(
+        f'<tbody id="normalthread_{tid}"><tr><th class="common">'
+        f'<a href="forum.php?mod=viewthread&amp;tid={tid}&amp;extra=page%3D1" class="s xst">{escape(title)}</a></th>'
+        f'<td class="by"><cite><a href="home.php?mod=space&amp;uid={tid}">网友{tid}</a></cite>'
+        f'<em><span title="2026-11-27">{["今天 08:12", "今天 08:12", "今天 08:12"][run]}</span></em></td>'
+        f'<td class="num"><a href="#" class="xi2">{replies[run]}</a><em>{clicks[run]}</em></td></tr></tbody>'
+        for tid, title, replies, clicks in DISCUZ_THREADS
+    )
+    html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">'
+            "<title>百姓话题 - 桂北人社区 - Powered by Discuz!</title></head><body>"
+            f'<table id="threadlisttableid">{rows}</table></body></html>')
+    return html.encode("gbk")
+
+
+def _phpbb(run: int) -> bytes:
+    rows = "".join(
+        f'<li class="row"><dl class="row-item"><dt><div class="list-inner">'
+        f'<a href="./viewtopic.php?t={tid}" class="topictitle">{escape(title)}</a>'
+        f' by <a class="username">跑友{tid}</a> » <time datetime="2026-11-27T01:00:00+00:00">今天</time></div></dt>'
+        f'<dd class="posts">{replies[run]}</dd><dd class="views">{clicks[run]}</dd></dl></li>'
+        for tid, title, replies, clicks, first in PHPBB_TOPICS if first <= run
+    )
+    return (f'<html><head><meta charset="utf-8"><title>清河论坛</title></head><body>'
+            f'<ul class="topiclist topics">{rows}</ul></body></html>').encode()
+
+
+def pages_for_run(run: int) -> dict[str, tuple[bytes, str]]:
+    pages = {}
+    for n, (name, site, _mainstream, first) in enumerate(NEWS_SITES):
+        items = []
+        if run >= first:
+            items.append((ELEVATOR[0], f"http://news{n}.example.cn/2026/1127/elevator.html",
+                          f"来源：人民网 {ELEVATOR[1]}", "Fri, 27 Nov 2026 08:30:00 +0800"))
+        if name == "清河县政府网":
+            items += [(t, f"http://www.example-qinghe.gov.cn/{i}.html", x, "Tue, 24 Nov 2026 10:00:00 +0800")
+                      for i, (t, x) in enumerate(ROUTINE_NEWS)]
+        pages[f"/feeds/{n}.xml"] = (_rss(f"{site}（演示）", items), "application/rss+xml")
+    pages["/forum/discuz.html"] = (_discuz(run), "text/html")  # no charset: sniffed from <meta>
+    pages["/forum/phpbb.html"] = (_phpbb(run), "text/html; charset=utf-8")
+    return pages
+
+
+def demo_sources(base_url: str) -> list[Source]:
+    sources = [Source(name=name, kind="rss", url=f"{base_url}feeds/{n}.xml", site=site, mainstream=mainstream)
+               for n, (name, site, mainstream, _first) in enumerate(NEWS_SITES)]
+    sources.append(Source(name="桂北人社区-百姓话题", kind="forum", preset="discuz", site="桂北人社区",
+                          url=f"{base_url}forum/discuz.html"))
+    sources.append(Source(name="清河论坛", kind="forum", preset="phpbb", site="清河论坛",
+                          url=f"{base_url}forum/phpbb.html"))
+    return sources
+
+
+# -- the day -------------------------------------------------------------------
+
+
+@dataclass
+class DemoRun:
+    at: str
+    result: RunResult
+
+
 @dataclass
 class DemoResult:
     home: Path
     server_url: str
-    report: CollectReport
-    posts: list[dict[str, Any]]
-    total: int
-    temporary: bool
+    runs: list[DemoRun]
     events: list[dict[str, Any]]
+    total: int
+    robot_messages: int
+    outbox: Path
+    reports: list[Path] = field(default_factory=list)
+    temporary: bool = True
 
 
-def demo_sources(base_url: str) -> list[Source]:
-    return [
-        Source(name=name, kind=kind, url=base_url + path, site=site, mainstream=mainstream,
-               preset=preset, pages=pages)
-        for name, kind, path, site, mainstream, preset, pages in DEMO_SOURCES
-    ]
+def prepare_workspace(workspace: Workspace, server: SampleServer) -> None:
+    if init_workspace(workspace):
+        text = workspace.rules_path.read_text(encoding="utf-8")
+        text = text.replace('name = ""  ', f'name = "{OFFICE}"  ', 1)
+        text = text.replace('[roles."值班员"]\nemails = []\nrobots = []', '[roles."值班员"]\nemails = []\nrobots = ["值班群"]')
+        workspace.rules_path.write_text(text + DEMO_RULES, encoding="utf-8")
+    secrets = workspace.home / "secrets.toml"
+    secrets.write_text(f'demo_robot = "{server.url}robot"\n', encoding="utf-8")
+    secrets.chmod(0o600)
+    configured = {s.name for s in load_sources(workspace.sources_path)}
+    for source in demo_sources(server.url):
+        if source.name not in configured:
+            add_source(workspace.sources_path, source)
 
 
 def run_demo(keep: Path | None = None) -> DemoResult:
     temporary = keep is None
     home = Path(tempfile.mkdtemp(prefix="yuqing-demo-")) if keep is None else keep.resolve()
     try:
-        workspace = Workspace(home)
-        if init_workspace(workspace):
-            text = workspace.rules_path.read_text(encoding="utf-8")
-            text = text.replace('name = ""  ', 'name = "清河县网络舆情工作领导小组办公室"  ', 1)
-            workspace.rules_path.write_text(text + DEMO_TOPICS, encoding="utf-8")
-        with SampleServer() as server:
-            configured = {s.name for s in load_sources(workspace.sources_path)}
-            for source in demo_sources(server.url):
-                if source.name not in configured:
-                    add_source(workspace.sources_path, source)
-            rules = load_rules(workspace.rules_path)
-            with Store(workspace.db_path) as store:
-                report = collect(store, demo_sources(server.url), CollectOptions(home=home))
-                update_events(store, rules)
-                posts = store.recent_posts(limit=30)
-                total = store.count_posts()
-                events = store.list_events(limit=20)
-        return DemoResult(home, server.url, report, posts, total, temporary, events)
+        return _run_day(Workspace(home), temporary)
     finally:
         if temporary:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
+    with SampleServer() as server:
+        prepare_workspace(workspace, server)
+        rules = load_rules(workspace.rules_path)
+        sources = demo_sources(server.url)
+        secrets = Secrets(workspace.home)
+        calendar = WorkCalendar.load()
+
+        def notify(store: Store, rules_now) -> Any:
+            ctx = Context(store=store, rules=rules_now, now=clock.now(), home=workspace.home,
+                          calendar=calendar, duty=DutyHours())
+            return escalate(ctx, Dispatcher(store, rules_now.escalation, secrets))
+
+        runs = []
+        for index, moment in enumerate(RUN_TIMES):
+            server.publish(pages_for_run(index))
+            with clock.frozen_at(datetime.fromisoformat(moment)):
+                result = run_pipeline(workspace, rules, sources, CollectOptions(home=workspace.home, force=True),
+                                      command="demo", escalate=notify)
+            runs.append(DemoRun(moment, result))
+            if index == 0:
+                _officer_handles_morning_cases(workspace, moment)
+        with clock.frozen_at(datetime.fromisoformat(RUN_TIMES[-1]).replace(hour=17, minute=30)):
+            reports = _write_reports(workspace, rules, sources)
+            with Store(workspace.db_path) as store:
+                events = store.list_events(limit=20)
+                total = store.count_posts()
+        return DemoResult(workspace.home, server.url, runs, events, total, len(server.robot_messages),
+                          workspace.outbox_dir, reports, temporary)
+
+
+def _officer_handles_morning_cases(workspace: Workspace, moment: str) -> None:
+    """Half an hour after the first run the officer forwards what came in, except one item
+    (so the demo shows 超时催办), and reports the major one up."""
+    with clock.frozen_at(datetime.fromisoformat(moment) + timedelta(minutes=30)), Store(workspace.db_path) as store:
+        open_cases = sorted(store.open_cases(), key=lambda c: c["id"])
+        for case in open_cases[:-1]:
+            act(store, case["id"], action="研判", to=None, note="已核实来源", by="值班员小王")
+            if case["level"] in ("重大", "特别重大"):
+                act(store, case["id"], action="上报", to=None, note="报分管领导", by="值班员小王")
+            act(store, case["id"], action="转办", to="相关业务科室", note=None, by="值班员小王")
+
+
+def _write_reports(workspace: Workspace, rules, sources: list[Source]) -> list[Path]:
+    day = clock.now().astimezone(clock.SHANGHAI).date()
+    workspace.reports_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with Store(workspace.db_path) as store:
+        daily = daily_data(store, rules, sources, day)
+        period = day_period(day)
+        digest = digest_data(store, rules, period)
+    digest.update(preview=True, number=None, issued_on=f"{day:%Y年%m月%d日}", charts=[])
+    daily["charts"] = []
+    for name, kind, data in (("daily", "daily", daily), ("digest-preview", "digest", digest)):
+        path = workspace.reports_dir / f"{name}-{day.isoformat()}.md"
+        path.write_text(render_report(kind, data, workspace.home), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def sample_root() -> Path:
+    return bundled_path("sample")

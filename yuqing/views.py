@@ -162,24 +162,28 @@ def print_import_report(path: Path, report) -> None:
 
 def print_demo(result) -> None:
     console = _out()
-    console.print(f"[bold]演示工作目录[/]：{escape(str(result.home))}")
-    console.print(f"示例网站：{escape(result.server_url)}（本机回环地址，离线）")
-    print_collect_report(result.report, as_json=False)
-    table = Table("首次发现", "网站", "标题", "点击", "回复")
-    for post in result.posts:
-        table.add_row(
-            clock.local_text(post["first_seen_at"]), escape(post["site"]), escape(post["title"]),
-            "" if post["clicks"] is None else str(post["clicks"]),
-            "" if post["comments"] is None else str(post["comments"]),
-        )
-    console.print(table)
-    console.print(f"共入库 {result.total} 条帖子。数据库：{escape(str(result.home / 'yuqing.db'))}")
-    if result.events:
-        from .events_view import print_events
-        console.print("[bold]事件[/]（命中监测主题「清河县」的帖子按同一件事归并、分级）：")
-        print_events(result.events, as_json=False)
+    console.print(f"[bold]演示：清河县某个工作日的三次定时运行[/]（示例网站 {escape(result.server_url)}，仅本机回环，离线）")
+    for run in result.runs:
+        report, events, notices = run.result.collect, run.result.events, run.result.notices
+        console.print(f"\n[bold]{clock.local_text(clock.to_iso(clock.parse_iso(run.at)))}[/] 采集 {len(report.outcomes)} 个信息源，"
+                      f"新增帖子 {report.new} 条，命中主题 {events.matched} 条，新事件 {events.new_events} 个")
+        for change in events.changes:
+            if change.old:
+                console.print(f"  事件 {change.event_id}「{escape(change.title)}」{change.old} → [bold red]{change.new}[/]")
+        if notices:
+            for item in notices.planned:
+                console.print(f"  通知：{escape(item['subject'])} → {escape('、'.join(item['roles']))}")
+    console.print("\n[bold]当前事件[/]（同一件事在各网站的转载已合并）：")
+    from .events_view import print_events
+    print_events(result.events, as_json=False)
+    console.print(f"\n共入库 {result.total} 条帖子；机器人收到 {result.robot_messages} 条消息。")
+    console.print("[bold]去哪里看[/]：")
+    console.print(f"  数据库　{escape(str(result.home / 'yuqing.db'))}")
+    console.print(f"  通知　　{escape(str(result.outbox))}/")
+    for path in result.reports:
+        console.print(f"  报告　　{escape(str(path))}")
     if result.temporary:
-        console.print("（临时目录，演示结束后已删除；用 --keep DIR 保留）")
+        console.print("（演示用的是临时目录，结束后已删除；用 yuqing demo --keep DIR 保留下来慢慢看）")
 
 
 _USAGE_MESSAGES: dict[str, Callable[[Any], str]] = {
