@@ -58,9 +58,15 @@ def update_events(store: Store, rules: Rules, *, now: datetime | None = None) ->
 
 
 def regrade_all(store: Store, rules: Rules, *, now: datetime | None = None) -> EventUpdate:
-    """After rules.toml changed: re-read every post's topics and tone, regroup posts that
+    """After rules.toml changed: re-read every post's topics and tone, group posts that
     now match, and re-grade every event. Posts already in an event stay in it."""
     with store.write():
+        refreshed = []
+        for post_id, title, text in store.grouped_post_texts():
+            joined = f"{title}\n{text}"
+            topics = json.dumps(match_topics(joined, rules.topics), ensure_ascii=False)
+            refreshed.append((int(is_negative(joined, rules.tone)), topics, post_id))
+        store.refresh_tone_and_topics(refreshed)
         store.reset_analysis()
         store.mark_all_events_dirty()
         return update_events(store, rules, now=now)

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
 from .rules import LEVELS, Rules, Topic, level_rank
+from .tone import is_negative as tone_is_negative
 from .tone import negative_hits
 
 BASE_LEVEL = LEVELS[0]
@@ -64,7 +65,7 @@ def grade(figures: Figures, text: str, rules: Rules, *, negative: bool | None = 
     any of its posts is); otherwise it is read from `text`.
     """
     words = negative_hits(text, rules.tone)
-    is_negative = bool(words) if negative is None else negative
+    is_negative = tone_is_negative(text, rules.tone) if negative is None else negative
     reasons = list(_threshold_reasons(figures, rules))
     reasons += _larger_reasons(figures, is_negative, rules)
     categories = matching_categories(text, rules)

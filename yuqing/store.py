@@ -643,9 +643,18 @@ class Store:
             conn.execute("UPDATE events SET dirty = 1")
 
     def reset_analysis(self) -> None:
-        """Make every post pending again (after rules.toml changed); events stay."""
+        """After rules.toml changed: posts outside events are matched and grouped again;
+        posts inside events keep their event (see `refresh_tone_and_topics`)."""
         with self.write() as conn:
-            conn.execute("UPDATE posts SET analysed = 0")
+            conn.execute("UPDATE posts SET analysed = 0 WHERE event_id IS NULL")
+
+    def grouped_post_texts(self) -> list[tuple[int, str, str]]:
+        return list(self.conn.execute("SELECT id, title, text FROM posts WHERE event_id IS NOT NULL"))
+
+    def refresh_tone_and_topics(self, rows: list[tuple[int, str, int]]) -> None:
+        """rows: (negative, topics_json, post_id)."""
+        with self.write() as conn:
+            conn.executemany("UPDATE posts SET negative = ?, topics = ? WHERE id = ?", rows)
 
     def dirty_event_ids(self) -> list[int]:
         return [row[0] for row in self.conn.execute("SELECT id FROM events WHERE dirty = 1 ORDER BY id")]
