@@ -235,7 +235,7 @@ def measure(what: str, argv: list[str], parse_items) -> Measured:
     try:
         items, note = parse_items(code, stdout)
     except Exception as exc:  # a broken run is reported, not hidden
-        items, note = "?", f"could not read result: {exc!r}"
+        items, note = "?", f"CHECK FAILED: could not read the result: {exc!r}"
         tail = stderr.strip().splitlines()[-5:]
         if tail:
             note += " | " + " / ".join(tail)

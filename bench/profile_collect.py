@@ -5,14 +5,17 @@
 
 Four profiles, each printed as a short summary:
 
-1. `main`: `python -m cProfile -m yuqing.cli collect` on a fresh workspace, as shipped.
-   Parsing runs in the process pool, so this shows the event loop, fetching and storing.
+1. `main`: `yuqing collect` under cProfile on a fresh workspace, as shipped. Parsing
+   runs in the process pool, so this shows the event loop, fetching, storing and
+   whatever collect does after that.
 2. `unchanged`: the same command again on that workspace: every feed answers 304.
 3. `inline`: a fresh run with the pool switched off (`yuqing.collect._parse_pool`
    returns None), so one profile holds every CPU second of the run, parsing included.
 4. `parse`: `yuqing.feeds.parse_feed` over the same 300 bodies in-process, no I/O.
 
-The .prof files are kept in --out for `python -m pstats` or snakeviz.
+The timer is CPU time by default (`--timer wall` for wall time), so other processes on
+a shared machine do not inflate the figures. The .prof files are kept in --out for
+`python -m pstats` or snakeviz.
 """
 
 from __future__ import annotations
@@ -28,13 +31,20 @@ from pathlib import Path
 
 from collect_bench import LoopbackFeeds, write_sources
 
-INLINE = """
-import sys
-import yuqing.collect
-yuqing.collect._parse_pool = lambda count: None  # every parse in this process
+# Runs `yuqing <args>` under cProfile with the timer named in $BENCH_TIMER and writes the
+# profile to $BENCH_PROF; with $BENCH_INLINE set, parsing stays in this process too.
+RUNNER = """
+import cProfile, os, sys, time
+if os.environ.get("BENCH_INLINE"):
+    import yuqing.collect
+    yuqing.collect._parse_pool = lambda count: None  # every parse in this process
 from yuqing.cli import main
-sys.argv = ["yuqing", *sys.argv[1:]]
-main()
+timer = time.process_time if os.environ["BENCH_TIMER"] == "cpu" else time.perf_counter
+profiler = cProfile.Profile(timer)
+try:
+    profiler.runcall(main, sys.argv[1:])
+finally:
+    profiler.dump_stats(os.environ["BENCH_PROF"])
 """
 
 
@@ -80,6 +90,9 @@ def main() -> int:
     parser.add_argument("--plain", action="store_true", help="plain-text descriptions")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--out", type=Path, help="keep the .prof files here")
+    parser.add_argument("--timer", choices=("cpu", "wall"), default="cpu",
+                        help="cpu (process time: robust on a busy machine, hides waiting) or"
+                        " wall (shows time spent waiting in epoll)")  # fmt: skip
     parser.add_argument("--yuqing-src", type=Path, metavar="DIR")
     args = parser.parse_args()
 
@@ -98,16 +111,17 @@ def main() -> int:
         farm.start()
         try:
             walls = {}
-            (out / "inline.py").write_text(INLINE)
+            runner = out / "run_profiled.py"
+            runner.write_text(RUNNER)
             for kind in ("main", "unchanged", "inline"):
                 home = Path(tmp) / ("home-inline" if kind == "inline" else "home-main")
                 if kind != "unchanged":
                     write_sources(home, farm.feeds)
-                prof = out / f"{kind}.prof"
-                target = [str(out / "inline.py")] if kind == "inline" else ["-m", "yuqing.cli"]
-                argv = [sys.executable, "-m", "cProfile", "-o", str(prof), *target,
-                        "--home", str(home), "collect", "--json"]  # fmt: skip
-                walls[kind] = _run(argv, env, Path(tmp))
+                run_env = {**env, "BENCH_TIMER": args.timer, "BENCH_PROF": str(out / f"{kind}.prof")}
+                if kind == "inline":
+                    run_env["BENCH_INLINE"] = "1"
+                argv = [sys.executable, str(runner), "--home", str(home), "collect", "--json"]
+                walls[kind] = _run(argv, run_env, Path(tmp))
         finally:
             farm.stop()
 
@@ -115,7 +129,8 @@ def main() -> int:
 
         from yuqing.feeds import parse_feed
 
-        profiler = cProfile.Profile()
+        timer = time.process_time if args.timer == "cpu" else time.perf_counter
+        profiler = cProfile.Profile(timer)
         profiler.enable()
         for feed in farm.feeds:
             parse_feed(feed.body, url=feed.url, content_type="application/rss+xml; charset=utf-8",
