@@ -99,20 +99,39 @@ def test_gzip_bomb_is_refused(yuqing_home, http_server):
     assert json.loads(result.stdout)["sources"][0]["reason"] == "内容过大"
 
 
-def test_feedparser_is_only_given_bytes(yuqing_home, http_server, monkeypatch):
-    """T16."""
+def test_feed_parsers_are_only_given_bytes(yuqing_home, http_server, monkeypatch):
+    """T16: feedparser (RSS 1.0 goes to it) and the fast path both get bytes, never a str."""
     import feedparser
 
+    from yuqing import fastfeed
+
     seen = []
-    real_parse = feedparser.parse
+    real_parse, real_fromstring = feedparser.parse, fastfeed.ET.fromstring
 
     def checking_parse(source, *args, **kwargs):
-        seen.append(type(source))
-        assert isinstance(source, (bytes, io.BytesIO))
+        seen.append(("feedparser", type(source)))
+        assert isinstance(source, io.BytesIO)
         return real_parse(source, *args, **kwargs)
 
+    def checking_fromstring(data, *args, **kwargs):
+        seen.append(("fast", type(data)))
+        assert isinstance(data, bytes)
+        return real_fromstring(data, *args, **kwargs)
+
     monkeypatch.setattr(feedparser, "parse", checking_parse)
-    http_server.route("/f", rss([("一", "http://example.cn/1")]))
-    add_source(http_server.url("/f"))
+    monkeypatch.setattr(fastfeed.ET, "fromstring", checking_fromstring)
+    http_server.route("/rss2", rss([("一", "http://example.cn/1")]))
+    http_server.route("/rss1", RSS1)
+    add_source(http_server.url("/rss2"), "二")
+    add_source(http_server.url("/rss1"), "一")
     assert run("collect").exit_code == 0
-    assert seen == [io.BytesIO]
+    assert ("fast", bytes) in seen and ("feedparser", io.BytesIO) in seen
+    with Store(yuqing_home / "yuqing.db") as store:
+        assert store.count_posts() == 2
+
+
+RSS1 = """<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+<channel rdf:about="http://example.cn/"><title>RSS 1.0</title><link>http://example.cn/</link></channel>
+<item rdf:about="http://example.cn/rdf1"><title>RDF 条目</title><link>http://example.cn/rdf1</link></item>
+</rdf:RDF>"""

@@ -28,6 +28,7 @@ from .feeds import parse_feed
 from .fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
 from .forums import parse_forum_page
 from .models import Item, Source
+from .search import grams
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -291,16 +292,21 @@ def parse_payload(
     kind: str, body: bytes, url: str, content_type: str | None, charset: str | None,
     encoding: str | None, preset: str | None, selectors: dict[str, str], now_iso: str,
 ) -> Parsed:
-    """Bytes of one response to items. Top-level and picklable: it runs in the pool."""
+    """Bytes of one response to items, with their search-index form (CPU work done here
+    rather than on the event loop). Top-level and picklable: it runs in the pool."""
     if kind == "rss":
-        return Parsed(parse_feed(body, url=url, content_type=content_type, charset=charset,
-                                 encoding_override=encoding))
-    html, _ = decode_body(body, http_charset=charset, override=encoding)
-    page = parse_forum_page(html, base_url=url, preset=preset or "discuz",
-                            selectors=selectors or None, now=clock.parse_iso(now_iso))
-    if page.login_required:
-        raise SourceError("需要登录", f"{url}：返回的是登录页而不是帖子列表，请更新 Cookie 文件")
-    return Parsed(page.items, page.next_url)
+        parsed = Parsed(parse_feed(body, url=url, content_type=content_type, charset=charset,
+                                   encoding_override=encoding))
+    else:
+        html, _ = decode_body(body, http_charset=charset, override=encoding)
+        page = parse_forum_page(html, base_url=url, preset=preset or "discuz",
+                                selectors=selectors or None, now=clock.parse_iso(now_iso))
+        if page.login_required:
+            raise SourceError("需要登录", f"{url}：返回的是登录页而不是帖子列表，请更新 Cookie 文件")
+        parsed = Parsed(page.items, page.next_url)
+    for item in parsed.items:
+        item.grams = grams(f"{item.title} {item.text}")
+    return parsed
 
 
 def _selectors_failed(source: Source, state: dict) -> SourceError:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import feedparser
 
+from . import fastfeed
 from .clock import to_iso
 from .encoding import feed_bytes_as_utf8
 from .errors import SourceError
@@ -34,11 +35,15 @@ def parse_feed(
     if _looks_like_json(body, content_type):
         return _parse_json_feed(body, url=url)
     utf8 = feed_bytes_as_utf8(body, http_charset=charset, override=encoding_override)
+    fast = fastfeed.entries(utf8, url)
+    if fast is not None:
+        return [item for fields in fast if (item := _item_from_fields(**fields))]
     parsed = feedparser.parse(
         io.BytesIO(utf8),
         response_headers={"content-type": "application/xml; charset=utf-8", "content-location": url},
         sanitize_html=False,
-        resolve_relative_uris=True,
+        # Links inside descriptions are thrown away with the HTML: don't resolve them.
+        resolve_relative_uris=False,
     )
     # A channel with no items yet is a feed; a page with neither items nor a recognised
     # feed element is not.
@@ -64,10 +69,18 @@ def _bozo_reason(parsed, body: bytes) -> str:
 
 
 def _item_from_entry(entry, feed_url: str) -> Item | None:
-    link = _safe_link(entry.get("link") or "")
-    guid = (entry.get("id") or "").strip() or None
-    title = clean_line(html_to_text(entry.get("title") or ""))
-    text = html_to_text(_entry_html(entry))
+    return _item_from_fields(
+        link=entry.get("link") or "", guid=entry.get("id"), title=entry.get("title") or "",
+        html=_entry_html(entry), author=entry.get("author") or "", published=_entry_time(entry),
+    )
+
+
+def _item_from_fields(*, link: str, guid: str | None, title: str, html: str, author: str,
+                      published: str | None) -> Item | None:
+    link = _safe_link(link)
+    guid = (guid or "").strip() or None
+    title = clean_line(html_to_text(title))
+    text = html_to_text(html)
     if not (link or guid or title or text):
         return None
     if not link and not guid:  # nothing stable to key on: the content itself is the key
@@ -77,8 +90,8 @@ def _item_from_entry(entry, feed_url: str) -> Item | None:
         title=title or clean_line(text)[:40] or "（无标题）",
         guid=guid,
         text=text,
-        author=clean_line(entry.get("author") or ""),
-        published_at=_entry_time(entry),
+        author=clean_line(author),
+        published_at=published,
     )
 
 

@@ -36,3 +36,4 @@ class Item:
     published_at: str | None = None  # UTC ISO-8601
     clicks: int | None = None
     comments: int | None = None
+    grams: str | None = None  # the search index form, computed in the parse worker when it can be

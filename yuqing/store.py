@@ -436,19 +436,20 @@ class Store:
                 seen_rows,
             )
             self._mark_events_dirty(conn, [row[3] for row in seen_rows])
-            self._index_new(conn, source, new_rows)
+            self._index_new(conn, source, [unique[row[4]] for row in new_rows], [row[4] for row in new_rows])
             self._observe(conn, source, unique, seen_at)
         counts.new, counts.seen = len(new_rows), len(seen_rows)
         counts.new_keys = [row[4] for row in new_rows]
         return counts
 
-    def _index_new(self, conn: sqlite3.Connection, source: str, new_rows: list[tuple]) -> None:
-        if not new_rows:
+    def _index_new(self, conn: sqlite3.Connection, source: str, items: list[Item], keys: list[str]) -> None:
+        if not items:
             return
-        ids = self._existing_ids(source, [row[4] for row in new_rows])
+        ids = self._existing_ids(source, keys)
         conn.executemany(
             "INSERT INTO post_search (rowid, grams) VALUES (?, ?)",
-            [(ids[row[4]], grams(f"{row[7]} {row[8]}")) for row in new_rows],
+            [(ids[key], item.grams if item.grams is not None else grams(f"{item.title} {item.text}"))
+             for item, key in zip(items, keys, strict=True)],
         )
 
     def search_posts(

@@ -105,7 +105,7 @@ def collect_progress(total: int) -> Iterator[Callable[[SourceOutcome], None]]:
     console = _err_console()
     if not console.is_terminal:
         def plain(outcome: SourceOutcome) -> None:
-            console.print(escape(_outcome_line(outcome)))
+            sys.stderr.write(_outcome_line(outcome) + "\n")  # cron logs: no colour, no markup
 
         yield plain
         return
