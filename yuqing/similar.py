@@ -8,7 +8,7 @@ Pure functions, no database. The pipeline for one post is
   「原标题：…」「责任编辑：…」「（记者 张三）」, URLs, whitespace, punctuation), leaving the
   story's own words in a matching form (lower case; letters, digits and CJK only; full-width
   letters and digits made ASCII).
-* ``fingerprint`` keeps, compactly (about 100 bytes for a title-only post, 400 with text):
+* ``fingerprint`` keeps, compactly (about 150 bytes for a title-only post, 400 with text):
   the cleaned title itself — titles are short, and comparing them tells an insertion (a
   reprint's 「…省省长」 for 「…省长」) from a substitution (「清河县召开防汛会议」 vs
   「清河县召开抗旱会议」: two stories from one template); a 16-hash MinHash of the title's
@@ -17,18 +17,21 @@ Pure functions, no database. The pipeline for one post is
   and containment (trimmed copies) are estimated; a hash of the text's first 24 characters
   (what a trimmed copy keeps); and alternative titles found in the text — the 「原标题：」 of
   a retitled copy and 《…》 quotations, which is how a forum post cites the news it discusses.
-* ``band_keys`` are LSH keys, signed 64-bit so they fit an SQLite INTEGER: the exact cleaned
-  title, each alternative title, the title's first and last 12 characters, four 4-row bands
-  of the title MinHash, the text opening and ten 4-row bands of the text OPH — about 18 for
-  a post with text, 7 without. Copies of one story share at least one with high
-  probability. Store them as rows (key, post_id, at); a new post's candidates are the posts
-  sharing a key inside the window, in memory (``StoryIndex``) or in SQLite.
+* ``band_keys`` are LSH keys, signed 64-bit so they fit an SQLite INTEGER. From the title:
+  the exact cleaned title, each alternative title and each clause of 8+ characters (one
+  space of keys, so a forum thread's 「求证：X，…」 meets the news titled X), the first and
+  last 8 characters and the two halves (a prefix added or a word changed leaves one whole),
+  and for titles of 6-12 characters four 4-row bands of the title MinHash. From the text:
+  its opening and six 5-row bands of the text OPH. About 6 keys for a title-only post, 12
+  with a text. Copies of one story share at least one with high probability. Store them as
+  rows (key, post_id, at); a new post's candidates are the posts sharing a key inside the
+  window, in memory (``StoryIndex``) or in SQLite (then ``choose_group``).
 * ``judge`` / ``same_story`` verify a candidate; ``choose_group`` picks the best group among
   verified candidates; ``StoryIndex`` does all of it in memory within a time window.
 
 Everything is deterministic (no Python ``hash()``, fixed seeds), so keys stored by one cron
 run match the keys computed by the next. ``fingerprints`` does many posts at once with numpy
-(the fast path for batches: about 20 µs a post); ``fingerprint`` is the same for one.
+(the fast path for batches); ``fingerprint`` is the same for one.
 """
 
 from __future__ import annotations
@@ -63,10 +66,11 @@ __all__ = [
 
 SHINGLE = 4  # characters per text shingle
 TEXT_BINS = 64  # OPH bins of the text signature
-TEXT_BANDS, TEXT_ROWS = 8, 5  # LSH over the first 40 bins
+TEXT_BANDS, TEXT_ROWS = 6, 5  # LSH over the first 30 bins
 TITLE_BANDS, TITLE_ROWS = 4, 4
 TITLE_HASHES = TITLE_BANDS * TITLE_ROWS  # MinHash of title bigrams
-EDGE_CHARS = 12  # a title's first and last characters, one key each (forum 「求证：…」)
+EDGE_CHARS = 8  # a title's first and last characters (and halves), one key each
+SHORT_TITLE = 12  # titles up to this long also get MinHash band keys
 LEAD_CHARS = 24  # the text opening hashed into one key
 MAX_TEXT = 6000  # characters of text used (matching form)
 MIN_TEXT = 24  # shingles below which a text is too short to judge on
@@ -153,7 +157,7 @@ _FIELD_VALUE = re.compile(
 )
 _QUOTED = re.compile(r"《([^《》\n]{10,60})》")
 _NON_WORD = re.compile(r"[\W_丨]+")  # 丨 is a CJK character used as a bar
-_CLAUSE = re.compile(r"[，,：:！!？?；;。|｜丨、\s—–~～]+")
+_CLAUSE = re.compile(r"[，,：:！!？?；;。|｜丨\s—–~～]+")
 _WORD = re.compile(r"[^\W_丨]")
 _FULLWIDTH = re.compile(r"[\uff01-\uff5e\u3000]")
 _TO_HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -599,14 +603,18 @@ def fingerprints(posts: Iterable[tuple[str, str]]) -> list[Fingerprint]:
     leads = _leads(codes, starts, lengths).tolist()
     tkeys = _band_keys(tsig, TITLE_BANDS, TITLE_ROWS, _TITLE_SALT).tolist()
     xkeys = _band_keys(xsig, TEXT_BANDS, TEXT_ROWS, _TEXT_SALT).tolist()
-    title_bytes, text_bytes = tsig.astype("<u4"), xsig.astype("<u4")
+    tblob, xblob = tsig.astype("<u4").tobytes(), xsig.astype("<u4").tobytes()
+    tw, xw = 4 * TITLE_HASHES, 4 * TEXT_BINS
+    counts = counts.tolist()
+    new = object.__new__
     out = []
     for i, title in enumerate(titles):
-        n_text = int(counts[i])
-        fp = Fingerprint(
+        n_text = counts[i]
+        fp = new(Fingerprint)
+        fp.__dict__.update(  # what the frozen dataclass's __init__ would set, without its cost
             title=title,
-            title_sig=title_bytes[i].tobytes() if title else b"",
-            text_sig=text_bytes[i].tobytes() if n_text else b"",
+            title_sig=tblob[i * tw : (i + 1) * tw] if title else b"",
+            text_sig=xblob[i * xw : (i + 1) * xw] if n_text else b"",
             text_len=n_text,
             lead=leads[i] if n_text else 0,
             alt_titles=alts[i],
@@ -636,14 +644,14 @@ def _keys(fp: Fingerprint, title_bands: list[int], text_bands: list[int]) -> tup
         for start, end in zip(bounds[:MAX_ALT], bounds[1 : MAX_ALT + 1], strict=False):
             if end - start >= MIN_CONTAIN:
                 keys.append(_str_key(title[start:end], b"t:"))
-    if len(title) > EDGE_CHARS:
-        keys.append(_str_key(title[:EDGE_CHARS], b"h:"))
-        keys.append(_str_key(title[-EDGE_CHARS:], b"e:"))
-    if fp.title_sig and len(title) >= MIN_NEAR:
+    if len(title) >= EDGE_CHARS:
+        # a prefix or suffix added leaves one end whole; one edit inside, one half
+        half = (len(title) + 1) // 2
+        edges = {title[:EDGE_CHARS], title[-EDGE_CHARS:], title[:half], title[-half:]}
+        keys.extend(_str_key(edge, b"e:") for edge in edges)
+    if fp.title_sig and MIN_NEAR <= len(title) <= SHORT_TITLE:
         keys.extend(title_bands)
-    if not fp.has_text:
-        return keys, []
-    return keys, ([fp.lead] if fp.lead else []) + text_bands
+    return keys, (([fp.lead] if fp.lead else []) + text_bands if fp.has_text else [])
 
 
 def _split_keys(fp: Fingerprint) -> tuple[list[int], list[int]]:
@@ -663,11 +671,8 @@ def _split_keys(fp: Fingerprint) -> tuple[list[int], list[int]]:
 def band_keys(fp: Fingerprint) -> list[int]:
     """LSH keys (signed 64-bit): two copies of one story share at least one, very likely.
 
-    From the title: the exact title, each alternative title and each clause of 8 or more
-    characters (one key each, in one space, so that a forum thread's 「求证：X，…」 meets the
-    news titled X), the first and last 12 characters, 4 bands of the title MinHash. From
-    the text: its opening and 8 bands of the text OPH. About 8 keys for a title-only post,
-    17 with a text.
+    See the module docstring for what they are. A deserialised fingerprint gives the same
+    keys as the one it was made from, in this process or any later one.
     """
     title_keys, text_keys = _split_keys(fp)
     return title_keys + text_keys
@@ -850,8 +855,9 @@ def judge(a: Fingerprint, b: Fingerprint) -> Verdict:
     """Same story or not, with a score and a short reason (for explanations and tests).
 
     With texts on both sides: a near-verbatim text (estimated Jaccard >= 0.85) is the same
-    story; so is a copy or trimmed copy — the shorter text >= 90% inside the longer, with a
-    Jaccard >= 0.25 (>= 0.45 when the titles conflict: one template, different words).
+    story; so is a copy or trimmed copy — the shorter text >= 90% inside the longer (>= 75%
+    when both open with the same 24 characters), with a Jaccard >= 0.25 (>= 0.45 when the
+    titles conflict: one template, different words).
     Failing that, matching titles decide if they are 10 characters or longer (a short title
     such as a daily column's 「今日清河」 says little when the texts disagree), unless the
     texts are clearly different (Jaccard < 0.12) and both long (>= 100 shingles: two stories
@@ -913,7 +919,7 @@ class StoryIndex:
     grouped by an earlier run (stored fingerprint and group) for incremental use.
     """
 
-    MAX_BUCKET = 24  # compare with at most this many latest posts per key and generation
+    MAX_BUCKET = 12  # compare with at most this many latest posts per key and generation
 
     def __init__(self, window_days: float = 7.0):
         self.window = float(window_days) * 86400.0
