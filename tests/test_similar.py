@@ -143,6 +143,27 @@ def test_copies_share_a_key_and_different_stories_share_few():
     assert len(original & other) <= 2
 
 
+def test_odd_input_does_not_break_fingerprints():
+    odd = [
+        ("", ""),
+        ("😀🎉！！", "😀"),
+        ("清河\ud800县", "半个代理对\udfff也不应让指纹出错，" * 3),
+        ("𠮷野家𠮷野家𠮷野家", "𠮷" * 40),  # CJK beyond the BMP
+        ("长" * 500, "文" * 200_000),
+        ("Ｈｅｌｌｏ　ＷＯＲＬＤ　２０２４", "ＡＢＣ"),
+    ]
+    fps = fingerprints(odd)
+    for (title, text), one in zip(odd, fps, strict=True):
+        assert one == fingerprint(title, text)
+        assert Fingerprint.from_bytes(one.to_bytes()) == one
+        assert isinstance(band_keys(one), list)
+        assert same_story(one, one) is (len(one.title) >= 4 or one.has_text)
+    assert fps[0].title == "" and band_keys(fps[0]) == []
+    assert fps[3].title == "𠮷野家𠮷野家𠮷野家" and fps[3].has_text
+    assert len(fps[4].title) == 120 and fps[4].text_len < 10_000
+    assert fps[5].title == "helloworld2024"
+
+
 # ---------------------------------------------------------------------- the table
 
 TRIMMED = NEWS_TEXT[: int(len(NEWS_TEXT) * 0.6)]

@@ -484,7 +484,7 @@ def _band_keys(sigs: np.ndarray, bands: int, rows: int, salt: np.ndarray) -> np.
 
 
 def _str_key(s: str, salt: bytes) -> int:
-    digest = hashlib.blake2b(salt + s.encode("utf-8"), digest_size=8).digest()
+    digest = hashlib.blake2b(salt + s.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
 
 
@@ -518,7 +518,7 @@ class Fingerprint:
     def to_bytes(self) -> bytes:
         parts = [self._HEAD.pack(self._VERSION, self.text_len, self.lead, len(self.alt_titles))]
         for s in (self.title, *self.alt_titles):
-            raw = s.encode("utf-8")
+            raw = s.encode("utf-8", "surrogatepass")
             parts += [struct.pack("<H", len(raw)), raw]
         parts += [struct.pack("<BBB", len(self.title_sig) // 4, len(self.text_sig) // 4,
                               len(self.title_cuts)), self.title_sig, self.text_sig, self.title_cuts]
@@ -534,7 +534,7 @@ class Fingerprint:
         strings = []
         for _ in range(1 + n_alt):
             (size,) = struct.unpack_from("<H", b, off)
-            strings.append(b[off + 2 : off + 2 + size].decode("utf-8"))
+            strings.append(b[off + 2 : off + 2 + size].decode("utf-8", "surrogatepass"))
             off += 2 + size
         n_title, n_text, n_cuts = struct.unpack_from("<BBB", b, off)
         off += 3
