@@ -1,28 +1,33 @@
 """Benchmark same-story grouping (yuqing.similar) against a naive pairwise baseline.
 
-    python bench/similar_bench.py                 # 100,000 posts, about a minute in all
-    python bench/similar_bench.py --posts 20000 --naive 1500
+    python bench/similar_bench.py                 # 100,000 posts, about a minute and a half
+    python bench/similar_bench.py --posts 20000 --naive 1000
 
 Setup: POSTS generated Chinese posts over 180 days (seeded, so every run sees the same):
 county news (meetings, inspections, accidents, projects, notices …) written from shared
 templates and a pool of stock official phrases, forum complaints, Weibo-length posts and
-title-only WeChat items, all about a small set of counties, towns and officials — so
+title-only WeChat items, all about 20 counties and their towns, roads and officials — so
 distinct stories on one place and day share many characters. 5% of the posts are copies of
 an earlier news story, published 0-72 hours later: verbatim with 「来源」「责任编辑」
 boilerplate, wrapped titles (「转载｜」「【…】」「_站名」), trimmed texts, retitled copies
-(same body, new title, sometimes with 「原标题：」), and forum threads quoting the headline.
+(same body, new title, sometimes with 「原标题：」; some also trimmed), and forum threads
+quoting the headline. The header line says how many pairs of *different* stories share a
+cleaned title of 10+ characters within a week: the generator's own collisions, which every
+title-based method must count against itself.
 
-Every figure is taken in a fresh subprocess that loads the posts from a pickle: wall time
-of the grouping alone (fingerprinting + candidate lookup + verification), the child's peak
-RSS (ru_maxrss, which includes the loaded posts — the RSS after loading is shown too), and
-pairwise precision/recall against the generator's story ids:
+Every figure is taken in a fresh subprocess that loads the posts from a pickle: wall and
+CPU time of the grouping alone (StoryIndex.add_many: fingerprinting + candidate lookup +
+verification), the child's peak RSS (ru_maxrss, which includes the loaded posts; "+MiB" is
+the part above them), and pairwise precision/recall against the generator's story ids:
 
     precision = same-group pairs that are the same story / same-group pairs
     recall    = same-story pairs put in one group / same-story pairs
 
-The naive baseline compares every pair of posts (exact Jaccard of title bigram and text
-4-gram sets, python sets) on the first NAIVE posts only, and its time is extrapolated to
-POSTS as O(n²); StoryIndex is measured on that same slice too, so the two columns compare.
+The naive baseline compares every pair of posts within the 7-day window (exact Jaccard of
+title-bigram and text-4-gram sets, Python sets, >= 0.6 joins) on the first NAIVE posts
+only, and its time is extrapolated to POSTS as O(n²); StoryIndex runs on that same slice
+too, so the two rows compare. The last line gives the machine's load and the CPU time of a
+fixed Python loop, since the figures move with both on a shared machine.
 """
 
 from __future__ import annotations

@@ -144,6 +144,8 @@ _BOILER = tuple((guards, re.compile(pattern)) for guards, pattern in (
     (("版权", "著作权", "侵权"), r"(?:版权|著作权)(?:归|属于)[^\s。！？]{0,24}|如有侵权[^\s。！？]{0,24}"),
     (("免责声明", "来自网络", "编者按"), r"免责声明[:：][^\n]*|[（(]图片?来自网络[）)]|编者按[:：]?"),
 ))
+_GUARD_RULE = {guard: rule for rule, (guards, _) in enumerate(_BOILER) for guard in guards}
+_GUARDS = re.compile("|".join(map(re.escape, _GUARD_RULE)))  # one scan finds which rules to run
 # 「来源：人民日报」「责任编辑：张三、李四」「文/王五」: a field name before a separator
 _FIELD_NAMES = frozenset((
     "信息来源", "文章来源", "本文来源", "稿件来源", "新闻来源", "图片来源", "视频来源", "来源", "稿源", "转自", "出处", "责任编辑",
@@ -179,9 +181,11 @@ def _clean_title(title: str) -> str:
 
 def _title_form(peeled: str) -> tuple[str, bytes]:
     """The cleaned title and where its clauses begin (「求证：X，Y」 -> offsets of X and Y)."""
+    peeled = _halfwidth(peeled).lower()
     if not _CLAUSE.search(peeled):
-        return _squash(peeled)[:MAX_TITLE], b""
-    pieces = [p for p in map(_squash, _CLAUSE.split(peeled)) if p]  # separators are no words
+        return _NON_WORD.sub("", peeled)[:MAX_TITLE], b""
+    sub = _NON_WORD.sub
+    pieces = [p for p in (sub("", c) for c in _CLAUSE.split(peeled)) if p]  # separators are no words
     title = "".join(pieces)[:MAX_TITLE]
     cuts, at = [], 0
     for piece in pieces[:-1]:
@@ -281,11 +285,10 @@ def _strip_text(text: str) -> str:
         t = _URL.sub(" ", t)
     if "原标题" in t:
         t = _ORIGINAL_TITLE.sub(" ", t)
-    for guards, pattern in _BOILER:
-        for guard in guards:
-            if guard in t:
-                t = pattern.sub(" ", t)
-                break
+    hits = _GUARDS.findall(t)
+    if hits:
+        for rule in sorted({_GUARD_RULE[hit] for hit in hits}):
+            t = _BOILER[rule][1].sub(" ", t)
     if _SEPARATOR.search(t):
         t = _drop_fields(t)
     return t
