@@ -37,7 +37,6 @@ run match the keys computed by the next. ``fingerprints`` does many posts at onc
 from __future__ import annotations
 
 import gc
-import hashlib
 import re
 import struct
 from collections.abc import Iterable, Iterator, Sequence
@@ -486,9 +485,72 @@ def _band_keys(sigs: np.ndarray, bands: int, rows: int, salt: np.ndarray) -> np.
     return acc.view(np.int64)
 
 
-def _str_key(s: str, salt: bytes) -> int:
-    digest = hashlib.blake2b(salt + s.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
+_R = 0x9E3779B97F4A7C15  # odd: invertible modulo 2**64
+_R_INV = pow(_R, -1, 1 << 64)
+_NAMESPACE = {"title": _U64(0x2545F4914F6CDD1D), "edge": _U64(0x1B873593C2B2AE35)}
+
+
+def _substring_keys(strings: Sequence[str], spans: Sequence[tuple[int, int, int]], space: str) -> list[int]:
+    """A key (int64) for each span (string index, start, end): equal substrings give equal keys
+    whatever string or position they come from (a rolling sum made position-free)."""
+    if not spans:
+        return []
+    lengths = np.fromiter((len(t) for t in strings), dtype=np.int64, count=len(strings))
+    offsets = np.cumsum(lengths) - lengths
+    v = _mix64(_codes("".join(strings)).astype(np.uint64) + _U64(0x632BE59BD9B4E019))
+    n = v.size
+    powers = np.full(n + 1, _R, dtype=np.uint64)
+    powers[0] = 1
+    powers = np.cumprod(powers, dtype=np.uint64)
+    inverse = np.full(n + 1, _R_INV, dtype=np.uint64)
+    inverse[0] = 1
+    inverse = np.cumprod(inverse, dtype=np.uint64)
+    prefix = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(v * powers[:n], dtype=np.uint64, out=prefix[1:])
+    span = np.array(spans, dtype=np.int64).reshape(-1, 3)
+    start = offsets[span[:, 0]] + span[:, 1]
+    end = offsets[span[:, 0]] + span[:, 2]
+    h = (prefix[end] - prefix[start]) * inverse[start]
+    h ^= (end - start).astype(np.uint64) * _U64(0xFF51AFD7ED558CCD)
+    h ^= _NAMESPACE[space]
+    return _mix64(h).view(np.int64).tolist()
+
+
+def _title_keys(fps: Sequence[Fingerprint]) -> list[list[int]]:
+    """The string keys of each fingerprint's title (see band_keys), in one vectorised pass."""
+    strings: list[str] = []
+    exact: list[tuple[int, int, int]] = []
+    owners: list[int] = []  # which fingerprint each exact-space span belongs to
+    edges: list[tuple[int, int, int]] = []
+    edge_owners: list[int] = []
+    for i, fp in enumerate(fps):
+        title, k = fp.title, len(strings)
+        strings.append(title)
+        n = len(title)
+        if n >= MIN_EXACT:
+            exact.append((k, 0, n))
+            owners.append(i)
+        for alt in fp.alt_titles:
+            strings.append(alt)
+            exact.append((len(strings) - 1, 0, len(alt)))
+            owners.append(i)
+        if fp.title_cuts:  # each clause of a title can be another post's whole title
+            bounds = (0, *fp.title_cuts, n)
+            for start, end in zip(bounds[:MAX_ALT], bounds[1 : MAX_ALT + 1], strict=False):
+                if end - start >= MIN_CONTAIN:
+                    exact.append((k, start, end))
+                    owners.append(i)
+        if n >= EDGE_CHARS:  # a prefix or suffix added leaves one end whole; an edit, one half
+            half = (n + 1) // 2
+            for span in dict.fromkeys(((0, EDGE_CHARS), (n - EDGE_CHARS, n), (0, half), (n - half, n))):
+                edges.append((k, *span))
+                edge_owners.append(i)
+    out: list[list[int]] = [[] for _ in fps]
+    for key, i in zip(_substring_keys(strings, exact, "title"), owners, strict=True):
+        out[i].append(key)
+    for key, i in zip(_substring_keys(strings, edges, "edge"), edge_owners, strict=True):
+        out[i].append(key)
+    return out
 
 
 # ---------------------------------------------------------------- fingerprint
@@ -623,8 +685,9 @@ def fingerprints(posts: Iterable[tuple[str, str]]) -> list[Fingerprint]:
             alt_titles=alts[i],
             title_cuts=cuts[i],
         )
-        fp.__dict__["_keys_"] = _keys(fp, tkeys[i], xkeys[i])
         out.append(fp)
+    for fp, strings, tk, xk in zip(out, _title_keys(out), tkeys, xkeys, strict=True):
+        fp.__dict__["_keys_"] = _keys(fp, strings, tk, xk)
     return out
 
 
@@ -635,25 +698,12 @@ def fingerprint(title: str, text: str) -> Fingerprint:
 # ---------------------------------------------------------------- LSH keys
 
 
-def _keys(fp: Fingerprint, title_bands: list[int], text_bands: list[int]) -> tuple[list[int], list[int]]:
+def _keys(fp: Fingerprint, string_keys: list[int], title_bands: list[int], text_bands: list[int],
+          ) -> tuple[list[int], list[int]]:
     """(keys from the title, keys from the text)."""
-    keys: list[int] = []
-    title = fp.title
-    if len(title) >= MIN_EXACT:
-        keys.append(_str_key(title, b"t:"))
-    keys.extend(_str_key(alt, b"t:") for alt in fp.alt_titles)
-    if fp.title_cuts:  # each clause of a title can be another post's whole title
-        bounds = (0, *fp.title_cuts, len(title))
-        for start, end in zip(bounds[:MAX_ALT], bounds[1 : MAX_ALT + 1], strict=False):
-            if end - start >= MIN_CONTAIN:
-                keys.append(_str_key(title[start:end], b"t:"))
-    if len(title) >= EDGE_CHARS:
-        # a prefix or suffix added leaves one end whole; one edit inside, one half
-        half = (len(title) + 1) // 2
-        edges = {title[:EDGE_CHARS], title[-EDGE_CHARS:], title[:half], title[-half:]}
-        keys.extend(_str_key(edge, b"e:") for edge in edges)
-    if fp.title_sig and MIN_NEAR <= len(title) <= SHORT_TITLE:
-        keys.extend(title_bands)
+    keys = string_keys
+    if fp.title_sig and MIN_NEAR <= len(fp.title) <= SHORT_TITLE:
+        keys = keys + title_bands
     return keys, (([fp.lead] if fp.lead else []) + text_bands if fp.has_text else [])
 
 
@@ -664,6 +714,7 @@ def _split_keys(fp: Fingerprint) -> tuple[list[int], list[int]]:
         xsig = np.frombuffer(fp.text_sig or bytes(4 * TEXT_BINS), dtype="<u4").reshape(1, -1)
         cached = _keys(
             fp,
+            _title_keys([fp])[0],
             _band_keys(tsig, TITLE_BANDS, TITLE_ROWS, _TITLE_SALT)[0].tolist(),
             _band_keys(xsig, TEXT_BANDS, TEXT_ROWS, _TEXT_SALT)[0].tolist(),
         )
