@@ -487,12 +487,13 @@ def _band_keys(sigs: np.ndarray, bands: int, rows: int, salt: np.ndarray) -> np.
 
 _R = 0x9E3779B97F4A7C15  # odd: invertible modulo 2**64
 _R_INV = pow(_R, -1, 1 << 64)
-_NAMESPACE = {"title": _U64(0x2545F4914F6CDD1D), "edge": _U64(0x1B873593C2B2AE35)}
+_NAMESPACES = np.array([0x2545F4914F6CDD1D, 0x1B873593C2B2AE35], dtype=np.uint64)  # titles, edges
 
 
-def _substring_keys(strings: Sequence[str], spans: Sequence[tuple[int, int, int]], space: str) -> list[int]:
-    """A key (int64) for each span (string index, start, end): equal substrings give equal keys
-    whatever string or position they come from (a rolling sum made position-free)."""
+def _substring_keys(strings: Sequence[str], spans: Sequence[tuple[int, int, int, int]]) -> list[int]:
+    """A key (int64) for each span (string index, start, end, key space 0 or 1): equal
+    substrings give equal keys whatever string or position they come from (a rolling sum made
+    position-free), in separate spaces for whole titles and for title edges."""
     if not spans:
         return []
     lengths = np.fromiter((len(t) for t in strings), dtype=np.int64, count=len(strings))
@@ -507,48 +508,44 @@ def _substring_keys(strings: Sequence[str], spans: Sequence[tuple[int, int, int]
     inverse = np.cumprod(inverse, dtype=np.uint64)
     prefix = np.zeros(n + 1, dtype=np.uint64)
     np.cumsum(v * powers[:n], dtype=np.uint64, out=prefix[1:])
-    span = np.array(spans, dtype=np.int64).reshape(-1, 3)
+    span = np.array(spans, dtype=np.int64).reshape(-1, 4)
     start = offsets[span[:, 0]] + span[:, 1]
     end = offsets[span[:, 0]] + span[:, 2]
     h = (prefix[end] - prefix[start]) * inverse[start]
     h ^= (end - start).astype(np.uint64) * _U64(0xFF51AFD7ED558CCD)
-    h ^= _NAMESPACE[space]
+    h ^= _NAMESPACES[span[:, 3]]
     return _mix64(h).view(np.int64).tolist()
 
 
 def _title_keys(fps: Sequence[Fingerprint]) -> list[list[int]]:
     """The string keys of each fingerprint's title (see band_keys), in one vectorised pass."""
     strings: list[str] = []
-    exact: list[tuple[int, int, int]] = []
-    owners: list[int] = []  # which fingerprint each exact-space span belongs to
-    edges: list[tuple[int, int, int]] = []
-    edge_owners: list[int] = []
+    spans: list[tuple[int, int, int, int]] = []
+    owners: list[int] = []  # which fingerprint each span belongs to
     for i, fp in enumerate(fps):
         title, k = fp.title, len(strings)
         strings.append(title)
         n = len(title)
         if n >= MIN_EXACT:
-            exact.append((k, 0, n))
+            spans.append((k, 0, n, 0))
             owners.append(i)
         for alt in fp.alt_titles:
             strings.append(alt)
-            exact.append((len(strings) - 1, 0, len(alt)))
+            spans.append((len(strings) - 1, 0, len(alt), 0))
             owners.append(i)
         if fp.title_cuts:  # each clause of a title can be another post's whole title
             bounds = (0, *fp.title_cuts, n)
             for start, end in zip(bounds[:MAX_ALT], bounds[1 : MAX_ALT + 1], strict=False):
                 if end - start >= MIN_CONTAIN:
-                    exact.append((k, start, end))
+                    spans.append((k, start, end, 0))
                     owners.append(i)
         if n >= EDGE_CHARS:  # a prefix or suffix added leaves one end whole; an edit, one half
             half = (n + 1) // 2
-            for span in dict.fromkeys(((0, EDGE_CHARS), (n - EDGE_CHARS, n), (0, half), (n - half, n))):
-                edges.append((k, *span))
-                edge_owners.append(i)
+            for start, end in dict.fromkeys(((0, EDGE_CHARS), (n - EDGE_CHARS, n), (0, half), (n - half, n))):
+                spans.append((k, start, end, 1))
+                owners.append(i)
     out: list[list[int]] = [[] for _ in fps]
-    for key, i in zip(_substring_keys(strings, exact, "title"), owners, strict=True):
-        out[i].append(key)
-    for key, i in zip(_substring_keys(strings, edges, "edge"), edge_owners, strict=True):
+    for key, i in zip(_substring_keys(strings, spans), owners, strict=True):
         out[i].append(key)
     return out
 
@@ -692,6 +689,8 @@ def fingerprints(posts: Iterable[tuple[str, str]]) -> list[Fingerprint]:
 
 
 def fingerprint(title: str, text: str) -> Fingerprint:
+    """fingerprints() of one post. Numpy's per-call overhead makes this about 0.5 ms a post
+    where a batch costs about 35 µs a post: fingerprint pending posts together."""
     return fingerprints([(title, text)])[0]
 
 
