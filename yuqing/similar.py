@@ -976,7 +976,7 @@ class StoryIndex:
     grouped by an earlier run (stored fingerprint and group) for incremental use.
     """
 
-    MAX_BUCKET = 12  # compare with at most this many latest posts per key and generation
+    MAX_BUCKET = 8  # compare with at most this many latest posts per key and generation
 
     def __init__(self, window_days: float = 7.0):
         self.window = float(window_days) * 86400.0
@@ -1065,20 +1065,30 @@ class StoryIndex:
         posts, window, title, alt = self._posts, self.window, fp.title, bool(fp.alt_titles)
         best_score, best_group = -1.0, post_id
         by_text -= by_title
+        copy_lanes = TEXT_COPY_J * (1 - 1 / 256) * TEXT_BINS + TEXT_BINS / 256  # j >= TEXT_COPY_J
+        compared = verified = 0
         for pid in (*by_title, *by_text):
             other = posts.get(pid)
             if other is None or abs(other[1] - ts) > window:
                 continue
-            self.comparisons += 1
+            compared += 1
             other_x8 = other[3]
-            j = None if x8 is None or other_x8 is None else _lanes_j(x8 ^ other_x8)
-            if (j is None or j < TEXT_COPY_J) and (
-                    pid in by_text or not (alt or other[4] or _may_contain(title, other[0].title))):
-                continue  # neither text nor title can make it the same story
-            self.verified += 1
+            if x8 is None or other_x8 is None:
+                j = None
+                if pid in by_text or not (alt or other[4] or _may_contain(title, other[0].title)):
+                    continue  # no texts, and titles that cannot match
+            else:
+                lanes = (x8 ^ other_x8).to_bytes(TEXT_BINS, "little").count(0)
+                if lanes < copy_lanes and (pid in by_text or not (
+                        alt or other[4] or _may_contain(title, other[0].title))):
+                    continue  # neither text nor title can make it the same story
+                j = max(0.0, (lanes / TEXT_BINS - 1 / 256) / (1 - 1 / 256))
+            verified += 1
             same, score = _decide(fp, other[0], j)[:2]
             if same and (score > best_score or (score == best_score and other[2] < best_group)):
                 best_score, best_group = score, other[2]
+        self.comparisons += compared
+        self.verified += verified
         return best_group
 
     def _rotate(self, ts: float) -> None:
