@@ -382,8 +382,7 @@ def main(argv: list[str] | None = None) -> int:
                         [*me, "escalate", str(homes["profiled"]), "profile"], env_for("bench-profiled"))
     finally:
         recorder.stop()
-        if args.keep is None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)  # with --keep it stayed empty: the work is in KEEP
 
     if "error" in first:
         progress = [line.split() for line in first.get("stderr", "").splitlines() if line.startswith("progress ")]

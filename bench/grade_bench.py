@@ -1008,8 +1008,7 @@ def main(argv: list[str] | None = None) -> int:
         naive_groups = pairs.get("groups", {})
         (p_naive, r_naive, _, _), _, _ = quality(subset, naive_groups)
     finally:
-        if args.keep is None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)  # with --keep it stayed empty: the work is in KEEP
 
     n = len(posts)
     n_pairs = max(pairs.get("posts", 1), 1)

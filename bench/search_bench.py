@@ -472,8 +472,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 feeds.stop()
     finally:
-        if args.keep is None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)  # with --keep it stayed empty: the work is in KEEP
 
     n = built["saved"]
     fts_q = fts.get("queries", {})
