@@ -48,10 +48,10 @@ def fixed_store(yuqing_home, monkeypatch, http_server):
         http_server.route("/forum", discuz_page([(7, "清河县城关镇老街拆迁补偿不到位", replies, clicks)]))
         assert run("collect", "--force").exit_code == 0
     monkeypatch.setenv("YUQING_NOW", "2026-11-24T11:00:00+08:00")
-    assert run("case", "act", "2", "--action", "转办", "--to", "城关镇政府", "--by", "王值班").exit_code == 0
-    assert run("case", "act", "2", "--action", "删帖申请", "--note", "虚假信息", "--by", "王值班").exit_code == 0
+    assert run("case", "act", "1", "--action", "转办", "--to", "城关镇政府", "--by", "王值班").exit_code == 0
+    assert run("case", "act", "1", "--action", "删帖申请", "--note", "虚假信息", "--by", "王值班").exit_code == 0
     monkeypatch.setenv("YUQING_NOW", "2026-11-24T16:00:00+08:00")
-    assert run("case", "close", "2", "--result", "补偿款已发放", "--by", "王值班").exit_code == 0
+    assert run("case", "close", "1", "--result", "补偿款已发放", "--by", "王值班").exit_code == 0
     monkeypatch.setenv("YUQING_NOW", "2026-11-24T17:30:00+08:00")
     return yuqing_home
 
@@ -69,7 +69,7 @@ def test_reports_match_golden_files(fixed_store):
     cases = {
         "daily.md": ("report", "daily", "--date", "2026-11-24", "--stdout"),
         "digest-preview.md": ("report", "digest", "--from", "2026-11-23", "--to", "2026-11-24", "--stdout"),
-        "event.md": ("report", "event", "2", "--stdout"),
+        "event.md": ("report", "event", "1", "--stdout"),
         "weekly.md": ("report", "weekly", "--week", "2026-W48", "--stdout"),
         "annual.md": ("report", "annual", "--year", "2026", "--stdout"),
     }

@@ -8,7 +8,6 @@ pending (posts.analysed = 0, events.dirty = 1) and the next run finishes it.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,11 +15,12 @@ from typing import Any
 from . import clock
 from .grade import Figures, Grade, grade, is_mainstream_url, match_topics
 from .rules import Rules
-from .similar import Fingerprint, band_keys, choose_group, fingerprints
+from .similar import Fingerprint, StoryIndex, fingerprints
 from .store import Store
 from .tone import is_negative
 
 EVENT_TEXT_CAP = 20_000  # characters of an event's posts that grading reads
+FINGERPRINT_BATCH = 2000
 
 
 @dataclass
@@ -75,29 +75,17 @@ def regrade_all(store: Store, rules: Rules, *, now: datetime | None = None) -> E
 # -- grouping ------------------------------------------------------------------
 
 
-class _Index:
-    """Band key → posts inside the window, seeded from the store, grown as we go."""
+def _seeded_index(store: Store, rules: Rules, since: str) -> StoryIndex:
+    """Posts grouped by earlier runs inside the window, filed under their events.
 
-    def __init__(self, store: Store, since: str):
-        self.by_key: dict[int, list[int]] = defaultdict(list)
-        self.posts: dict[int, tuple[int, Fingerprint]] = {}
-        for post_id, event_id, blob, _at in store.recent_fingerprints(since):
-            self.add(post_id, event_id, Fingerprint.from_bytes(blob))
-
-    def add(self, post_id: int, event_id: int, fp: Fingerprint, keys: list[int] | None = None) -> None:
-        self.posts[post_id] = (event_id, fp)
-        for key in keys if keys is not None else band_keys(fp):
-            self.by_key[key].append(post_id)
-
-    def best_event(self, fp: Fingerprint, keys: list[int]) -> int | None:
-        seen: set[int] = set()
-        candidates = []
-        for key in keys:
-            for post_id in self.by_key.get(key, ()):
-                if post_id not in seen:
-                    seen.add(post_id)
-                    candidates.append(self.posts[post_id])
-        return choose_group(fp, candidates)
+    StoryIndex names a group by the id of its first post; seeded groups use the negated
+    event id so the two can never collide.
+    """
+    index = StoryIndex(window_days=rules.event_window_days)
+    seeded = sorted(store.recent_fingerprints(since), key=lambda row: row[3])
+    for post_id, event_id, blob, at in seeded:
+        index.seed(post_id, Fingerprint.from_bytes(blob), clock.parse_iso(at), -event_id)
+    return index
 
 
 def _group_pending(store: Store, rules: Rules, now: datetime, result: EventUpdate) -> None:
@@ -106,33 +94,43 @@ def _group_pending(store: Store, rules: Rules, now: datetime, result: EventUpdat
         return
     window = timedelta(days=rules.event_window_days)
     earliest = min(_post_time(p) for p in pending)
-    index = _Index(store, clock.to_iso(min(earliest, now) - window))
+    index = _seeded_index(store, rules, clock.to_iso(min(earliest, now) - window))
     analysed = []
     for post in pending:
         text = f"{post['title']}\n{post['text']}"
         analysed.append((post, match_topics(text, rules.topics), is_negative(text, rules.tone)))
-    # Fingerprint the whole batch in one vectorised call (about 15x faster than one by one).
-    matched = [post for post, topics, _ in analysed if topics]
-    prints = dict(zip((p["id"] for p in matched),
-                      fingerprints((p["title"], p["text"]) for p in matched), strict=True))
-    rows, bands = [], []
+    matched = sorted((post for post, topics, _ in analysed if topics), key=_post_time)
+    events_of = _assign_events(store, index, matched, result)
+    rows = []
     for post, topics, negative in analysed:
-        event_id, blob = None, None
-        if topics:
-            fp = prints[post["id"]]
-            keys = band_keys(fp)
-            event_id = index.best_event(fp, keys)
-            if event_id is None:
-                event_id = store.create_event(post["title"], post["first_seen_at"])
-                result.new_events += 1
-            index.add(post["id"], event_id, fp, keys)
-            at = clock.to_iso(_post_time(post))
-            bands += [(key, post["id"], at) for key in keys]
-            blob = fp.to_bytes()
-            result.matched += 1
+        event_id, blob = events_of.get(post["id"], (None, None))
         rows.append((event_id, int(negative), json.dumps(topics, ensure_ascii=False), blob, post["id"]))
-    store.save_analysis(rows, bands)
+    store.save_analysis(rows)
     result.analysed += len(pending)
+
+
+def _assign_events(store: Store, index: StoryIndex, matched: list[dict[str, Any]],
+                   result: EventUpdate) -> dict[int, tuple[int, bytes]]:
+    """post id → (event id, fingerprint bytes) for topic-matched posts, in time order."""
+    events_of: dict[int, tuple[int, bytes]] = {}
+    new_event_of_group: dict[int, int] = {}
+    for start in range(0, len(matched), FINGERPRINT_BATCH):
+        chunk = matched[start:start + FINGERPRINT_BATCH]
+        # One vectorised call per chunk: about 15x faster than fingerprinting one by one.
+        prints = fingerprints((p["title"], p["text"]) for p in chunk)
+        for post, fp in zip(chunk, prints, strict=True):
+            group = index.add_fingerprint(post["id"], fp, _post_time(post))
+            if group < 0:
+                event_id = -group
+            elif group in new_event_of_group:
+                event_id = new_event_of_group[group]
+            else:
+                event_id = store.create_event(post["title"], post["first_seen_at"])
+                new_event_of_group[group] = event_id
+                result.new_events += 1
+            events_of[post["id"]] = (event_id, fp.to_bytes())
+            result.matched += 1
+    return events_of
 
 
 def _post_time(post: dict[str, Any]) -> datetime:

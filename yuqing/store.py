@@ -309,6 +309,12 @@ def m007_evidence(db: Database) -> None:
     db.execute("CREATE INDEX posts_body_sha ON posts (body_sha)")
 
 
+@migrations()
+def m008_drop_post_bands(db: Database) -> None:
+    # Grouping now reads fingerprints of the window's posts straight from posts.
+    db.execute("DROP TABLE post_bands")
+
+
 POST_COLUMNS = (
     "id", "source", "channel", "site", "url", "guid", "title", "text", "author",
     "published_at", "first_seen_at", "last_seen_at", "clicks", "comments",
@@ -607,13 +613,11 @@ class Store:
         return [dict(zip(cols, row, strict=True)) for row in rows]
 
     def recent_fingerprints(self, since: str) -> list[tuple[int, int, bytes, str]]:
-        """(post_id, event_id, fingerprint, at) of grouped posts inside the window."""
+        """(post_id, event_id, fingerprint, time) of grouped posts first seen since `since`."""
         rows = self.conn.execute(
             """
-            SELECT p.id, p.event_id, p.fingerprint, coalesce(p.published_at, p.first_seen_at)
-            FROM posts p
-            WHERE p.fingerprint IS NOT NULL AND p.event_id IS NOT NULL
-              AND p.id IN (SELECT post_id FROM post_bands WHERE at >= ?)
+            SELECT id, event_id, fingerprint, coalesce(published_at, first_seen_at) FROM posts
+            WHERE first_seen_at >= ? AND fingerprint IS NOT NULL AND event_id IS NOT NULL
             """,
             [since],
         )
@@ -627,7 +631,7 @@ class Store:
             )
             return int(cursor.lastrowid or 0)
 
-    def save_analysis(self, rows: list[tuple], bands: list[tuple[int, int, str]]) -> None:
+    def save_analysis(self, rows: list[tuple]) -> None:
         """rows: (event_id, negative, topics_json, fingerprint, post_id)."""
         with self.write() as conn:
             conn.executemany(
@@ -635,7 +639,6 @@ class Store:
                 " analysed = 1 WHERE id = ?",
                 rows,
             )
-            conn.executemany("INSERT INTO post_bands (key, post_id, at) VALUES (?, ?, ?)", bands)
             event_ids = sorted({row[0] for row in rows if row[0] is not None})
             conn.executemany("UPDATE events SET dirty = 1 WHERE id = ?", [(e,) for e in event_ids])
 
