@@ -103,34 +103,36 @@ def _dues(ctx: Context, policy: LevelPolicy, start: datetime) -> dict[str, str |
 def _level_notices(ctx: Context) -> list[Planned]:
     escalation = ctx.escalation
     events = ctx.store.events_for_cases(_case_levels(escalation))
-    keys = [f"level:{e['id']}:{e['level']}" for e in events]
-    taken = ctx.store.existing_dedupe_keys(keys)
-    posts_by_event = ctx.store.event_posts([e["id"] for e in events if f"level:{e['id']}:{e['level']}" not in taken])
-    planned = []
+    now_iso = clock.to_iso(ctx.now)
+    to_open = [(e["id"], e["level"], now_iso, _dues(ctx, escalation.policy(e["level"]), ctx.now))
+               for e in events if e["case_id"] is None]
+    ctx.store.open_cases_for(to_open)  # one statement for all new cases, not one per event
     for event in events:
-        key = f"level:{event['id']}:{event['level']}"
-        policy = escalation.policy(event["level"])
         old_level = event["case_level"]
-        if event["case_id"] is None:
-            event["case_id"] = ctx.store.open_case(event["id"], event["level"], clock.to_iso(ctx.now),
-                                                   _dues(ctx, policy, ctx.now))
-        elif old_level and level_rank(event["level"]) > level_rank(old_level):
-            ctx.store.raise_case(event["case_id"], event["level"], _dues(ctx, policy, ctx.now))
+        if old_level and level_rank(event["level"]) > level_rank(old_level):
+            ctx.store.raise_case(event["case_id"], event["level"],
+                                 _dues(ctx, escalation.policy(event["level"]), ctx.now))
             ctx.store.supersede_held(event["id"], list(LEVELS[:level_rank(event["level"])]))
-        if key in taken:
-            continue
+    taken = ctx.store.existing_dedupe_keys([f"level:{e['id']}:{e['level']}" for e in events])
+    fresh = [e for e in events if f"level:{e['id']}:{e['level']}" not in taken]
+    ids = [e["id"] for e in fresh]
+    posts_by_event = ctx.store.event_posts(ids)
+    cases = ctx.store.cases_by_event(ids)
+    planned = []
+    for event in fresh:
+        old_level = event["case_level"]
         rise = old_level is not None and level_rank(event["level"]) > level_rank(old_level)
-        posts = posts_by_event.get(event["id"], [])
-        planned.append(_event_notice(ctx, event, posts, policy, old_level if rise else None, key))
+        planned.append(_event_notice(ctx, event, posts_by_event.get(event["id"], []), cases.get(event["id"]),
+                                     escalation.policy(event["level"]), old_level if rise else None,
+                                     f"level:{event['id']}:{event['level']}"))
     return planned
 
 
-def _event_notice(ctx: Context, event: dict, posts: list[dict], policy: LevelPolicy,
+def _event_notice(ctx: Context, event: dict, posts: list[dict], case: dict | None, policy: LevelPolicy,
                   old_level: str | None, key: str) -> Planned:
     topics = json.loads(event["topics"] or "[]")
     text = " ".join(f"{p['title']} {p['text'][:500]}" for p in posts[:20])
     departments = departments_for(text, topics, ctx.escalation)
-    case = ctx.store.get_case(event["case_id"]) if event["case_id"] else None
     context = {
         "level": event["level"], "old_level": old_level, "title": event["title"],
         "kind_text": KIND_TEXT["rise" if old_level else "new"],
@@ -148,7 +150,7 @@ def _event_notice(ctx: Context, event: dict, posts: list[dict], policy: LevelPol
         dedupe_key=key, kind="level", subject=f"【{verb}舆情】{md_text(event['title'])[:60]}",
         roles=list(dict.fromkeys([*policy.report_to, *departments])), context=context,
         template=policy.template, level=event["level"], wake=policy.wake, event_id=event["id"],
-        case_id=event["case_id"],
+        case_id=case["id"] if case else None,
     )
 
 

@@ -462,14 +462,13 @@ class Store:
         self, match: str | None, singles: list[str], *, since: str | None = None,
         level: list[str] | None = None, site: str | None = None, limit: int = 50,
     ) -> list[dict[str, Any]]:
-        """Posts matching the FTS expression and every single character, newest first."""
+        """Posts matching the FTS expression and every single character, newest first.
+
+        Post ids grow in collection order, so the newest matches are the highest rowids:
+        the FTS index is walked from the top a page at a time and stops once `limit`
+        posts pass the filters, instead of sorting every match.
+        """
         where, params = [], []
-        sql = ("SELECT p.id, p.site, p.url, p.title, p.text, p.first_seen_at, p.published_at,"
-               " p.clicks, p.comments, p.event_id, e.level FROM posts p"
-               " LEFT JOIN events e ON e.id = p.event_id")
-        if match:
-            where.append("p.id IN (SELECT rowid FROM post_search WHERE post_search MATCH ?)")
-            params.append(match)
         for char in singles:
             where.append("(p.title LIKE ? OR p.text LIKE ?)")
             params += [f"%{char}%", f"%{char}%"]
@@ -482,11 +481,31 @@ class Store:
         if site:
             where.append("p.site = ?")
             params.append(site)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY p.first_seen_at DESC, p.id DESC LIMIT ?"
-        params.append(limit)
-        return self._rows(sql, params)
+        select = ("SELECT p.id, p.site, p.url, p.title, p.text, p.first_seen_at, p.published_at,"
+                  " p.clicks, p.comments, p.event_id, e.level FROM posts p"
+                  " LEFT JOIN events e ON e.id = p.event_id")
+        if match is None:  # single characters only: a scan, newest first
+            sql = select + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.id DESC LIMIT ?"
+            return self._rows(sql, [*params, limit])
+        found: list[dict[str, Any]] = []
+        below = None
+        page = max(limit * 4, 200)
+        while len(found) < limit:
+            ids = [r[0] for r in self.conn.execute(
+                "SELECT rowid FROM post_search WHERE post_search MATCH ?"
+                + (" AND rowid < ?" if below is not None else "") + " ORDER BY rowid DESC LIMIT ?",
+                [match, *([below] if below is not None else []), page],
+            )]
+            if not ids:
+                break
+            marks = ",".join("?" * len(ids))
+            conditions = [f"p.id IN ({marks})", *where]
+            found += self._rows(select + " WHERE " + " AND ".join(conditions) + " ORDER BY p.id DESC",
+                                [*ids, *params])
+            below = ids[-1]
+            if len(ids) < page:
+                break
+        return found[:limit]
 
     def _mark_events_dirty(self, conn: sqlite3.Connection, post_ids: list[int]) -> None:
         for start in range(0, len(post_ids), 500):
@@ -794,6 +813,24 @@ class Store:
             )
             return int(cursor.lastrowid or 0)
 
+    def open_cases_for(self, rows: list[tuple[int, str, str, dict[str, str | None]]]) -> None:
+        """Open many cases at once: rows of (event_id, level, opened_at, dues)."""
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT INTO cases (event_id, status, level, opened_at, report_due, forward_due, answer_due)"
+                " VALUES (?, '待研判', ?, ?, ?, ?, ?)",
+                [(e, level, at, d.get("report"), d.get("forward"), d.get("answer")) for e, level, at, d in rows],
+            )
+
+    def cases_by_event(self, event_ids: list[int]) -> dict[int, dict[str, Any]]:
+        found: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(event_ids), 500):
+            chunk = event_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(f"SELECT * FROM cases WHERE event_id IN ({marks})", chunk):
+                found[row["event_id"]] = row
+        return found
+
     def raise_case(self, case_id: int, level: str, dues: dict[str, str | None]) -> None:
         """The event rose: new level, status 已升级, deadlines of the new level."""
         with self.write() as conn:
@@ -895,18 +932,26 @@ class Store:
     def record_notices(self, notices: list[dict[str, Any]], channels: dict[str, list[str]]) -> None:
         """Notices are recorded as due before anything is sent (no resend storms)."""
         with self.write() as conn:
-            for notice in notices:
-                cursor = conn.execute(
-                    "INSERT INTO notices (notice_no, dedupe_key, kind, event_id, case_id, source, level,"
-                    " wake, subject, body, roles, created_at) VALUES (:notice_no, :dedupe_key, :kind,"
-                    " :event_id, :case_id, :source, :level, :wake, :subject, :body, :roles, :created_at)",
-                    notice,
-                )
-                notice_id = cursor.lastrowid
-                conn.executemany(
-                    "INSERT INTO deliveries (notice_id, channel, status) VALUES (?, ?, 'due')",
-                    [(notice_id, channel) for channel in channels[notice["dedupe_key"]]],
-                )
+            conn.executemany(
+                "INSERT INTO notices (notice_no, dedupe_key, kind, event_id, case_id, source, level,"
+                " wake, subject, body, roles, created_at) VALUES (:notice_no, :dedupe_key, :kind,"
+                " :event_id, :case_id, :source, :level, :wake, :subject, :body, :roles, :created_at)",
+                notices,
+            )
+            ids = self._ids_by_dedupe_key([n["dedupe_key"] for n in notices])
+            conn.executemany(
+                "INSERT INTO deliveries (notice_id, channel, status) VALUES (?, ?, 'due')",
+                [(ids[key], channel) for key, names in channels.items() for channel in names],
+            )
+
+    def _ids_by_dedupe_key(self, keys: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.conn.execute(
+                f"SELECT dedupe_key, id FROM notices WHERE dedupe_key IN ({marks})", chunk))
+        return found
 
     def supersede_held(self, event_id: int, before_level_rank: list[str]) -> None:
         """A rise makes not-yet-sent lower-level notices of the event moot."""

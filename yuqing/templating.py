@@ -6,6 +6,7 @@ no HTML, no table breaks, no robot mentions), `url` keeps only http(s) links.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -35,8 +36,13 @@ def safe_url(value: object) -> str:
     return url.replace(" ", "%20").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
 
 
+@functools.lru_cache(maxsize=8)
 def environment(workspace_templates: Path | None = None) -> jinja2.Environment:
-    paths = [str(p) for p in (workspace_templates, bundled_path("templates")) if p and p.is_dir()]
+    """One environment per templates folder: Jinja compiles each template once and
+    caches it (a new environment per notice recompiled the template every time)."""
+    # The workspace folder is listed even before it exists: the cached environment must
+    # see an override the officer adds later.
+    paths = [str(p) for p in (workspace_templates, bundled_path("templates")) if p]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(paths),
         autoescape=False,  # Markdown, not HTML: scraped fields go through |md instead
