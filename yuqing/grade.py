@@ -6,7 +6,7 @@ Levels, lowest first: 一般 < 较大 < 重大 < 特别重大. Every rule that f
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .rules import LEVELS, Rules, Topic, level_rank
@@ -55,7 +55,7 @@ class Grade:
         }
 
     def reasons_json(self) -> list[dict]:
-        return [asdict(r) for r in self.reasons]
+        return [{"rule": r.rule, "level": r.level, "text": r.text} for r in self.reasons]
 
 
 def grade(figures: Figures, text: str, rules: Rules, *, negative: bool | None = None) -> Grade:
