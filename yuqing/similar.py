@@ -811,40 +811,6 @@ def _best_title(a: Fingerprint, b: Fingerprint) -> tuple[int, int, float, int]:
     return best[0], conflict, best[1], best[2]
 
 
-def _may_contain(a: str, b: str) -> bool:
-    """Quick necessary test for _title_relation(a, b) level >= 1: of six bigrams spread
-    over the shorter title at most one may be missing from the longer."""
-    if len(a) > len(b):
-        a, b = b, a
-    n = len(a) - 1
-    if n < MIN_EXACT - 1:
-        return False
-    if a in b:
-        return True
-    missing = 0
-    for i in {0, n // 5, 2 * n // 5, 3 * n // 5, 4 * n // 5, n - 1}:
-        if a[i : i + 2] not in b:
-            missing += 1
-            if missing > 1:
-                return False
-    return True
-
-
-def _best_title(a: Fingerprint, b: Fingerprint) -> tuple[int, int, float, int]:
-    """(level, conflict, score, length of the shorter title) over titles and alternative titles."""
-    level, conflict, score = _title_relation(a.title, b.title)
-    best = (level, score, min(len(a.title), len(b.title)))
-    if level < 2 or score < 1.0:
-        pairs = [(a.title, alt) for alt in b.alt_titles] + [(alt, b.title) for alt in a.alt_titles]
-        for x, y in pairs:
-            lv, _, sc = _title_relation(x, y)
-            if (lv, sc) > best[:2]:
-                best = (lv, sc, min(len(x), len(y)))
-    if best[0]:
-        conflict = 0
-    return best[0], conflict, best[1], best[2]
-
-
 def _containment(j: float, na: int, nb: int) -> float:
     """Estimated share of the shorter text found in the longer, from Jaccard and sizes."""
     small, large = min(na, nb), max(na, nb)
