@@ -21,6 +21,7 @@ from .tone import is_negative
 
 EVENT_TEXT_CAP = 20_000  # characters of an event's posts that grading reads
 FINGERPRINT_BATCH = 2000
+POST_TEXT_FOR_GRADING = 2000  # characters of each post that grading reads (see _event_text)
 
 
 @dataclass
@@ -144,7 +145,7 @@ def _grade_dirty(store: Store, rules: Rules, now: datetime, result: EventUpdate)
     event_ids = store.dirty_event_ids()
     if not event_ids:
         return
-    posts_by_event = store.event_posts(event_ids)
+    posts_by_event = store.event_posts(event_ids, text_chars=POST_TEXT_FOR_GRADING)
     old_levels = store.event_levels(event_ids)
     cutoff = clock.to_iso(now - timedelta(hours=rules.larger.ferment_window_hours))
     all_post_ids = [p["id"] for posts in posts_by_event.values() for p in posts]
@@ -221,7 +222,7 @@ def _grade_event(
 def _event_text(posts: list[dict[str, Any]]) -> str:
     parts, size = [], 0
     for post in posts:
-        piece = f"{post['title']}\n{post['text'][:2000]}"
+        piece = f"{post['title']}\n{post['text'][:POST_TEXT_FOR_GRADING]}"
         parts.append(piece)
         size += len(piece)
         if size > EVENT_TEXT_CAP:

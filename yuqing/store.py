@@ -682,15 +682,19 @@ class Store:
     def dirty_event_ids(self) -> list[int]:
         return [row[0] for row in self.conn.execute("SELECT id FROM events WHERE dirty = 1 ORDER BY id")]
 
-    def event_posts(self, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    def event_posts(self, event_ids: list[int], *, text_chars: int | None = None) -> dict[int, list[dict[str, Any]]]:
+        """Each event's posts, oldest first; `text_chars` keeps only the start of each text
+        (grading reads no more, and 100k posts' full texts are memory we need not hold)."""
         cols = ("id", "event_id", "site", "url", "title", "text", "mainstream", "negative",
                 "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "source", "body_sha")
+        selected = [f"substr(p.text, 1, {int(text_chars)})" if c == "text" and text_chars else f"p.{c}"
+                    for c in cols]
         found: dict[int, list[dict[str, Any]]] = {e: [] for e in event_ids}
         for start in range(0, len(event_ids), 500):
             chunk = event_ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT {', '.join('p.' + c for c in cols)} FROM posts p"
+                f"SELECT {', '.join(selected)} FROM posts p"
                 f" WHERE p.event_id IN ({marks}) ORDER BY coalesce(p.published_at, p.first_seen_at), p.id",
                 chunk,
             )
