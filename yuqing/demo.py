@@ -34,7 +34,7 @@ from .rules import load_rules
 from .sources import add_source, load_sources
 from .store import Store
 from .workcal import DutyHours, WorkCalendar
-from .workspace import Workspace, bundled_path, init_workspace
+from .workspace import Workspace, init_workspace
 
 OFFICE = "清河县网络舆情工作领导小组办公室"
 DEMO_RULES = """
@@ -312,7 +312,3 @@ def _write_reports(workspace: Workspace, rules, sources: list[Source]) -> list[P
         path.write_text(render_report(kind, data, workspace.home), encoding="utf-8")
         written.append(path)
     return written
-
-
-def sample_root() -> Path:
-    return bundled_path("sample")

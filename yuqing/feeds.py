@@ -49,7 +49,7 @@ def parse_feed(
     # feed element is not.
     if not parsed.entries and not (parsed.get("version") and parsed.feed):
         raise SourceError(NOT_A_FEED, f"{url}：{NOT_A_FEED}（{_bozo_reason(parsed, body)}）")
-    items = [item for entry in parsed.entries if (item := _item_from_entry(entry, url))]
+    items = [item for entry in parsed.entries if (item := _item_from_entry(entry))]
     return items
 
 
@@ -68,7 +68,7 @@ def _bozo_reason(parsed, body: bytes) -> str:
     return f"无法解析：{type(exc).__name__}" if exc else "没有找到任何条目"
 
 
-def _item_from_entry(entry, feed_url: str) -> Item | None:
+def _item_from_entry(entry) -> Item | None:
     return _item_from_fields(
         link=entry.get("link") or "", guid=entry.get("id"), title=entry.get("title") or "",
         html=_entry_html(entry), author=entry.get("author") or "", published=_entry_time(entry),

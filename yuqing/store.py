@@ -601,13 +601,6 @@ class Store:
         for row in cursor:
             yield dict(zip(POST_COLUMNS, row, strict=True))
 
-    def recent_posts(self, limit: int = 20) -> list[dict[str, Any]]:
-        cols = ", ".join(POST_COLUMNS)
-        rows = self.conn.execute(
-            f"SELECT {cols} FROM posts ORDER BY first_seen_at DESC, id DESC LIMIT ?", [limit]
-        )
-        return [dict(zip(POST_COLUMNS, row, strict=True)) for row in rows]
-
     def observations(self, post_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT observed_at, clicks, comments FROM observations WHERE post_id = ?"
@@ -807,15 +800,6 @@ class Store:
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
-
-    def open_case(self, event_id: int, level: str, opened_at: str, dues: dict[str, str | None]) -> int:
-        with self.write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO cases (event_id, status, level, opened_at, report_due, forward_due, answer_due)"
-                " VALUES (?, '待研判', ?, ?, ?, ?, ?)",
-                [event_id, level, opened_at, dues.get("report"), dues.get("forward"), dues.get("answer")],
-            )
-            return int(cursor.lastrowid or 0)
 
     def open_cases_for(self, rows: list[tuple[int, str, str, dict[str, str | None]]]) -> None:
         """Open many cases at once: rows of (event_id, level, opened_at, dues)."""
@@ -1017,17 +1001,6 @@ class Store:
                 " ON CONFLICT (robot) DO UPDATE SET until = excluded.until",
                 [robot, until],
             )
-
-    def list_notices(self, limit: int = 50) -> list[dict[str, Any]]:
-        cursor = self.conn.execute(
-            "SELECT n.notice_no, n.kind, n.level, n.subject, n.created_at,"
-            " group_concat(d.channel || ':' || d.status, ' ') AS deliveries"
-            " FROM notices n LEFT JOIN deliveries d ON d.notice_id = n.id"
-            " GROUP BY n.id ORDER BY n.id DESC LIMIT ?",
-            [limit],
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     # -- reports -----------------------------------------------------------------
 
@@ -1246,6 +1219,3 @@ class Store:
                 "UPDATE runs SET finished_at = ?, exit_code = ?, summary = ? WHERE id = ?",
                 [finished_at, exit_code, json.dumps(summary, ensure_ascii=False), run_id],
             )
-
-    def integrity_ok(self) -> bool:
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
