@@ -57,6 +57,7 @@ class ScriptedServer:
         self.host = host
         self.port = port
         self.requests: list[Request] = []
+        self.connections = 0  # connections accepted so far: shows whether clients reuse them
         self.errors: list[BaseException] = []  # exceptions raised by handlers
         self._lock = threading.Lock()
         self._routes: dict[str, tuple[str, object]] = {}
@@ -213,6 +214,8 @@ class ScriptedServer:
         task = asyncio.current_task()
         assert task is not None
         self._connections[task] = writer
+        with self._lock:
+            self.connections += 1
         try:
             while True:
                 request = await self._read_request(reader, writer)

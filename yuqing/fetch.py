@@ -282,8 +282,12 @@ class Fetcher:
         status = response.status_code
         headers = {k.lower(): v for k, v in response.headers.items()}
         _raise_for_status(status, headers, shown)
-        body = b""
-        if status != 304:
+        if status == 304:
+            # Read the (empty) rest: httpcore returns a connection to the pool only once h11
+            # has seen the end of the response, so an unread 304 cost a new connection.
+            await response.aread()
+            body = b""
+        else:
             body = await _read_body(response, headers, max_bytes, shown)
         final_url = str(final)
         permanent = final_url if hops and all_permanent and final_url != str(start) else None
