@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from . import clock
-from .escalate import EscalateReport
 from .events_view import styled_level
 from .views import print_json
+
+if TYPE_CHECKING:  # types only: escalate loads the channels and Jinja
+    from .escalate import EscalateReport
 
 
 def _out() -> Console:

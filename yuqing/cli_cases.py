@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from . import cases, cases_view, clock
+from . import cases_view, clock
 from .cli_common import current_rules, current_workspace, open_store
-from .credentials import Secrets
-from .dispatch import Dispatcher
 from .errors import ConfigError, UsageError
-from .escalate import Context, EscalateReport, escalate
-from .rules import Rules
-from .store import Store
-from .workcal import DutyHours, WorkCalendar
+
+if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
+    from .escalate import EscalateReport
+    from .rules import Rules
+    from .store import Store
+    from .workcal import DutyHours, WorkCalendar
 
 case_app = typer.Typer(help="案件处置：记录研判、上报、转办、回复……直至办结。", no_args_is_help=True)
 
@@ -26,6 +26,8 @@ def register(app: typer.Typer) -> None:
 
 
 def duty_hours(rules: Rules) -> DutyHours:
+    from .workcal import DutyHours
+
     table = rules.raw.get("duty", {})
     try:
         start = time.fromisoformat(table.get("start", "08:30"))
@@ -36,6 +38,8 @@ def duty_hours(rules: Rules) -> DutyHours:
 
 
 def work_calendar() -> WorkCalendar:
+    from .workcal import WorkCalendar
+
     calendar = WorkCalendar.load()
     office = current_workspace().home / "calendar.toml"
     return WorkCalendar.merged(calendar, office) if office.exists() else calendar
@@ -43,6 +47,10 @@ def work_calendar() -> WorkCalendar:
 
 def run_escalation(store: Store, rules: Rules, *, now: datetime | None = None, dry_run: bool = False,
                    mail_ssl_context=None) -> EscalateReport:
+    from .credentials import Secrets
+    from .dispatch import Dispatcher
+    from .escalate import Context, escalate
+
     workspace = current_workspace()
     ctx = Context(store=store, rules=rules, now=now or clock.now(), home=workspace.home,
                   calendar=work_calendar(), duty=duty_hours(rules))
@@ -73,6 +81,8 @@ def case_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出案件及其状态和时限。"""
+    from . import cases
+
     if status is not None and status not in cases.STATUSES:
         raise UsageError(f"--status 应为 {' / '.join(cases.STATUSES)} 之一")
     now_iso = clock.now_iso()
@@ -91,6 +101,8 @@ def case_show(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """显示一个案件：事件、时限、全部处置记录。"""
+    from . import cases
+
     with open_store() as store:
         case = store.get_case(case_id)
         if case is None:
@@ -109,6 +121,8 @@ def case_act(
     by: Annotated[str | None, typer.Option("--by", help="经办人（默认当前登录名）")] = None,
 ) -> None:
     """记录一次处置（只追加，不修改）。"""
+    from . import cases
+
     with open_store() as store:
         case = cases.act(store, case_id, action=action, to=to, note=note, by=by)
     cases_view.print_acted(case, action)
@@ -122,6 +136,8 @@ def case_close(
     aftercare: Annotated[bool, typer.Option("--aftercare", help="办结后继续关注（持续关注）")] = False,
 ) -> None:
     """办结案件。"""
+    from . import cases
+
     with open_store() as store:
         case = cases.close(store, case_id, result=result, by=by, aftercare=aftercare)
     cases_view.print_acted(case, "办结")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from .rules import Rules, load_rules, rules_path_for
-from .store import Store
 from .workspace import Workspace, ensure_workspace, resolve_home
+
+if TYPE_CHECKING:  # imported when first used: see the note in cli.py
+    from .rules import Rules
+    from .store import Store
 
 _state: dict[str, Workspace] = {}
 
@@ -23,6 +26,8 @@ def current_workspace() -> Workspace:
 
 @contextmanager
 def open_store() -> Iterator[Store]:
+    from .store import Store
+
     workspace = current_workspace()
     ensure_workspace(workspace)
     store = Store(workspace.db_path)
@@ -34,6 +39,8 @@ def open_store() -> Iterator[Store]:
 
 def current_rules() -> Rules:
     """The workspace's rules.toml when it exists, else the bundled default."""
+    from .rules import load_rules, rules_path_for
+
     workspace = current_workspace()
     return load_rules(rules_path_for(workspace if workspace.rules_path.exists() else None))
 

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import clock, events_view
-from .adhoc import AdhocPost, grade_adhoc, grade_batch_lines
-from .article import read_article
 from .cli_common import current_rules, current_workspace, open_store, read_stdin
-from .encoding import decode_body
 from .errors import ConfigError, ExitCode, UsageError
-from .events import regrade_all
-from .fetch import MAX_PAGE_BYTES, Fetcher
-from .rules import LEVELS, check_rules, load_rules, rules_path_for
-from .timespec import parse_since
+
+if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
+    from .adhoc import AdhocPost
 
 event_app = typer.Typer(help="查看单个事件。", no_args_is_help=True)
 rules_app = typer.Typer(help="分级规则表（rules.toml）。", no_args_is_help=True)
@@ -45,6 +40,8 @@ def grade_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """给一条粘贴来的帖子分级：列出级别、触发的每条规则、敏感类别、是否负面、命中的主题。"""
+    from .adhoc import AdhocPost, grade_adhoc, grade_batch_lines
+
     rules = current_rules()
     if batch is not None:
         lines = (sys.stdin if batch == "-" else _open_batch(batch))
@@ -72,6 +69,13 @@ def _open_batch(path: str):
 
 
 def _fetch_post(url: str, clicks: int, comments: int, sites: int | None, mainstream: int) -> AdhocPost:
+    import asyncio
+
+    from .adhoc import AdhocPost
+    from .article import read_article
+    from .encoding import decode_body
+    from .fetch import MAX_PAGE_BYTES, Fetcher
+
     async def fetch():
         async with Fetcher(concurrency=1, per_host=1) as fetcher:
             return await fetcher.fetch(url, max_bytes=MAX_PAGE_BYTES)
@@ -96,6 +100,9 @@ def events_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出事件（同一件事在各网站的转载合并为一个事件），最近的在前。"""
+    from .rules import LEVELS
+    from .timespec import parse_since
+
     if level is not None and level not in LEVELS:
         raise UsageError(f"--level 应为 {' / '.join(LEVELS)} 之一，而不是「{level}」")
     levels = list(LEVELS[LEVELS.index(level):]) if level else None
@@ -125,6 +132,8 @@ def regrade_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """修改 rules.toml 之后：重新匹配主题、重新计算每个事件的级别，并列出变化。"""
+    from .events import regrade_all
+
     rules = current_rules()
     with open_store() as store:
         result = regrade_all(store, rules)
@@ -136,6 +145,8 @@ def rules_check(
     file: Annotated[Path | None, typer.Argument(help="要检查的文件（默认工作目录中的 rules.toml）")] = None,
 ) -> None:
     """检查 rules.toml：每个错误都指出文件、表和键以及应写成什么。"""
+    from .rules import check_rules, load_rules, rules_path_for
+
     workspace = current_workspace()
     path = file or rules_path_for(workspace if workspace.rules_path.exists() else None)
     problems = check_rules(path)

@@ -12,12 +12,8 @@ import typer
 from . import clock, ops_view
 from .cli_common import current_workspace, open_store
 from .errors import InputError, UsageError
-from .lock import run_lock
-from .rules import LEVELS
-from .search import match_expression, query_terms
-from .sources import load_sources
-from .store import Store
-from .timespec import parse_since
+
+# Library modules are imported where used: see the note in cli.py.
 
 
 def register(app: typer.Typer) -> None:
@@ -49,6 +45,7 @@ def status_command(
 ) -> None:
     """一眼看全：最近一次运行、信息源健康、待发或失败的通知、超时案件、数据库大小。"""
     from .cases import overdue_items
+    from .sources import load_sources
 
     workspace = current_workspace()
     sources = load_sources(workspace.sources_path)
@@ -82,6 +79,10 @@ def search_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """全文检索已采集的帖子（标题和正文），命中处高亮。"""
+    from .rules import LEVELS
+    from .search import match_expression, query_terms
+    from .timespec import parse_since
+
     terms = query_terms(" ".join(query))
     match, singles = match_expression(terms)
     if match is None and not singles:
@@ -112,6 +113,9 @@ def restore_command(
     source: Annotated[Path, typer.Argument(help="用 yuqing backup 做的备份文件")],
 ) -> None:
     """检查备份完好后恢复到工作目录（当前数据库先另存为 yuqing.db.before-restore）。"""
+    from .lock import run_lock
+    from .store import Store
+
     source = source.expanduser().resolve()
     _check_backup(source)
     workspace = current_workspace()

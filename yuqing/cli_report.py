@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
-from . import clock, report
+from . import clock
 from .cli_common import current_rules, current_workspace, open_store
 from .errors import UsageError
-from .sources import load_sources
+
+# report (Jinja, charts) and sources are imported where used: see the note in cli.py.
 
 report_app = typer.Typer(help="生成报告：当日舆情、重要舆情摘报、网络舆情通报、周报、年度工作总结。",
                          no_args_is_help=True)
@@ -31,6 +32,8 @@ def _today():
 
 
 def _emit(kind: str, data: dict[str, Any], stem: str, fmt: str, to_stdout: bool) -> Path | None:
+    from . import report
+
     if fmt not in FORMATS:
         raise UsageError(f"--format 只能是 {' / '.join(FORMATS)}，而不是「{fmt}」")
     workspace = current_workspace()
@@ -64,6 +67,9 @@ def daily(
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
     """当日舆情：新增事件、在办案件、超时事项、发出的通知、信息源状况。"""
+    from . import report
+    from .sources import load_sources
+
     when = report.parse_day(day, _today())
     sources = load_sources(current_workspace().sources_path)
     with open_store() as store:
@@ -80,6 +86,8 @@ def digest(
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
     """《重要舆情摘报》：按年连续编号；不加 --issue 时为不占编号的预览。"""
+    from . import report
+
     first = report.parse_day(start, _today())
     last = report.parse_day(end, first) if end else first
     if last < first:
@@ -105,6 +113,8 @@ def event(
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
     """《网络舆情通报》：一个事件的帖子、数字变化、级别变化和处置情况。"""
+    from . import report
+
     with open_store() as store:
         data = report.event_data(store, current_rules(), event_id)
     _emit("event", data, f"event-{event_id}-{_today():%Y%m%d}", fmt, to_stdout)
@@ -116,6 +126,8 @@ def weekly(
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
     """周报：各级别、主题、网站的数量，重点事件，与上周比较，附图表。"""
+    from . import report
+
     period = report.week_period(week, _today())
     with open_store() as store:
         data = report.weekly_data(store, current_rules(), period)
@@ -129,6 +141,9 @@ def annual(
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
     """年度工作总结的全部数字（每项都由数据库计算并说明口径），附图表。"""
+    from . import report
+    from .sources import load_sources
+
     sources = load_sources(current_workspace().sources_path)
     with open_store() as store:
         data = report.annual_data(store, current_rules(), sources, year)

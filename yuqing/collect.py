@@ -14,22 +14,22 @@ import logging
 import os
 import signal
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from . import clock
-from .encoding import decode_body
 from .errors import ExitCode, SourceError
-from .feeds import parse_feed
 from .fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
-from .forums import parse_forum_page
 from .models import Item, Source
 from .search import grams
-from .store import Store
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +110,10 @@ async def collect_async(
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> CollectReport:
     report = CollectReport()
-    pool = _parse_pool(len(sources))
+    fetcher = Fetcher(concurrency=options.concurrency, per_host=options.per_host, deadline=options.deadline)
+    collector = _Collector(store, fetcher, options, len(sources))
     try:
-        async with Fetcher(
-            concurrency=options.concurrency, per_host=options.per_host, deadline=options.deadline
-        ) as fetcher:
-            collector = _Collector(store, fetcher, pool, options)
+        async with fetcher:
             tasks = [asyncio.create_task(collector.run_source(s)) for s in sources]
             for task in asyncio.as_completed(tasks):
                 outcome = await task
@@ -123,8 +121,7 @@ async def collect_async(
                 if on_outcome:
                     on_outcome(outcome)
     finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
+        collector.close()
     order = {s.name: i for i, s in enumerate(sources)}
     report.outcomes.sort(key=lambda o: order[o.name])
     return report
@@ -133,7 +130,16 @@ async def collect_async(
 def _parse_pool(source_count: int) -> Executor | None:
     if source_count < POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
         return None
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 2), initializer=_die_with_parent)
+
+
+def _load_parsers() -> None:
+    """Import the parsers (feedparser, selectolax) only once something needs parsing: a run
+    where every source answers 304 never does. Called before the pool starts, so the
+    forked workers inherit them instead of each importing them again."""
+    from . import feeds, forums  # noqa: F401
 
 
 def _die_with_parent() -> None:
@@ -148,11 +154,25 @@ def _die_with_parent() -> None:
 
 
 class _Collector:
-    def __init__(self, store: Store, fetcher: Fetcher, pool: Executor | None, options: CollectOptions):
+    def __init__(self, store: Store, fetcher: Fetcher, options: CollectOptions, source_count: int):
         self.store = store
         self.fetcher = fetcher
-        self.pool = pool
         self.options = options
+        self.source_count = source_count
+        self.pool: Executor | None = None
+        self._pool_started = False  # the pool starts with the first body to parse
+
+    def _parse_pool(self) -> Executor | None:
+        if not self._pool_started:
+            self._pool_started = True
+            _load_parsers()
+            self.pool = _parse_pool(self.source_count)
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
     async def run_source(self, source: Source) -> SourceOutcome:
         state = self.store.source_state(source.name)
@@ -221,12 +241,16 @@ class _Collector:
     async def _parse(self, source: Source, result: FetchResult, now: datetime) -> Parsed:
         args = (source.kind, result.body, result.url, result.headers.get("content-type"),
                 result.charset, source.encoding, source.preset, source.selectors, clock.to_iso(now))
-        if self.pool is not None:
+        pool = self._parse_pool()
+        if pool is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
             try:
-                return await asyncio.get_running_loop().run_in_executor(self.pool, parse_payload, *args)
+                return await asyncio.get_running_loop().run_in_executor(pool, parse_payload, *args)
             except BrokenProcessPool:
                 log.warning("parse pool broke; parsing the rest in-process")
                 self.pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
         return parse_payload(*args)
 
     def _store_batch(self, source: Source, items: list[Item], result: FetchResult,
@@ -294,6 +318,10 @@ def parse_payload(
 ) -> Parsed:
     """Bytes of one response to items, with their search-index form (CPU work done here
     rather than on the event loop). Top-level and picklable: it runs in the pool."""
+    from .encoding import decode_body
+    from .feeds import parse_feed
+    from .forums import parse_forum_page
+
     if kind == "rss":
         parsed = Parsed(parse_feed(body, url=url, content_type=content_type, charset=charset,
                                    encoding_override=encoding))

@@ -4,13 +4,16 @@ each robot's rate budget, kept in SQLite so it holds across cron runs."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from . import clock
-from .channels import MailChannel, Message, Outcome, RobotChannel, redact
-from .credentials import Secrets
 from .errors import ConfigError
-from .routing import Escalation
-from .store import Store
+
+if TYPE_CHECKING:  # channels (smtplib, email) is imported on the first send
+    from .channels import Message, Outcome
+    from .credentials import Secrets
+    from .routing import Escalation
+    from .store import Store
 
 MINUTE = timedelta(minutes=1)
 
@@ -23,6 +26,8 @@ class Dispatcher:
         self.mail_ssl_context = mail_ssl_context
 
     def send(self, channel: str, message: Message, roles: list[str]) -> Outcome:
+        from .channels import Outcome, redact
+
         try:
             sender = self._sender(channel, roles)
         except ConfigError as error:
@@ -35,6 +40,8 @@ class Dispatcher:
         return Outcome(outcome.status, detail, outcome.retry_after)
 
     def _sender(self, channel: str, roles: list[str]):
+        from .channels import MailChannel, RobotChannel
+
         if channel == "mail":
             mail = self.escalation.mail
             if mail is None:

@@ -13,16 +13,18 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import clock
-from .channels import Message, Outcome
 from .dispatch import Dispatcher
 from .routing import Escalation, LevelPolicy, departments_for
 from .rules import LEVELS, Rules, level_rank
 from .store import Store
 from .templating import md_text, render
 from .workcal import DutyHours, WorkCalendar, add_hours, format_deadline, in_duty, next_duty_start
+
+if TYPE_CHECKING:  # channels (smtplib, email) is imported when a message is built
+    from .channels import Message, Outcome
 
 MAX_ATTEMPTS = 6
 RETRY_STEPS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
@@ -350,6 +352,8 @@ def _was_held(item: dict) -> bool:
 
 
 def _message_for(ctx: Context, batch: list[dict], via: str) -> Message:
+    from .channels import Message
+
     if via == "single":
         item = batch[0]
         return Message(notice_no=item["notice_no"], subject=item["subject"], markdown=item["body"],

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from . import clock
-from .adhoc import AdhocPost
-from .events import EventUpdate
-from .grade import Grade
-from .rules import Rules
 from .views import print_json
+
+if TYPE_CHECKING:  # types only: events and grade pull in numpy and the rule engine
+    from .adhoc import AdhocPost
+    from .events import EventUpdate
+    from .grade import Grade
+    from .rules import Rules
 
 LEVEL_STYLE = {"一般": "", "较大": "yellow", "重大": "bold red", "特别重大": "bold white on red"}
 

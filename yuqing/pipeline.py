@@ -9,16 +9,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import clock
 from .collect import CollectOptions, CollectReport, SourceOutcome, collect
-from .escalate import EscalateReport
 from .events import EventUpdate, update_events
 from .lock import run_lock
-from .models import Source
-from .rules import Rules
 from .store import Store
-from .workspace import Workspace
+
+if TYPE_CHECKING:  # escalate is imported by the escalate callback, only when one is given
+    from .escalate import EscalateReport
+    from .models import Source
+    from .rules import Rules
+    from .workspace import Workspace
 
 log = logging.getLogger("yuqing")
 EVIDENCE_GRACE = timedelta(days=3)  # raw bodies of posts outside any event are dropped after this

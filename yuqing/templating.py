@@ -9,11 +9,13 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from . import clock
 from .workspace import bundled_path
+
+if TYPE_CHECKING:
+    import jinja2
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
@@ -42,6 +44,8 @@ def environment(workspace_templates: Path | None = None) -> jinja2.Environment:
     caches it (a new environment per notice recompiled the template every time)."""
     # The workspace folder is listed even before it exists: the cached environment must
     # see an override the officer adds later.
+    import jinja2  # here, not at the top: a run with nothing to notify never renders
+
     paths = [str(p) for p in (workspace_templates, bundled_path("templates")) if p]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(paths),

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -20,9 +20,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import clock
-from .collect import CollectReport, SourceOutcome
-from .models import Source
-from .workspace import Workspace
+
+if TYPE_CHECKING:  # types only: importing collect here would load httpx for every command
+    from .collect import CollectReport, SourceOutcome
+    from .models import Source
+    from .workspace import Workspace
 
 STATUS_TEXT = {"ok": "成功", "unchanged": "无变化", "failed": "失败", "skipped": "跳过"}
 
