@@ -6,12 +6,13 @@ Levels, lowest first: 一般 < 较大 < 重大 < 特别重大. Every rule that f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .rules import LEVELS, Rules, Topic, level_rank
-from .tone import is_negative as tone_is_negative
-from .tone import negative_hits
+from .tone import analyse as analyse_tone
 
 BASE_LEVEL = LEVELS[0]
 
@@ -54,28 +55,74 @@ class Grade:
             "topics": self.topics,
         }
 
-    def reasons_json(self) -> list[dict]:
-        return [{"rule": r.rule, "level": r.level, "text": r.text} for r in self.reasons]
+
+@dataclass(frozen=True)
+class Reading:
+    """What grading takes from a post's words: read once per post when it is collected,
+    and for an event the union over its posts (`combine`)."""
+
+    topics: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()  # key persons and places named
+    negative: bool = False
+    negative_words: tuple[str, ...] = ()
 
 
-def grade(figures: Figures, text: str, rules: Rules, *, negative: bool | None = None) -> Grade:
-    """Grade an event (or one pasted post) from its figures and its words.
+def read(text: str, rules: Rules) -> Reading:
+    """One scan for every keyword of the rule table, one for tone."""
+    hits, score = analyse_tone(text, rules.tone)
+    negative = bool(hits) and score >= rules.tone.threshold
+    found = rules.keywords.found(text)
+    if not found:
+        return Reading(negative=negative, negative_words=tuple(hits))
+    categories_of, mention_order = rules.categories_of_word, rules.mention_order
+    categories = {name for word in found for name in categories_of.get(word, ())}
+    return Reading(
+        topics=tuple(t.name for t in rules.topics if _topic_holds(found, t)),
+        categories=tuple(name for name in rules.categories if name in categories) if categories else (),
+        mentions=tuple(sorted((w for w in found if w in mention_order), key=mention_order.__getitem__)),
+        negative=negative,
+        negative_words=tuple(hits),
+    )
 
-    `negative` may be given when the caller already knows it (an event is negative when
-    any of its posts is); otherwise it is read from `text`.
-    """
-    words = negative_hits(text, rules.tone)
-    is_negative = tone_is_negative(text, rules.tone) if negative is None else negative
+
+def combine(readings: Iterable[Reading], rules: Rules) -> Reading:
+    """An event's reading: what any of its posts says, in the rule table's order."""
+    readings = list(readings)
+    if len(readings) == 1:
+        return readings[0]
+
+    def union(values: Iterable[str], order: Iterable[str]) -> tuple[str, ...]:
+        present = set(values)
+        return tuple(name for name in dict.fromkeys(order) if name in present)
+
+    return Reading(
+        topics=union((t for r in readings for t in r.topics), (t.name for t in rules.topics)),
+        categories=union((c for r in readings for c in r.categories), rules.categories),
+        mentions=union((m for r in readings for m in r.mentions), (*rules.key_persons, *rules.key_places)),
+        negative=any(r.negative for r in readings),
+        negative_words=tuple(dict.fromkeys(w for r in readings for w in r.negative_words)),
+    )
+
+
+def grade(figures: Figures, text: str, rules: Rules) -> Grade:
+    """Grade one pasted post (or any text) from its figures and its words."""
+    return grade_reading(figures, read(text, rules), rules)
+
+
+def grade_reading(figures: Figures, reading: Reading, rules: Rules) -> Grade:
+    """Grade from figures and what the words say (an event: `combine` of its posts)."""
     reasons = list(_threshold_reasons(figures, rules))
-    reasons += _larger_reasons(figures, is_negative, rules)
-    categories = matching_categories(text, rules)
+    reasons += _larger_reasons(figures, reading.negative, rules)
+    categories = list(reading.categories)
     reasons += _category_reasons(categories, reasons)
-    reasons += _mention_reasons(text, rules)
+    reasons += _mention_reasons(reading.mentions)
     level = max((r.level for r in reasons), key=level_rank, default=BASE_LEVEL)
     if not reasons:
         reasons.append(Reason("base", BASE_LEVEL, "未触发任何升级规则 → 一般"))
     reasons.sort(key=lambda r: -level_rank(r.level))
-    return Grade(level, reasons, categories, is_negative, words, match_topics(text, rules.topics))
+    return Grade(level, reasons, categories, reading.negative, list(reading.negative_words),
+                 list(reading.topics))
 
 
 def _threshold_reasons(figures: Figures, rules: Rules):
@@ -135,32 +182,40 @@ def _category_reasons(categories: list[str], reasons: list[Reason]) -> list[Reas
     return [Reason("category", "较大", f"敏感类别（{names}）→ 较大")]
 
 
-def _mention_reasons(text: str, rules: Rules) -> list[Reason]:
-    found = [w for w in (*rules.key_persons, *rules.key_places) if w in text]
+def _mention_reasons(mentions: Iterable[str]) -> list[Reason]:
+    found = "、".join(dict.fromkeys(mentions))
     if not found:
         return []
-    return [Reason("key_mention", "较大", f"提及重要人物或重点区域（{'、'.join(dict.fromkeys(found))}）→ 较大")]
-
-
-def matching_categories(text: str, rules: Rules) -> list[str]:
-    return [name for name, words in rules.categories.items() if any(w in text for w in words)]
+    return [Reason("key_mention", "较大", f"提及重要人物或重点区域（{found}）→ 较大")]
 
 
 def match_topics(text: str, topics: tuple[Topic, ...]) -> list[str]:
     """Topic names whose keywords (any), `all` (every one) and `exclude` (none) hold."""
-    return [t.name for t in topics if topic_matches(text, t)]
+    found = {w for t in topics for w in (*t.keywords, *t.all, *t.exclude) if w in text}
+    return [t.name for t in topics if _topic_holds(found, t)]
 
 
-def topic_matches(text: str, topic: Topic) -> bool:
+def _topic_holds(found: set[str] | frozenset[str], topic: Topic) -> bool:
     return (
-        any(k in text for k in topic.keywords)
-        and all(k in text for k in topic.all)
-        and not any(k in text for k in topic.exclude)
+        not found.isdisjoint(topic.keywords)
+        and all(k in found for k in topic.all)
+        and found.isdisjoint(topic.exclude)
     )
-
 
 
 def is_mainstream_url(url: str, rules: Rules) -> bool:
     """A post on a central or provincial news site, by its domain."""
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d or host.endswith("." + d) for d in rules.mainstream_domains)
+    return _is_mainstream_host(_host(url), rules.mainstream_domains)
+
+
+def _host(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0] if sep else ""
+    if not netloc or "[" in netloc or "\\" in netloc or not scheme.isalpha():
+        return (urlsplit(url).hostname or "").lower()  # IPv6, odd forms: the careful parser
+    return netloc.rpartition("@")[2].partition(":")[0].lower()
+
+
+@lru_cache(maxsize=4096)
+def _is_mainstream_host(host: str, domains: tuple[str, ...]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .keywords import KeywordSet
 from .routing import Escalation, build_escalation, check_escalation
 from .tone import ToneLexicon
 from .workspace import Workspace, bundled_path
@@ -62,6 +64,28 @@ class Rules:
     event_window_days: float = 7.0
     escalation: Escalation = field(default_factory=Escalation)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def keywords(self) -> KeywordSet:
+        """Every plain keyword of the table (categories, key mentions, topics): one scan finds them."""
+        words = [w for ws in self.categories.values() for w in ws]
+        words += [*self.key_persons, *self.key_places]
+        words += [w for t in self.topics for w in (*t.keywords, *t.all, *t.exclude)]
+        return KeywordSet(words)
+
+    @cached_property
+    def categories_of_word(self) -> dict[str, tuple[str, ...]]:
+        """Each category keyword → the categories listing it, in table order."""
+        found: dict[str, list[str]] = {}
+        for name, words in self.categories.items():
+            for word in words:
+                found.setdefault(word, []).append(name)
+        return {word: tuple(names) for word, names in found.items()}
+
+    @cached_property
+    def mention_order(self) -> dict[str, int]:
+        """Key persons then key places → their position, for reporting mentions in order."""
+        return {word: rank for rank, word in enumerate(dict.fromkeys((*self.key_persons, *self.key_places)))}
 
 
 def rules_path_for(workspace: Workspace | None) -> Path:

@@ -315,6 +315,14 @@ def m008_drop_post_bands(db: Database) -> None:
     db.execute("DROP TABLE post_bands")
 
 
+@migrations()
+def m009_post_readings(db: Database) -> None:
+    # What grading takes from each post's words, read once when the post is analysed.
+    # NULL for posts analysed before this migration: grading reads their text instead.
+    db.execute("ALTER TABLE posts ADD COLUMN categories TEXT")  # JSON list of category names
+    db.execute("ALTER TABLE posts ADD COLUMN mentions TEXT")  # JSON list of key persons and places
+
+
 POST_COLUMNS = (
     "id", "source", "channel", "site", "url", "guid", "title", "text", "author",
     "published_at", "first_seen_at", "last_seen_at", "clicks", "comments",
@@ -611,13 +619,21 @@ class Store:
 
     # -- analysis and events ---------------------------------------------------
 
-    def pending_posts(self) -> list[dict[str, Any]]:
-        """Posts not yet matched to topics and grouped, oldest first."""
-        cols = ("id", "site", "url", "title", "text", "mainstream", "published_at", "first_seen_at")
+    def pending_post_times(self) -> list[tuple[int, str]]:
+        """(id, publication or first-seen time) of the posts not yet analysed."""
+        return list(self.conn.execute(
+            "SELECT id, coalesce(published_at, first_seen_at) FROM posts WHERE analysed = 0"
+        ))
+
+    def posts_to_analyse(self, post_ids: list[int]) -> list[dict[str, Any]]:
+        """The given posts as analysis reads them, in the order given."""
+        cols = ("id", "title", "text", "published_at", "first_seen_at")
         rows = self.conn.execute(
-            f"SELECT {', '.join(cols)} FROM posts WHERE analysed = 0 ORDER BY id"
+            f"SELECT {', '.join(cols)} FROM posts WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(post_ids)],
         )
-        return [dict(zip(cols, row, strict=True)) for row in rows]
+        found = {row[0]: dict(zip(cols, row, strict=True)) for row in rows}
+        return [found[i] for i in post_ids if i in found]
 
     def all_post_texts(self) -> list[dict[str, Any]]:
         cols = ("id", "title", "text", "event_id", "negative", "topics")
@@ -635,20 +651,23 @@ class Store:
         )
         return list(rows)
 
-    def create_event(self, title: str, seen_at: str) -> int:
-        with self.write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO events (title, first_seen_at, last_seen_at) VALUES (?, ?, ?)",
-                [title, seen_at, seen_at],
+    def create_events(self, events: list[tuple[str, str]]) -> list[int]:
+        """New events from (title, first seen at); their ids, in order."""
+        with self.write() as conn:  # the write lock is held: nobody else can take these ids
+            (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
+            ids = list(range(last + 1, last + 1 + len(events)))
+            conn.executemany(
+                "INSERT INTO events (id, title, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)",
+                [(event_id, title, seen_at, seen_at) for event_id, (title, seen_at) in zip(ids, events, strict=True)],
             )
-            return int(cursor.lastrowid or 0)
+            return ids
 
     def save_analysis(self, rows: list[tuple]) -> None:
-        """rows: (event_id, negative, topics_json, fingerprint, post_id)."""
+        """rows: (event_id, negative, topics_json, categories_json, mentions_json, fingerprint, post_id)."""
         with self.write() as conn:
             conn.executemany(
-                "UPDATE posts SET event_id = ?, negative = ?, topics = ?, fingerprint = ?,"
-                " analysed = 1 WHERE id = ?",
+                "UPDATE posts SET event_id = ?, negative = ?, topics = ?, categories = ?, mentions = ?,"
+                " fingerprint = ?, analysed = 1 WHERE id = ?",
                 rows,
             )
             event_ids = sorted({row[0] for row in rows if row[0] is not None})
@@ -660,40 +679,50 @@ class Store:
 
     def reset_analysis(self) -> None:
         """After rules.toml changed: posts outside events are matched and grouped again;
-        posts inside events keep their event (see `refresh_tone_and_topics`)."""
+        posts inside events keep their event (see `refresh_readings`)."""
         with self.write() as conn:
             conn.execute("UPDATE posts SET analysed = 0 WHERE event_id IS NULL")
 
     def grouped_post_texts(self) -> list[tuple[int, str, str]]:
         return list(self.conn.execute("SELECT id, title, text FROM posts WHERE event_id IS NOT NULL"))
 
-    def refresh_tone_and_topics(self, rows: list[tuple[int, str, int]]) -> None:
-        """rows: (negative, topics_json, post_id)."""
+    def refresh_readings(self, rows: list[tuple]) -> None:
+        """rows: (negative, topics_json, categories_json, mentions_json, post_id)."""
         with self.write() as conn:
-            conn.executemany("UPDATE posts SET negative = ?, topics = ? WHERE id = ?", rows)
+            conn.executemany(
+                "UPDATE posts SET negative = ?, topics = ?, categories = ?, mentions = ? WHERE id = ?", rows
+            )
 
     def dirty_event_ids(self) -> list[int]:
         return [row[0] for row in self.conn.execute("SELECT id FROM events WHERE dirty = 1 ORDER BY id")]
 
-    def event_posts(self, event_ids: list[int], *, text_chars: int | None = None) -> dict[int, list[dict[str, Any]]]:
-        """Each event's posts, oldest first; `text_chars` keeps only the start of each text
-        (grading reads no more, and 100k posts' full texts are memory we need not hold)."""
+    def event_posts(self, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """Each event's posts, oldest first."""
         cols = ("id", "event_id", "site", "url", "title", "text", "mainstream", "negative",
                 "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "source", "body_sha")
-        selected = [f"substr(p.text, 1, {int(text_chars)})" if c == "text" and text_chars else f"p.{c}"
-                    for c in cols]
+        return self._event_rows(event_ids, cols, [f"p.{c}" for c in cols])
+
+    def event_posts_for_grading(self, event_ids: list[int], *, text_chars: int) -> dict[int, list[dict[str, Any]]]:
+        """Each event's posts as grading reads them, oldest first: figures and readings;
+        the start of the text only for posts without a stored reading (see m009)."""
+        cols = ("id", "event_id", "site", "url", "title", "mainstream", "negative", "topics", "categories",
+                "mentions", "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "text")
+        selected = [f"p.{c}" for c in cols[:-1]]
+        selected.append(f"CASE WHEN p.categories IS NULL THEN substr(p.text, 1, {int(text_chars)}) END")
+        return self._event_rows(event_ids, cols, selected)
+
+    def _event_rows(self, event_ids: list[int], cols: tuple[str, ...],
+                    selected: list[str]) -> dict[int, list[dict[str, Any]]]:
         found: dict[int, list[dict[str, Any]]] = {e: [] for e in event_ids}
-        for start in range(0, len(event_ids), 500):
-            chunk = event_ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT {', '.join(selected)} FROM posts p"
-                f" WHERE p.event_id IN ({marks}) ORDER BY coalesce(p.published_at, p.first_seen_at), p.id",
-                chunk,
-            )
-            for row in rows:
-                post = dict(zip(cols, row, strict=True))
-                found[post["event_id"]].append(post)
+        rows = self.conn.execute(
+            f"SELECT {', '.join(selected)} FROM posts p"
+            " WHERE p.event_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY coalesce(p.published_at, p.first_seen_at), p.id",
+            [json.dumps(event_ids)],
+        )
+        for row in rows:
+            post = dict(zip(cols, row, strict=True))
+            found[post["event_id"]].append(post)
         return found
 
     def figures_before(self, post_ids: list[int], cutoff: str) -> dict[int, tuple[int, int]]:

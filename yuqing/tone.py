@@ -56,7 +56,7 @@ except ImportError:  # pragma: no cover - exercised by the test that forces the 
     _ahocorasick = None
 
 __all__ = [
-    "DEFAULT_LEXICON", "ToneLexicon", "is_negative", "negative_hits", "tone_score",
+    "DEFAULT_LEXICON", "ToneLexicon", "analyse", "is_negative", "negative_hits", "tone_score",
 ]
 
 # Clause punctuation: neither a negation nor a frame reaches across these.
@@ -532,6 +532,11 @@ _DEFAULT_TABLE: dict[str, Any] = {
 # END LEXICON
 
 DEFAULT_LEXICON: ToneLexicon = ToneLexicon.from_table(_DEFAULT_TABLE)
+
+
+def analyse(text: str, lexicon: ToneLexicon = DEFAULT_LEXICON) -> tuple[list[str], float]:
+    """(the negative hits in order, the score): negative_hits and tone_score in one scan."""
+    return _analyse(text, lexicon)
 
 
 def negative_hits(text: str, lexicon: ToneLexicon = DEFAULT_LEXICON) -> list[str]:
