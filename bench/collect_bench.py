@@ -534,6 +534,11 @@ def main(argv: list[str] | None = None) -> int:
             unchanged = step("yuqing collect, all 304", [*yuqing, "collect", "--json"],
                              _yuqing_result(home, 0, "unchanged"))  # fmt: skip
             step("yuqing paths (start-up only)", [*yuqing, "paths"], _exit_ok)
+            step("yuqing collect --help (start-up only)", [*yuqing, "collect", "--help"], _exit_ok)
+            # What an all-304 run imports before its first request: no I/O, no parsing.
+            collect_imports = step("import what collect needs (start-up only)",
+                                   [sys.executable, "-c", "import yuqing.cli, yuqing.pipeline"],
+                                   _exit_ok)  # fmt: skip
             step(f"probe: httpx async x{concurrency}, GET only",
                  [*me, "probe", str(url_file), str(concurrency)], _json_result("feeds", None))  # fmt: skip
             reader_first = None
@@ -567,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
           f" ({yuqing_parse_cpu / max(feedparser_cpu, 1e-9):.2f} x feedparser alone)")  # fmt: skip
     cores = os.cpu_count() or 1
     print(f"  so on {cores} cores parsing alone needs >= {yuqing_parse_cpu / cores:.2f} s of wall")
+    print(f"  an all-304 run needs >= floor + importing what collect needs"
+          f" = {floor:.2f} + {collect_imports.wall:.2f} = {floor + collect_imports.wall:.2f} s")  # fmt: skip
     print()
     print("targets")
     if reader_first is not None:
