@@ -4,6 +4,7 @@ graded from its posts' readings; large backlogs are analysed in chunks with the 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -99,6 +100,15 @@ def _backlog():
     return posts
 
 
+def _recording(pool_for, started):
+    @contextmanager
+    def recording(rules, *, needed):
+        with pool_for(rules, needed=needed) as pool:
+            started.append(pool)
+            yield pool
+    return recording
+
+
 def _events_and_groups(path):
     conn = sqlite3.connect(path)
     groups = sorted(tuple(sorted(r[0].split(","))) for r in conn.execute(
@@ -108,7 +118,8 @@ def _events_and_groups(path):
     return groups, levels
 
 
-def test_chunked_analysis_gives_the_same_events_as_one_pass(tmp_path, rules, monkeypatch):
+@pytest.mark.parametrize("workers", [False, True], ids=["in-process", "worker processes"])
+def test_chunked_analysis_gives_the_same_events_as_one_pass(tmp_path, rules, monkeypatch, workers):
     now = T0 + timedelta(days=50)
     whole = _store_with_posts(tmp_path / "whole.db", _backlog())
     result = update_events(whole, rules, now=now)
@@ -116,9 +127,13 @@ def test_chunked_analysis_gives_the_same_events_as_one_pass(tmp_path, rules, mon
     monkeypatch.setattr(events_module, "ANALYSIS_CHUNK", 4)
     monkeypatch.setattr(events_module, "FINGERPRINT_BATCH", 3)
     monkeypatch.setattr(events_module, "GRADING_CHUNK", 2)
+    monkeypatch.setattr(events_module, "PARALLEL_FROM", 1 if workers else 10**9)
+    started = []
+    monkeypatch.setattr(events_module, "pool_for", _recording(events_module.pool_for, started))
     chunked = _store_with_posts(tmp_path / "chunked.db", _backlog())
     chunked_result = update_events(chunked, rules, now=now)
     chunked.close()
+    assert [pool is not None for pool in started] == [workers, workers]  # grouping, grading
     assert (result.analysed, result.matched, result.new_events) == (37, 36, 18)
     assert (chunked_result.analysed, chunked_result.matched, chunked_result.new_events) == (37, 36, 18)
     groups, levels = _events_and_groups(tmp_path / "whole.db")

@@ -19,11 +19,13 @@ from typing import Any
 from . import clock
 from .grade import Figures, Grade, Reading, Reason, combine, grade_reading, is_mainstream_url, read
 from .rules import Rules
-from .similar import Fingerprint, StoryIndex, fingerprints
+from .similar import Fingerprint, StoryIndex, fingerprints, prepare
 from .store import Store
+from .workers import in_order, pool_for
 
 ANALYSIS_CHUNK = 5000  # pending posts read, analysed and grouped at a time (bounds memory)
 GRADING_CHUNK = 5000  # dirty events graded at a time
+PARALLEL_FROM = 4 * ANALYSIS_CHUNK  # pending posts (or dirty events) that repay worker processes
 FINGERPRINT_BATCH = 2000
 POST_TEXT_FOR_GRADING = 2000  # characters read of a post analysed before readings were stored
 
@@ -120,56 +122,88 @@ def _seeded_index(store: Store, rules: Rules, since: str) -> StoryIndex:
     """
     index = StoryIndex(window_days=rules.event_window_days)
     seeded = sorted(store.recent_fingerprints(since), key=lambda row: row[3])
-    for post_id, event_id, blob, at in seeded:
-        index.seed(post_id, Fingerprint.from_bytes(blob), clock.parse_iso(at), -event_id)
+    prints = [Fingerprint.from_bytes(blob) for _, _, blob, _ in seeded]
+    prepare(prints)
+    for (post_id, event_id, _, at), fp in zip(seeded, prints, strict=True):
+        index.seed(post_id, fp, clock.parse_iso(at), -event_id)
     return index
 
 
 def _group_pending(store: Store, rules: Rules, now: datetime, result: EventUpdate) -> None:
-    """Read, match and group the pending posts in time order, a chunk at a time."""
+    """Read, match and group the pending posts in time order, a chunk at a time. With a
+    big backlog, worker processes read and fingerprint the next chunks meanwhile."""
     pending = sorted((clock.parse_iso(at), post_id) for post_id, at in store.pending_post_times())
     if not pending:
         return
     window = timedelta(days=rules.event_window_days)
     index = _seeded_index(store, rules, clock.to_iso(min(pending[0][0], now) - window))
     event_of_group: dict[int, int] = {}  # StoryIndex group -> event id, for groups new this run
-    for start in range(0, len(pending), ANALYSIS_CHUNK):
-        chunk = pending[start:start + ANALYSIS_CHUNK]
-        posts = store.posts_to_analyse([post_id for _, post_id in chunk])
-        readings = [read(f"{post['title']}\n{post['text']}", rules) for post in posts]
-        matched = [post for post, reading in zip(posts, readings, strict=True) if reading.topics]
-        events_of = _assign_events(store, index, matched, event_of_group, result)
-        rows = []
-        for post, reading in zip(posts, readings, strict=True):
-            event_id, blob = events_of.get(post["id"], (None, None))
-            rows.append((event_id, int(reading.negative), *_reading_json(reading), blob, post["id"]))
-        store.save_analysis(rows)
-        result.analysed += len(posts)
+    chunks = (store.posts_to_analyse([post_id for _, post_id in pending[start:start + ANALYSIS_CHUNK]])
+              for start in range(0, len(pending), ANALYSIS_CHUNK))
+    with pool_for(rules, needed=len(pending) >= PARALLEL_FROM) as pool:
+        for posts, analysis in in_order(chunks, analyse_posts, rules, pool):
+            events_of = _assign_events(store, index, posts, analysis, event_of_group, result)
+            store.save_analysis([
+                (events_of.get(post["id"]), a.negative, a.topics, a.categories, a.mentions, a.blob, post["id"])
+                for post, a in zip(posts, analysis, strict=True)
+            ])
+            result.analysed += len(posts)
 
 
-def _assign_events(store: Store, index: StoryIndex, matched: list[dict[str, Any]],
-                   event_of_group: dict[int, int], result: EventUpdate) -> dict[int, tuple[int, bytes]]:
-    """post id -> (event id, fingerprint bytes) for topic-matched posts, in time order.
+@dataclass(slots=True)
+class PostAnalysis:
+    """What analysis stores on a post (the reading as JSON), and the fingerprint of a
+    topic-matched post."""
+
+    negative: int
+    topics: str
+    categories: str
+    mentions: str
+    fingerprint: Fingerprint | None = None
+    blob: bytes | None = None  # the fingerprint as stored
+
+
+def analyse_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[PostAnalysis]:
+    """Read every post and fingerprint those that match a topic (pure: may run in a
+    worker, so it also does the per-post work grouping would otherwise do in order)."""
+    readings = [read(f"{post['title']}\n{post['text']}", rules) for post in posts]
+    matched = [post for post, reading in zip(posts, readings, strict=True) if reading.topics]
+    prints: list[Fingerprint] = []
+    for start in range(0, len(matched), FINGERPRINT_BATCH):
+        # One vectorised call per batch: about 15x faster than fingerprinting one by one.
+        prints += fingerprints((p["title"], p["text"]) for p in matched[start:start + FINGERPRINT_BATCH])
+    found = iter(prints)
+    analysed = []
+    for reading in readings:
+        analysis = PostAnalysis(int(reading.negative), *_reading_json(reading))
+        if reading.topics:
+            fp = analysis.fingerprint = next(found)
+            analysis.blob = fp.to_bytes()
+            fp.warm()
+        analysed.append(analysis)
+    return analysed
+
+
+def _assign_events(store: Store, index: StoryIndex, posts: list[dict[str, Any]], analysis: list[PostAnalysis],
+                   event_of_group: dict[int, int], result: EventUpdate) -> dict[int, int]:
+    """post id -> event id for the topic-matched posts, in time order.
 
     Events for new groups are created together at the end, in the order the groups began.
     """
-    group_of: dict[int, tuple[int, bytes]] = {}
+    group_of: dict[int, int] = {}
     founders: dict[int, dict[str, Any]] = {}  # new group -> its first post
-    for start in range(0, len(matched), FINGERPRINT_BATCH):
-        chunk = matched[start:start + FINGERPRINT_BATCH]
-        # One vectorised call per chunk: about 15x faster than fingerprinting one by one.
-        prints = fingerprints((p["title"], p["text"]) for p in chunk)
-        for post, fp in zip(chunk, prints, strict=True):
-            group = index.add_fingerprint(post["id"], fp, _post_time(post))
-            if group >= 0 and group not in event_of_group and group not in founders:
-                founders[group] = post
-            group_of[post["id"]] = (group, fp.to_bytes())
+    for post, analysed in zip(posts, analysis, strict=True):
+        if analysed.fingerprint is None:
+            continue
+        group = index.add_fingerprint(post["id"], analysed.fingerprint, _post_time(post))
+        if group >= 0 and group not in event_of_group and group not in founders:
+            founders[group] = post
+        group_of[post["id"]] = group
     new_ids = store.create_events([(p["title"], p["first_seen_at"]) for p in founders.values()])
     event_of_group.update(zip(founders, new_ids, strict=True))
     result.new_events += len(new_ids)
     result.matched += len(group_of)
-    return {post_id: (-group if group < 0 else event_of_group[group], blob)
-            for post_id, (group, blob) in group_of.items()}
+    return {post_id: -group if group < 0 else event_of_group[group] for post_id, group in group_of.items()}
 
 
 def _post_time(post: dict[str, Any]) -> datetime:
@@ -180,33 +214,52 @@ def _post_time(post: dict[str, Any]) -> datetime:
 
 
 def _grade_dirty(store: Store, rules: Rules, now: datetime, result: EventUpdate) -> None:
+    """Grade the events touched since their last grading, a chunk at a time. With many,
+    worker processes grade chunks while this process reads and writes the store."""
     event_ids = store.dirty_event_ids()
     cutoff = clock.to_iso(now - timedelta(hours=rules.larger.ferment_window_hours))
     graded_at = clock.to_iso(now)
-    for start in range(0, len(event_ids), GRADING_CHUNK):
-        _grade_events(store, rules, event_ids[start:start + GRADING_CHUNK], cutoff, graded_at, result)
+    chunks = (_grading_input(store, event_ids[start:start + GRADING_CHUNK], cutoff, graded_at)
+              for start in range(0, len(event_ids), GRADING_CHUNK))
+    with pool_for(rules, needed=len(event_ids) >= PARALLEL_FROM) as pool:
+        for _, (rows, changes, level_changes) in in_order(chunks, grade_events, rules, pool):
+            store.save_event_grades(rows, changes)
+            result.graded += len(rows)
+            result.changes += level_changes
 
 
-def _grade_events(store: Store, rules: Rules, event_ids: list[int], cutoff: str, graded_at: str,
-                  result: EventUpdate) -> None:
+@dataclass
+class GradingInput:
+    event_ids: list[int]
+    posts_by_event: dict[int, list[dict[str, Any]]]
+    before: dict[int, tuple[int, int]]  # post id -> (clicks, comments) one ferment window ago
+    old_levels: dict[int, str | None]
+    graded_at: str
+
+
+def _grading_input(store: Store, event_ids: list[int], cutoff: str, graded_at: str) -> GradingInput:
     posts_by_event = store.event_posts_for_grading(event_ids, text_chars=POST_TEXT_FOR_GRADING)
-    old_levels = store.event_levels(event_ids)
     before = store.figures_before([p["id"] for posts in posts_by_event.values() for p in posts], cutoff)
-    rows, changes = [], []
-    for event_id in event_ids:
-        posts = posts_by_event[event_id]
+    return GradingInput(event_ids, posts_by_event, before, store.event_levels(event_ids), graded_at)
+
+
+def grade_events(rules: Rules, given: GradingInput) -> tuple[list[dict[str, Any]], list[tuple], list[LevelChange]]:
+    """(event rows, level_changes rows, level changes) for the given events (pure: may run
+    in a worker)."""
+    rows, changes, level_changes = [], [], []
+    for event_id in given.event_ids:
+        posts = given.posts_by_event[event_id]
         if not posts:
             continue
-        row, event_grade = _grade_event(event_id, posts, before, rules)
-        row["graded_at"] = graded_at
+        row, event_grade = _grade_event(event_id, posts, given.before, rules)
+        row["graded_at"] = given.graded_at
         rows.append(row)
-        old = old_levels.get(event_id)
+        old = given.old_levels.get(event_id)
         if old != event_grade.level:
-            changes.append((event_id, graded_at, old, event_grade.level, row["reasons"]))
-            result.changes.append(LevelChange(event_id, row["title"], old, event_grade.level,
-                                              [r.text for r in event_grade.reasons]))
-    store.save_event_grades(rows, changes)
-    result.graded += len(rows)
+            changes.append((event_id, given.graded_at, old, event_grade.level, row["reasons"]))
+            level_changes.append(LevelChange(event_id, row["title"], old, event_grade.level,
+                                             [r.text for r in event_grade.reasons]))
+    return rows, changes, level_changes
 
 
 def event_figures(posts: list[dict[str, Any]], before: dict[int, tuple[int, int]], rules: Rules) -> Figures:

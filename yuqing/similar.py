@@ -57,6 +57,7 @@ __all__ = [
     "fingerprint",
     "fingerprints",
     "judge",
+    "prepare",
     "same_story",
     "similarity",
 ]
@@ -473,6 +474,36 @@ def _title_sigs(titles: Sequence[str]) -> np.ndarray:
     return out
 
 
+def _title_masks(titles: Sequence[str]) -> list[tuple[int, int]]:
+    """(every bigram's bit, the bits of the six bigrams _may_contain samples) of each title,
+    as 128-bit masks. A bigram missing from a mask is missing from the title; one present
+    may not be: when two sampled bigrams of the shorter title are certainly missing from
+    the longer title's mask, _may_contain is False without looking."""
+    n = len(titles)
+    lengths = np.fromiter((len(t) for t in titles), dtype=np.int64, count=n)
+    pairs = np.maximum(lengths - 1, 0)  # bigrams per title
+    if not pairs.any():
+        return [(0, 0)] * n
+    cp = _codes("".join(titles))
+    h = cp[:-1] * _U32(0x01000193) + cp[1:] + _U32(7)  # the bigram at each position
+    _mix32(h)
+    bit = (h >> _U32(25)).astype(np.uint64)  # 0..127
+    low = np.where(bit < 64, _U64(1) << (bit & _U64(63)), _U64(0))
+    high = np.where(bit >= 64, _U64(1) << (bit & _U64(63)), _U64(0))
+    starts = np.cumsum(lengths) - lengths
+    has = np.flatnonzero(pairs)
+    at = _ranges(starts[has], pairs[has])  # positions of every title's bigrams
+    first = np.cumsum(pairs[has]) - pairs[has]
+    whole = [np.bitwise_or.reduceat(w[at], first) for w in (low, high)]
+    m = pairs[has]  # _may_contain samples bigrams 0, m/5, 2m/5, 3m/5, 4m/5 and m - 1
+    sample_at = starts[has, None] + np.stack([m * k // 5 for k in range(5)] + [m - 1], axis=1)
+    sampled = [np.bitwise_or.reduce(w[sample_at], axis=1) for w in (low, high)]
+    out = [(0, 0)] * n
+    for i, wl, wh, sl, sh in zip(has.tolist(), *(a.tolist() for a in (*whole, *sampled)), strict=True):
+        out[i] = (wl | wh << 64, sl | sh << 64)
+    return out
+
+
 def _band_keys(sigs: np.ndarray, bands: int, rows: int, salt: np.ndarray) -> np.ndarray:
     """LSH keys (n x bands int64) of signature rows (n x >= bands*rows uint32)."""
     v = sigs[:, : bands * rows].reshape(sigs.shape[0], bands, rows).astype(np.uint64)
@@ -611,17 +642,22 @@ class Fingerprint:
     def has_text(self) -> bool:
         return self.text_len >= MIN_TEXT and bool(self.text_sig)
 
-    # verification caches (not part of the value): the low byte of each signature value,
-    # packed in an int, so that equal values are counted by XOR and bytes.count (b-bit
-    # minwise hashing: 1/256 of unequal values agree by chance; _lanes corrects for it)
-    @property
-    def _t8(self) -> int:
-        cached = self.__dict__.get("_t8_")
-        if cached is None:
-            cached = int.from_bytes((self.title_sig or _NO_TITLE)[::4], "little")
-            self.__dict__["_t8_"] = cached
-        return cached
+    def warm(self) -> None:
+        """Compute the caches verification reads (keys, masks, packed text signature) now:
+        before pickling to another process, or before a loop that must be fast."""
+        prepare([self])
+        self._x8  # noqa: B018 - a cached property, computed for its side effect
 
+    @property
+    def _masks(self) -> tuple[int, int]:
+        """(bigram mask, sample mask) of the title: see _title_masks."""
+        if "_masks_" not in self.__dict__:
+            prepare([self])
+        return self.__dict__["_masks_"]
+
+    # Verification cache (not part of the value): the low byte of each text signature value,
+    # packed in an int, so that equal values are counted by XOR and bytes.count (b-bit
+    # minwise hashing: 1/256 of unequal values agree by chance; _lanes corrects for it).
     @property
     def _x8(self) -> int | None:
         d = self.__dict__
@@ -683,8 +719,9 @@ def fingerprints(posts: Iterable[tuple[str, str]]) -> list[Fingerprint]:
             title_cuts=cuts[i],
         )
         out.append(fp)
-    for fp, strings, tk, xk in zip(out, _title_keys(out), tkeys, xkeys, strict=True):
+    for fp, strings, tk, xk, masks in zip(out, _title_keys(out), tkeys, xkeys, _title_masks(titles), strict=True):
         fp.__dict__["_keys_"] = _keys(fp, strings, tk, xk)
+        fp.__dict__["_masks_"] = masks
     return out
 
 
@@ -707,18 +744,27 @@ def _keys(fp: Fingerprint, string_keys: list[int], title_bands: list[int], text_
 
 
 def _split_keys(fp: Fingerprint) -> tuple[list[int], list[int]]:
-    cached = fp.__dict__.get("_keys_")
-    if cached is None:
-        tsig = np.frombuffer(fp.title_sig or _NO_TITLE, dtype="<u4").reshape(1, -1)
-        xsig = np.frombuffer(fp.text_sig or bytes(4 * TEXT_BINS), dtype="<u4").reshape(1, -1)
-        cached = _keys(
-            fp,
-            _title_keys([fp])[0],
-            _band_keys(tsig, TITLE_BANDS, TITLE_ROWS, _TITLE_SALT)[0].tolist(),
-            _band_keys(xsig, TEXT_BANDS, TEXT_ROWS, _TEXT_SALT)[0].tolist(),
-        )
-        fp.__dict__["_keys_"] = cached
-    return cached
+    if "_keys_" not in fp.__dict__:
+        prepare([fp])
+    return fp.__dict__["_keys_"]
+
+
+def prepare(fps: Sequence[Fingerprint]) -> None:
+    """Compute the lookup caches (LSH keys, title masks) of fingerprints read back from
+    storage in one vectorised pass; StoryIndex would otherwise make them one at a time
+    (numpy's per-call overhead: about 0.1 ms a fingerprint)."""
+    todo = [fp for fp in fps if "_keys_" not in fp.__dict__]
+    if not todo:
+        return
+    tsig = np.frombuffer(b"".join(fp.title_sig or _NO_TITLE for fp in todo), dtype="<u4").reshape(len(todo), -1)
+    xsig = np.frombuffer(b"".join(fp.text_sig or bytes(4 * TEXT_BINS) for fp in todo),
+                         dtype="<u4").reshape(len(todo), -1)
+    title_bands = _band_keys(tsig, TITLE_BANDS, TITLE_ROWS, _TITLE_SALT).tolist()
+    text_bands = _band_keys(xsig, TEXT_BANDS, TEXT_ROWS, _TEXT_SALT).tolist()
+    masks = _title_masks([fp.title for fp in todo])
+    for fp, strings, tk, xk, mask in zip(todo, _title_keys(todo), title_bands, text_bands, masks, strict=True):
+        fp.__dict__["_keys_"] = _keys(fp, strings, tk, xk)
+        fp.__dict__["_masks_"] = mask
 
 
 def band_keys(fp: Fingerprint) -> list[int]:
@@ -946,8 +992,9 @@ class StoryIndex:
 
     def __init__(self, window_days: float = 7.0):
         self.window = float(window_days) * 86400.0
-        # post id -> (fingerprint, time, group, packed text signature, has alternative titles)
-        self._posts: dict[int, tuple[Fingerprint, float, int, int | None, bool]] = {}
+        # post id -> (fingerprint, time, group, packed text signature, has alternative titles,
+        #             title masks)
+        self._posts: dict[int, tuple[Fingerprint, float, int, int | None, bool, tuple[int, int]]] = {}
         self._current: dict[int, list[int]] = {}  # band key -> post ids, this generation
         self._previous: dict[int, list[int]] = {}
         self._current_ids: list[int] = []
@@ -1020,7 +1067,7 @@ class StoryIndex:
         x8 = fp._x8
         if group is None:
             group = self._best(post_id, fp, ts, x8, by_title, by_text) if by_title or by_text else post_id
-        self._posts[post_id] = (fp, ts, group, x8, bool(fp.alt_titles))
+        self._posts[post_id] = (fp, ts, group, x8, bool(fp.alt_titles), fp._masks)
         self._current_ids.append(post_id)
         return group
 
@@ -1032,23 +1079,38 @@ class StoryIndex:
         best_score, best_group = -1.0, post_id
         by_text -= by_title
         copy_lanes = TEXT_COPY_J * (1 - 1 / 256) * TEXT_BINS + TEXT_BINS / 256  # j >= TEXT_COPY_J
+        text_len, masks = fp.text_len, fp._masks
+        long_text = text_len >= LONG_TEXT
         compared = verified = 0
         for pid in (*by_title, *by_text):
             other = posts.get(pid)
             if other is None or abs(other[1] - ts) > window:
                 continue
             compared += 1
-            other_x8 = other[3]
+            other_fp, other_x8 = other[0], other[3]
+            titles_needed = True  # unless the texts alone may make it a copy
             if x8 is None or other_x8 is None:
                 j = None
-                if pid in by_text or not (alt or other[4] or _may_contain(title, other[0].title)):
-                    continue  # no texts, and titles that cannot match
+                if pid in by_text:
+                    continue
             else:
                 lanes = (x8 ^ other_x8).to_bytes(TEXT_BINS, "little").count(0)
-                if lanes < copy_lanes and (pid in by_text or not (
-                        alt or other[4] or _may_contain(title, other[0].title))):
-                    continue  # neither text nor title can make it the same story
                 j = max(0.0, (lanes / TEXT_BINS - 1 / 256) / (1 - 1 / 256))
+                if lanes < copy_lanes:
+                    if pid in by_text or (j < TEXT_DIFFER_J and long_text and other_fp.text_len >= LONG_TEXT):
+                        continue  # texts that differ: found by them alone, or both long (two stories)
+                elif j >= TEXT_SAME_J or _containment(j, text_len, other_fp.text_len) >= TEXT_LEAD_C:
+                    titles_needed = False
+            if titles_needed and not (alt or other[4]):
+                # Only matching titles could make it the same story: _may_contain, screened
+                # first by the masks (inline: this loop runs about a million times per 100k posts).
+                other_title = other_fp.title
+                if len(title) <= len(other_title):
+                    certainly_missing = (masks[1] & ~other[5][0]).bit_count()
+                else:
+                    certainly_missing = (other[5][1] & ~masks[0]).bit_count()
+                if certainly_missing > 1 or not _may_contain(title, other_title):
+                    continue
             verified += 1
             same, score = _decide(fp, other[0], j)[:2]
             if same and (score > best_score or (score == best_score and other[2] < best_group)):
