@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from collect_corpus import LAST_MODIFIED, Feed, etag_of, make_feed
+from procmem import descendants, memory_kib
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT = 150.0  # seconds; no single measurement may take longer
@@ -101,39 +102,6 @@ class Measured:
     others: float = 0.0  # CPU seconds other processes on the machine used meanwhile
 
 
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo and len(found) < 256:
-        current = todo.pop()
-        found.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as f:
-                    todo.extend(int(c) for c in f.read().split())
-        except OSError:
-            continue
-    return found
-
-
-def _memory_kib(pid: int) -> tuple[int, int]:
-    """(VmHWM, Pss) of one process in KiB; (0, 0) once it is gone."""
-    hwm = pss = 0
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    hwm = int(line.split()[1])
-                    break
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    pss = int(line.split()[1])
-                    break
-    except (OSError, ValueError):
-        pass
-    return hwm, pss
-
-
 CHILD_ENV: dict[str, str] = dict(os.environ)  # --yuqing-src prepends to PYTHONPATH
 CHILD_CWD = Path(tempfile.gettempdir())  # not the repo: `python -m` puts the cwd first
 
@@ -164,14 +132,14 @@ def run_child(
         hwm: dict[int, int] = {}
         while waiter.is_alive():
             if time.perf_counter() - started > timeout:
-                for child in reversed(_descendants(proc.pid)):
+                for child in reversed(descendants(proc.pid)):
                     with _quiet():
                         os.kill(child, signal.SIGKILL)
                 waiter.join(10)
                 break
             tree = 0
-            for p in _descendants(proc.pid):
-                peak, pss = _memory_kib(p)
+            for p in descendants(proc.pid):
+                peak, pss = memory_kib(p)
                 hwm[p] = max(hwm.get(p, 0), peak)
                 tree += pss
             tree_peak = max(tree_peak, tree)
