@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from yuqing.similar import (
@@ -279,6 +280,80 @@ def test_seed_and_add_many_match_add():
     for pid, title, text, at in posts:
         later.seed(pid, Fingerprint.from_bytes(fp(title, text).to_bytes()), at, one_by_one.group_of(pid))
     assert later.add(9, "【央视新闻】" + OTHER_TITLE, OTHER_TEXT, T0 + timedelta(days=1)) == 2
+
+
+def _template_posts(n: int, seed: int) -> list[tuple[str, str]]:
+    """Posts from a few templates: shared prefixes and suffixes, one word changed, copies,
+    trimmed and retitled copies, title-only posts: every kind of near miss screening sees."""
+    rng = random.Random(seed)
+    places = ["清河县", "威县", "临西县", "南宫市"]
+    works = ["防汛", "安全生产", "森林防火", "秋粮收购", "燃气安全", "食品安全"]
+    roads = ["人民路", "建设路", "解放街", "长江路"]
+    titles = [
+        lambda: f"{rng.choice(places)}召开全县{rng.choice(works)}工作会议",
+        lambda: f"{rng.choice(places)}{rng.choice(roads)}发生一起交通事故 {rng.randint(1, 9)}人受伤",
+        lambda: f"{rng.choice(places)}自来水公司关于{rng.randint(1, 12)}月{rng.randint(1, 28)}日停水的通知",
+        lambda: f"{rng.choice(places)}{rng.choice(works)}工作推进会召开",
+    ]
+    bodies = [NEWS_TEXT, OTHER_TEXT, NEWS_TEXT[:90], OTHER_TEXT[40:], ""]
+    posts: list[tuple[str, str]] = []
+    for _ in range(n):
+        if posts and rng.random() < 0.3:  # a copy of an earlier post, changed a little
+            title, text = rng.choice(posts)
+            title = rng.choice([title, "转载｜" + title, title + " 县教育局介入", "突发！" + title, title[:-2]])
+            text = rng.choice([text, text[: len(text) // 2], "来源：清河发布 " + text, f"原标题：{title}。{text}"])
+        else:
+            title = rng.choice(titles)()
+            text = rng.choice(bodies).replace("6月17日", f"{rng.randint(1, 12)}月{rng.randint(1, 28)}日")
+        posts.append((title, text))
+    return posts
+
+
+def test_screen_keeps_every_pair_decide_accepts():
+    """The vectorised screening drops only pairs the full decision would reject."""
+    from yuqing.similar import _Columns, _decide, _may_contain, _screen
+
+    posts = _template_posts(300, seed=5)
+    prints = fingerprints(posts)
+    cols = _Columns()
+    at = datetime(2024, 6, 17, tzinfo=TZ).timestamp()
+    for k, fp_ in enumerate(prints):
+        cols.add(fp_, at + 3600 * k, k)
+    cols.flush()
+    pairs = [(i, j) for i in range(len(prints)) for j in range(i)]
+    a = np.array([i for i, _ in pairs])
+    b = np.array([j for _, j in pairs])
+    accepted = kept = 0
+    for by_text in (False, True):
+        flags = np.full(len(pairs), by_text)
+        in_window, survivors, check, j = _screen(cols, a, b, flags, window=7 * 86400.0)
+        for n, (i, k) in enumerate(pairs):
+            jj = None if np.isnan(j[n]) else float(j[n])
+            same = _decide(prints[i], prints[k], jj)[0]
+            if not in_window[n]:
+                continue
+            if by_text and prints[i].has_text != prints[k].has_text:
+                continue  # a text key needs texts on both sides
+            if by_text and same and jj is not None and not survivors[n]:
+                # found by text keys alone, the screen needs the texts themselves to agree
+                assert jj < 0.25, (posts[i], posts[k])
+                continue
+            passes = bool(survivors[n]) and not (check[n] and not _may_contain(prints[i].title, prints[k].title))
+            accepted += same
+            kept += passes
+            if not by_text:
+                assert passes or not same, (posts[i], posts[k])
+    assert accepted > 100 and kept < len(pairs)  # the cases are real: many copies, most pairs dropped
+
+
+def test_batches_and_single_posts_give_the_same_groups():
+    posts = _template_posts(400, seed=9)
+    timed = [(k, title, text, T0 + timedelta(hours=k)) for k, (title, text) in enumerate(posts)]
+    single = StoryIndex(window_days=3)
+    expected = [single.add(*p) for p in timed]
+    assert StoryIndex(window_days=3).add_many(timed, batch=64) == expected
+    assert len(set(expected)) < len(expected) * 0.9  # copies were grouped
+    assert single.comparisons > 0 and single.verified > 0
 
 
 # ---------------------------------------------------------------------- real material

@@ -190,12 +190,11 @@ def _assign_events(store: Store, index: StoryIndex, posts: list[dict[str, Any]],
 
     Events for new groups are created together at the end, in the order the groups began.
     """
+    matched = [(post, a.fingerprint) for post, a in zip(posts, analysis, strict=True) if a.fingerprint]
+    groups = index.add_fingerprints([(post["id"], fp, _post_time(post)) for post, fp in matched])
     group_of: dict[int, int] = {}
     founders: dict[int, dict[str, Any]] = {}  # new group -> its first post
-    for post, analysed in zip(posts, analysis, strict=True):
-        if analysed.fingerprint is None:
-            continue
-        group = index.add_fingerprint(post["id"], analysed.fingerprint, _post_time(post))
+    for (post, _), group in zip(matched, groups, strict=True):
         if group >= 0 and group not in event_of_group and group not in founders:
             founders[group] = post
         group_of[post["id"]] = group

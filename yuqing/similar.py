@@ -976,6 +976,128 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
+class _Columns:
+    """What screening reads of each post in a StoryIndex, by slot (a number given in
+    order of addition), as numpy columns: candidates of a whole batch are screened in a
+    few array operations instead of a Python loop over a million pairs. Slots below
+    ``base`` have been dropped; rows are staged as Python lists until ``flush``."""
+
+    _SHAPES = {  # name -> (dtype, row shape)
+        "ts": (np.float64, ()),
+        "x8": (np.uint8, (TEXT_BINS,)),  # the low byte of each text signature value
+        "text_len": (np.int64, ()),  # 0 without a usable text
+        "alt": (np.bool_, ()),  # has alternative titles
+        "title_len": (np.int64, ()),
+        "masks": (np.uint64, (4,)),  # bigram mask low, high; sample mask low, high
+    }
+
+    def __init__(self) -> None:
+        self.base = 0  # the first slot still held
+        self.fps: list[Fingerprint] = []  # by slot - base
+        self.groups: list[int] = []
+        self._staged: list[tuple[Fingerprint, float]] = []
+        self._rows = 0  # rows of the arrays in use (the rest is room to grow)
+        self._arrays = {name: np.empty((1024, *shape), dtype) for name, (dtype, shape) in self._SHAPES.items()}
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        arrays = self.__dict__["_arrays"]
+        if name not in arrays:
+            raise AttributeError(name)
+        return arrays[name][: self._rows]
+
+    def add(self, fp: Fingerprint, ts: float, group: int) -> int:
+        self.fps.append(fp)
+        self.groups.append(group)
+        self._staged.append((fp, ts))
+        return self.base + len(self.fps) - 1
+
+    def flush(self) -> None:
+        staged, self._staged = self._staged, []
+        if not staged:
+            return
+        fps = [fp for fp, _ in staged]
+        n, start = len(fps), self._rows
+        self._room(start + n)
+        low = (1 << 64) - 1
+        no_text = bytes(TEXT_BINS)
+        rows = slice(start, start + n)
+        arrays = self._arrays
+        arrays["ts"][rows] = [ts for _, ts in staged]
+        arrays["x8"][rows] = np.frombuffer(
+            b"".join(fp.text_sig[::4] if fp.has_text else no_text for fp in fps), dtype=np.uint8).reshape(n, -1)
+        arrays["text_len"][rows] = [fp.text_len if fp.has_text else 0 for fp in fps]
+        arrays["alt"][rows] = [bool(fp.alt_titles) for fp in fps]
+        arrays["title_len"][rows] = [len(fp.title) for fp in fps]
+        arrays["masks"][rows] = [(m & low, m >> 64, s & low, s >> 64) for m, s in (fp._masks for fp in fps)]
+        self._rows = start + n
+
+    def _room(self, rows: int) -> None:
+        capacity = len(self._arrays["ts"])
+        if rows <= capacity:
+            return
+        while capacity < rows:
+            capacity *= 2
+        for name, array in self._arrays.items():
+            grown = np.empty((capacity, *array.shape[1:]), array.dtype)
+            grown[: self._rows] = array[: self._rows]
+            self._arrays[name] = grown
+
+    def drop_below(self, slot: int) -> None:
+        cut = slot - self.base
+        if cut <= 0:
+            return
+        self.flush()
+        del self.fps[:cut], self.groups[:cut]
+        kept = self._rows - cut
+        for array in self._arrays.values():
+            array[:kept] = array[cut : self._rows]
+        self._rows = kept
+        self.base = slot
+
+
+def _screen(cols: _Columns, a: np.ndarray, b: np.ndarray, by_text: np.ndarray, window: float,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Which (post, candidate) pairs may be the same story, by cheap necessary tests.
+
+    a, b: the slots of each pair's post and candidate (a candidate filed before its post);
+    by_text: the candidate shares only text keys with the post. Returns (in_window,
+    survivors, titles_to_check, j) over the pairs: survivors reach the full decision,
+    except those in titles_to_check, which need _may_contain first; j is the estimated
+    text Jaccard (NaN without texts on both sides). Exactly the pairs that _decide can
+    call the same story survive (see test_screen_keeps_every_pair_decide_accepts):
+
+    * texts on both sides that differ (Jaccard under TEXT_COPY_J) cannot make a copy: the
+      pair needs matching titles, unless it was found by text alone (then no title key
+      matched) or both texts are long and clearly different (two stories, whatever the
+      titles);
+    * texts that overlap but too little to be a copy or trimmed copy need matching titles;
+    * matching titles need the shorter's sampled bigrams in the longer (the masks first).
+    """
+    i, k = a - cols.base, b - cols.base
+    in_window = np.abs(cols.ts[k] - cols.ts[i]) <= window
+    len_a, len_b = cols.text_len[i], cols.text_len[k]
+    both = (len_a > 0) & (len_b > 0)
+    lanes = np.count_nonzero(cols.x8[i] == cols.x8[k], axis=1)
+    j = np.maximum(0.0, (lanes / TEXT_BINS - 1 / 256) / (1 - 1 / 256))
+    copy_lanes = TEXT_COPY_J * (1 - 1 / 256) * TEXT_BINS + TEXT_BINS / 256  # j >= TEXT_COPY_J
+    differ = both & (lanes < copy_lanes)
+    long_pair = (len_a >= LONG_TEXT) & (len_b >= LONG_TEXT)
+    skip = ~in_window | (~both & by_text) | (differ & (by_text | ((j < TEXT_DIFFER_J) & long_pair)))
+    small, large = np.minimum(len_a, len_b), np.maximum(len_a, len_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        contained = np.where(small * 4 < large, 0.0, np.minimum(1.0, j / (1.0 + j) * (len_a + len_b) / small))
+    text_decides = both & ~differ & ((j >= TEXT_SAME_J) | (contained >= TEXT_LEAD_C))
+    titles_needed = ~skip & ~text_decides & ~(cols.alt[i] | cols.alt[k])
+    ma, mb = cols.masks[i], cols.masks[k]
+    a_shorter = cols.title_len[i] <= cols.title_len[k]
+    sample = np.where(a_shorter[:, None], ma[:, 2:], mb[:, 2:])
+    whole = np.where(a_shorter[:, None], mb[:, :2], ma[:, :2])
+    missing = np.bitwise_count(sample & ~whole).sum(axis=1)
+    titles_to_check = titles_needed & (missing <= 1)
+    survivors = ~skip & (~titles_needed | titles_to_check)
+    return in_window, survivors, titles_to_check, np.where(both, j, np.nan)
+
+
 class StoryIndex:
     """Incremental grouping in memory: candidates by shared band key, within a time window.
 
@@ -986,29 +1108,35 @@ class StoryIndex:
     more than two windows old, so every post within one window of the newest is always
     there and memory stays proportional to two windows of posts. ``seed`` loads posts
     grouped by an earlier run (stored fingerprint and group) for incremental use.
+
+    ``add_fingerprints`` takes posts in batches: each post is filed under its keys in
+    order, the candidates of the whole batch are screened together (``_screen``), the few
+    left are verified one by one, and groups are chosen in order. One post at a time gives
+    the same groups, more slowly.
     """
 
     MAX_BUCKET = 8  # compare with at most this many latest posts per key and generation
 
     def __init__(self, window_days: float = 7.0):
         self.window = float(window_days) * 86400.0
-        # post id -> (fingerprint, time, group, packed text signature, has alternative titles,
-        #             title masks)
-        self._posts: dict[int, tuple[Fingerprint, float, int, int | None, bool, tuple[int, int]]] = {}
-        self._current: dict[int, list[int]] = {}  # band key -> post ids, this generation
+        self._slot_of: dict[int, int] = {}  # post id -> slot in _cols
+        self._cols = _Columns()
+        self._current: dict[int, list[int]] = {}  # band key -> slots, this generation
         self._previous: dict[int, list[int]] = {}
-        self._current_ids: list[int] = []
+        self._current_ids: list[int] = []  # post ids, this generation
         self._previous_ids: list[int] = []
+        self._current_first = 0  # the first slot of this generation
         self._generation_start: float | None = None
+        self._dead_below = 0  # slots below this were dropped with their generation
         self.comparisons = 0  # candidates inside the window
         self.verified = 0  # candidates that reached the full decision
 
     def __len__(self) -> int:
-        return len(self._posts)
+        return len(self._slot_of)
 
     def group_of(self, post_id: int) -> int | None:
-        entry = self._posts.get(post_id)
-        return None if entry is None else entry[2]
+        slot = self._slot_of.get(post_id)
+        return None if slot is None else self._cols.groups[slot - self._cols.base]
 
     def add(self, post_id: int, title: str, text: str, at: datetime) -> int:
         return self.add_fingerprint(post_id, fingerprint(title, text), at)
@@ -1016,8 +1144,8 @@ class StoryIndex:
     def add_many(self, posts: Iterable[tuple[int, str, str, datetime]], batch: int = 2000) -> list[int]:
         """add() for many (post_id, title, text, at) in order; the group of each, in order.
 
-        Fingerprints are computed in vectorised batches (the fast path); the groups are the
-        same as from add() one by one.
+        Fingerprints are computed and candidates screened in vectorised batches (the fast
+        path); the groups are the same as from add() one by one.
         """
         groups: list[int] = []
         collecting = gc.isenabled()
@@ -1025,8 +1153,7 @@ class StoryIndex:
         try:
             for chunk in _chunks(posts, batch):
                 fps = fingerprints([(title, text) for _, title, text, _ in chunk])
-                for (pid, _, _, at), fp in zip(chunk, fps, strict=True):
-                    groups.append(self.add_fingerprint(pid, fp, at))
+                groups += self.add_fingerprints([(pid, fp, at) for (pid, _, _, at), fp in zip(chunk, fps, strict=True)])
         finally:
             if collecting:
                 gc.enable()
@@ -1034,21 +1161,85 @@ class StoryIndex:
 
     def seed(self, post_id: int, fp: Fingerprint, at: datetime, group: int) -> None:
         """Index a post grouped earlier, without matching it again."""
-        if post_id not in self._posts:
-            self._add(post_id, fp, at.timestamp(), group)
+        if post_id not in self._slot_of:
+            self._file(post_id, fp, at.timestamp(), group)
 
     def add_fingerprint(self, post_id: int, fp: Fingerprint, at: datetime) -> int:
-        known = self._posts.get(post_id)
-        if known is not None:
-            return known[2]
-        return self._add(post_id, fp, at.timestamp(), None)
+        return self.add_fingerprints([(post_id, fp, at)])[0]
 
-    def _add(self, post_id: int, fp: Fingerprint, ts: float, group: int | None) -> int:
+    def add_fingerprints(self, posts: Sequence[tuple[int, Fingerprint, datetime]]) -> list[int]:
+        """The group of each (post id, fingerprint, time), taken in order; a post already
+        in the index keeps its group."""
+        cols = self._cols
+        pair_a: list[int] = []
+        pair_b: list[int] = []
+        pair_text: list[bool] = []
+        filed: list[tuple[int, int, bool]] = []  # (post id, slot, new in this batch)
+        for post_id, fp, at in posts:
+            known = self._slot_of.get(post_id)
+            if known is not None:
+                filed.append((post_id, known, False))
+                continue
+            slot, by_title, by_text = self._file(post_id, fp, at.timestamp(), post_id)
+            by_text -= by_title
+            pair_b += by_title
+            pair_b += by_text
+            pair_a += [slot] * (len(by_title) + len(by_text))
+            pair_text += [False] * len(by_title) + [True] * len(by_text)
+            filed.append((post_id, slot, True))
+        cols.flush()
+        survivors = self._verified_pairs(pair_a, pair_b, pair_text)
+        groups = []
+        for post_id, slot, new in filed:
+            if not new:
+                groups.append(cols.groups[slot - cols.base])
+                continue
+            best_score, best_group = -1.0, post_id
+            for other, score in survivors.get(slot, ()):
+                group = cols.groups[other - cols.base]
+                if score > best_score or (score == best_score and group < best_group):
+                    best_score, best_group = score, group
+            cols.groups[slot - cols.base] = best_group
+            groups.append(best_group)
+        cols.drop_below(self._dead_below)
+        return groups
+
+    def _verified_pairs(self, pair_a: list[int], pair_b: list[int], pair_text: list[bool],
+                        ) -> dict[int, list[tuple[int, float]]]:
+        """post slot -> [(candidate slot, score)] of the candidates judged the same story."""
+        if not pair_a:
+            return {}
+        cols = self._cols
+        a, b = np.array(pair_a, dtype=np.int64), np.array(pair_b, dtype=np.int64)
+        in_window, survivors, titles_to_check, j = _screen(cols, a, b, np.array(pair_text, dtype=bool),
+                                                           self.window)
+        self.comparisons += int(np.count_nonzero(in_window))
+        picked = np.flatnonzero(survivors)
+        fps, base = cols.fps, cols.base
+        found: dict[int, list[tuple[int, float]]] = {}
+        verified = 0
+        for slot, other, check, jj in zip(a[picked].tolist(), b[picked].tolist(), titles_to_check[picked].tolist(),
+                                          j[picked].tolist(), strict=True):
+            fp, other_fp = fps[slot - base], fps[other - base]
+            if check and not _may_contain(fp.title, other_fp.title):
+                continue
+            verified += 1
+            same, score = _decide(fp, other_fp, None if jj != jj else jj)[:2]  # NaN: no texts
+            if same:
+                found.setdefault(slot, []).append((other, score))
+        self.verified += verified
+        return found
+
+    def _file(self, post_id: int, fp: Fingerprint, ts: float, group: int) -> tuple[int, set[int], set[int]]:
+        """Index a post under its keys: (its slot, candidate slots by title keys, by text keys)."""
         start = self._generation_start
         if start is None:
             self._generation_start = ts
         elif ts >= start + self.window:
             self._rotate(ts)
+        slot = self._cols.add(fp, ts, group)
+        self._slot_of[post_id] = slot
+        self._current_ids.append(post_id)
         current, previous, cap = self._current, self._previous, self.MAX_BUCKET
         title_keys, text_keys = _split_keys(fp)
         by_title: set[int] = set()
@@ -1060,78 +1251,28 @@ class StoryIndex:
                     found.update(bucket[-cap:] if len(bucket) > cap else bucket)
                 bucket = current.get(key)
                 if bucket is None:
-                    current[key] = [post_id]
+                    current[key] = [slot]
                 else:
                     found.update(bucket[-cap:] if len(bucket) > cap else bucket)
-                    bucket.append(post_id)
-        x8 = fp._x8
-        if group is None:
-            group = self._best(post_id, fp, ts, x8, by_title, by_text) if by_title or by_text else post_id
-        self._posts[post_id] = (fp, ts, group, x8, bool(fp.alt_titles), fp._masks)
-        self._current_ids.append(post_id)
-        return group
-
-    def _best(self, post_id: int, fp: Fingerprint, ts: float, x8: int | None,
-              by_title: set[int], by_text: set[int]) -> int:
-        """The group of the best verified candidate, or post_id. Candidates found by a text
-        key alone need some text agreement; those found by a title key, titles that may match."""
-        posts, window, title, alt = self._posts, self.window, fp.title, bool(fp.alt_titles)
-        best_score, best_group = -1.0, post_id
-        by_text -= by_title
-        copy_lanes = TEXT_COPY_J * (1 - 1 / 256) * TEXT_BINS + TEXT_BINS / 256  # j >= TEXT_COPY_J
-        text_len, masks = fp.text_len, fp._masks
-        long_text = text_len >= LONG_TEXT
-        compared = verified = 0
-        for pid in (*by_title, *by_text):
-            other = posts.get(pid)
-            if other is None or abs(other[1] - ts) > window:
-                continue
-            compared += 1
-            other_fp, other_x8 = other[0], other[3]
-            titles_needed = True  # unless the texts alone may make it a copy
-            if x8 is None or other_x8 is None:
-                j = None
-                if pid in by_text:
-                    continue
-            else:
-                lanes = (x8 ^ other_x8).to_bytes(TEXT_BINS, "little").count(0)
-                j = max(0.0, (lanes / TEXT_BINS - 1 / 256) / (1 - 1 / 256))
-                if lanes < copy_lanes:
-                    if pid in by_text or (j < TEXT_DIFFER_J and long_text and other_fp.text_len >= LONG_TEXT):
-                        continue  # texts that differ: found by them alone, or both long (two stories)
-                elif j >= TEXT_SAME_J or _containment(j, text_len, other_fp.text_len) >= TEXT_LEAD_C:
-                    titles_needed = False
-            if titles_needed and not (alt or other[4]):
-                # Only matching titles could make it the same story: _may_contain, screened
-                # first by the masks (inline: this loop runs about a million times per 100k posts).
-                other_title = other_fp.title
-                if len(title) <= len(other_title):
-                    certainly_missing = (masks[1] & ~other[5][0]).bit_count()
-                else:
-                    certainly_missing = (other[5][1] & ~masks[0]).bit_count()
-                if certainly_missing > 1 or not _may_contain(title, other_title):
-                    continue
-            verified += 1
-            same, score = _decide(fp, other[0], j)[:2]
-            if same and (score > best_score or (score == best_score and other[2] < best_group)):
-                best_score, best_group = score, other[2]
-        self.comparisons += compared
-        self.verified += verified
-        return best_group
+                    bucket.append(slot)
+        found_self = {slot}
+        return slot, by_title - found_self, by_text - found_self
 
     def _rotate(self, ts: float) -> None:
         """Start a new generation; the one before the previous is dropped."""
         start = self._generation_start
         assert start is not None
+        next_slot = self._cols.base + len(self._cols.fps)
         if ts >= start + 2 * self.window:  # a long gap: nothing in memory is in reach
-            self._posts.clear()
+            self._slot_of.clear()
             self._current, self._previous = {}, {}
             self._current_ids, self._previous_ids = [], []
             self._generation_start = ts
+            self._dead_below = self._current_first = next_slot
             return
-        posts = self._posts
         for pid in self._previous_ids:
-            posts.pop(pid, None)
+            self._slot_of.pop(pid, None)
         self._previous, self._previous_ids = self._current, self._current_ids
         self._current, self._current_ids = {}, []
+        self._dead_below, self._current_first = self._current_first, next_slot
         self._generation_start = start + self.window
