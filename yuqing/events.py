@@ -14,14 +14,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import clock
 from .grade import Figures, Grade, Reading, Reason, combine, grade_reading, is_mainstream_url, read
 from .rules import Rules
-from .similar import Fingerprint, StoryIndex, fingerprints, prepare
 from .store import Store
 from .workers import in_order, pool_for
+
+if TYPE_CHECKING:
+    from .similar import Fingerprint, StoryIndex
 
 ANALYSIS_CHUNK = 5000  # pending posts read, analysed and grouped at a time (bounds memory)
 GRADING_CHUNK = 5000  # dirty events graded at a time
@@ -120,6 +122,8 @@ def _seeded_index(store: Store, rules: Rules, since: str) -> StoryIndex:
     StoryIndex names a group by the id of its first post; seeded groups use the negated
     event id so the two can never collide.
     """
+    from .similar import Fingerprint, StoryIndex, prepare
+
     index = StoryIndex(window_days=rules.event_window_days)
     seeded = sorted(store.recent_fingerprints(since), key=lambda row: row[3])
     prints = [Fingerprint.from_bytes(blob) for _, _, blob, _ in seeded]
@@ -166,6 +170,8 @@ class PostAnalysis:
 def analyse_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[PostAnalysis]:
     """Read every post and fingerprint those that match a topic (pure: may run in a
     worker, so it also does the per-post work grouping would otherwise do in order)."""
+    from .similar import fingerprints
+
     readings = [read(f"{post['title']}\n{post['text']}", rules) for post in posts]
     matched = [post for post, reading in zip(posts, readings, strict=True) if reading.topics]
     prints: list[Fingerprint] = []

@@ -9,16 +9,17 @@ posts are handled in-process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .rules import Rules
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .rules import Rules
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,7 +38,13 @@ def cores() -> int:
 @contextmanager
 def pool_for(rules: Rules, *, needed: bool) -> Iterator[Executor | None]:
     """A pool of workers holding `rules`, or None when not needed or no spare core."""
-    if not needed or cores() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if not needed or cores() < 2:
+        yield None
+        return
+    import multiprocessing  # only now: a cron run's small backlog never needs them
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
     pool = ProcessPoolExecutor(max_workers=min(MAX_WORKERS, cores()),
