@@ -81,3 +81,31 @@ print("locked", flush=True)
 time.sleep(1.5)
 conn.execute("COMMIT")
 """
+
+
+def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
+    from yuqing.schema import migrations
+    from yuqing.store import LATEST_MIGRATION
+
+    assert [m.name for m in migrations._migrations][-1] == LATEST_MIGRATION
+    Store(tmp_path / "y.db").close()  # creates and migrates
+    probe = (
+        "import sys; from yuqing.store import Store; Store(sys.argv[1]).close(); "
+        "print(sorted(m for m in ('yuqing.schema', 'sqlite_utils', 'numpy') if m in sys.modules))"
+    )
+    opened = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "y.db")],
+                            capture_output=True, text=True, timeout=60)
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout.strip() == "[]"
+
+
+def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
+    store = Store(tmp_path / "y.db")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm009_post_readings'")
+    store.conn.execute("ALTER TABLE posts DROP COLUMN mentions")
+    store.conn.execute("ALTER TABLE posts DROP COLUMN categories")
+    store.close()
+    store = Store(tmp_path / "y.db")
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(posts)")}
+    assert {"categories", "mentions"} <= columns
+    store.close()

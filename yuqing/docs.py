@@ -14,7 +14,8 @@ from pathlib import Path
 import typer
 
 from .cli import app
-from .store import Store, migrations
+from .schema import migrations
+from .store import Store
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
