@@ -96,11 +96,12 @@ def rules_path_for(workspace: Workspace | None) -> Path:
 
 
 def load_rules(path: Path) -> Rules:
-    problems = check_rules(path)
+    data = _read(path)
+    problems = _problems(path, data)
     if problems:
         raise ConfigError(problems[0] if len(problems) == 1 else
                           f"{path} 有 {len(problems)} 处错误：\n" + "\n".join(problems))
-    return _build(path, _read(path))
+    return _build(path, data)
 
 
 def check_rules(path: Path) -> list[str]:
@@ -109,6 +110,10 @@ def check_rules(path: Path) -> list[str]:
         data = _read(path)
     except ConfigError as error:
         return [error.message]
+    return _problems(path, data)
+
+
+def _problems(path: Path, data: dict[str, Any]) -> list[str]:
     checker = _Checker(path)
     checker.check(data)
     return checker.problems
