@@ -248,9 +248,9 @@ def _grading_input(store: Store, event_ids: list[int], cutoff: str, graded_at: s
     return GradingInput(event_ids, posts_by_event, before, store.event_levels(event_ids), graded_at)
 
 
-def grade_events(rules: Rules, given: GradingInput) -> tuple[list[dict[str, Any]], list[tuple], list[LevelChange]]:
-    """(event rows, level_changes rows, level changes) for the given events (pure: may run
-    in a worker)."""
+def grade_events(rules: Rules, given: GradingInput) -> tuple[list[tuple], list[tuple], list[LevelChange]]:
+    """(events rows as Store.save_event_grades takes them, level_changes rows, level
+    changes) for the given events (pure: may run in a worker)."""
     rows, changes, level_changes = [], [], []
     for event_id in given.event_ids:
         posts = given.posts_by_event[event_id]
@@ -258,7 +258,7 @@ def grade_events(rules: Rules, given: GradingInput) -> tuple[list[dict[str, Any]
             continue
         row, event_grade = _grade_event(event_id, posts, given.before, rules)
         row["graded_at"] = given.graded_at
-        rows.append(row)
+        rows.append((*(row[column] for column in Store.EVENT_GRADE_COLUMNS), event_id))
         old = given.old_levels.get(event_id)
         if old != event_grade.level:
             changes.append((event_id, given.graded_at, old, event_grade.level, row["reasons"]))
