@@ -641,7 +641,7 @@ def save_posts(store, posts: list[Post], *, seen_delay: timedelta = timedelta(mi
 
 def child_update(db: str, rules_path: str, now: str, profile: str) -> None:
     """Time update_events on a built store; optionally under cProfile."""
-    import yuqing.events as events_module
+    import yuqing.similar as similar_module
     from yuqing import clock
     from yuqing.events import update_events
     from yuqing.rules import load_rules
@@ -652,12 +652,12 @@ def child_update(db: str, rules_path: str, now: str, profile: str) -> None:
     loaded = peak_rss_mib()
     indexes = []  # the StoryIndex update_events builds, for its candidate counts
 
-    class CountedIndex(events_module.StoryIndex):
+    class CountedIndex(similar_module.StoryIndex):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             indexes.append(self)
 
-    events_module.StoryIndex = CountedIndex
+    similar_module.StoryIndex = CountedIndex  # events imports it from similar when it groups
     started = time.perf_counter()
     if profile:
         import cProfile
