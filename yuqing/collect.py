@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import logging
 import os
-import signal
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from .errors import ExitCode, SourceError
 from .fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
 from .models import Item, Source
 from .search import grams
+from .workers import die_with_parent
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -132,7 +132,7 @@ def _parse_pool(source_count: int) -> Executor | None:
         return None
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 2), initializer=_die_with_parent)
+    return ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 2), initializer=die_with_parent)
 
 
 def _load_parsers() -> None:
@@ -140,17 +140,6 @@ def _load_parsers() -> None:
     where every source answers 304 never does. Called before the pool starts, so the
     forked workers inherit them instead of each importing them again."""
     from . import feeds, forums  # noqa: F401
-
-
-def _die_with_parent() -> None:
-    """Parse workers must not outlive a run that was killed (cron, `kill -9`)."""
-    try:
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: workers still exit when the pool's pipes close
 
 
 class _Collector:

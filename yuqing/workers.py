@@ -9,11 +9,13 @@ posts are handled in-process.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_WORKERS = 2
+log = logging.getLogger(__name__)
 _rules: Rules | None = None  # set in each worker by _start
 
 
@@ -70,15 +73,27 @@ def in_order(inputs: Iterable[T], work: Callable[..., R], rules: Rules, pool: Ex
         for item in inputs:
             yield item, work(rules, item)
         return
-    queue: deque = deque()
-    for item in inputs:
-        queue.append((item, pool.submit(with_rules, work, item)))
-        if len(queue) > ahead:
-            done, future = queue.popleft()
-            yield done, future.result()
-    while queue:
-        done, future = queue.popleft()
-        yield done, future.result()
+    from concurrent.futures.process import BrokenProcessPool
+
+    queue: deque = deque()  # (input, future), oldest first; an input leaves once its result is out
+    items = iter(inputs)
+    unsent: list = []  # an input taken from `items` whose submission failed
+    try:
+        for item in items:
+            unsent = [item]
+            queue.append((item, pool.submit(with_rules, work, item)))
+            unsent = []
+            while len(queue) > ahead:
+                yield queue[0][0], queue[0][1].result()
+                queue.popleft()
+        while queue:
+            yield queue[0][0], queue[0][1].result()
+            queue.popleft()
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): the work is pure, so do the rest here.
+        log.warning("worker processes stopped; finishing in this process")
+        for item in chain([done for done, _ in queue], unsent, items):
+            yield item, work(rules, item)
 
 
 def _start(rules: Rules) -> None:
