@@ -152,3 +152,26 @@ def test_posts_analysed_before_readings_were_stored_are_graded_from_their_text(t
     assert store.conn.execute("SELECT level, categories FROM events").fetchone() == fresh
     assert "食品药品安全" in fresh[1]
     store.close()
+
+
+@pytest.mark.parametrize("workers", [False, True], ids=["in-process", "worker processes"])
+def test_regrade_rereads_every_grouped_post(tmp_path, rules, monkeypatch, workers):
+    from yuqing.events import regrade_all
+
+    monkeypatch.setattr(events_module, "ANALYSIS_CHUNK", 4)
+    monkeypatch.setattr(events_module, "PARALLEL_FROM", 1 if workers else 10**9)
+    store = _store_with_posts(tmp_path / "r.db", _backlog())
+    now = T0 + timedelta(days=50)
+    update_events(store, rules, now=now)
+    assert not store.conn.execute("SELECT count(*) FROM events WHERE categories LIKE '%生产质量%'").fetchone()[0]
+    edited = tmp_path / "edited.toml"
+    edited.write_text(rules.path.read_text(encoding="utf-8").replace(
+        '"生产质量" = [', '"生产质量" = ["森林防火", ', 1), encoding="utf-8")
+    result = regrade_all(store, load_rules(edited), now=now)
+    fire = store.conn.execute(
+        "SELECT count(*) FROM events WHERE title LIKE '%森林防火%' AND categories LIKE '%生产质量%'").fetchone()[0]
+    posts = store.conn.execute(
+        "SELECT count(*) FROM posts WHERE title LIKE '%森林防火%' AND categories LIKE '%生产质量%'").fetchone()[0]
+    store.close()
+    assert fire == 6 and posts == 12  # six days' story and its reprint, all read again
+    assert result.graded == 18

@@ -82,15 +82,22 @@ def _without_cycle_collection() -> Iterator[None]:
 def regrade_all(store: Store, rules: Rules, *, now: datetime | None = None) -> EventUpdate:
     """After rules.toml changed: re-read every post's words, group posts that now match,
     and re-grade every event. Posts already in an event stay in it."""
-    with store.write():
-        refreshed = []
-        for post_id, title, text in store.grouped_post_texts():
-            reading = read(f"{title}\n{text}", rules)
-            refreshed.append((int(reading.negative), *_reading_json(reading), post_id))
-        store.refresh_readings(refreshed)
+    with store.write(), _without_cycle_collection():
+        post_ids = store.grouped_post_ids()
+        chunks = (store.posts_to_analyse(post_ids[start:start + ANALYSIS_CHUNK])
+                  for start in range(0, len(post_ids), ANALYSIS_CHUNK))
+        with pool_for(rules, needed=len(post_ids) >= PARALLEL_FROM) as pool:
+            for posts, readings in in_order(chunks, read_posts, rules, pool):
+                store.refresh_readings([(*reading, post["id"]) for post, reading in zip(posts, readings, strict=True)])
         store.reset_analysis()
         store.mark_all_events_dirty()
         return update_events(store, rules, now=now)
+
+
+def read_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[tuple[int, str, str, str]]:
+    """(negative, topics, categories, mentions) of each post as stored (pure: may run in a worker)."""
+    readings = (read(f"{post['title']}\n{post['text']}", rules) for post in posts)
+    return [(int(reading.negative), *_reading_json(reading)) for reading in readings]
 
 
 def _json(values: tuple[str, ...] | list[str]) -> str:

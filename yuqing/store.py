@@ -399,8 +399,8 @@ class Store:
         with self.write() as conn:
             conn.execute("UPDATE posts SET analysed = 0 WHERE event_id IS NULL")
 
-    def grouped_post_texts(self) -> list[tuple[int, str, str]]:
-        return list(self.conn.execute("SELECT id, title, text FROM posts WHERE event_id IS NOT NULL"))
+    def grouped_post_ids(self) -> list[int]:
+        return [row[0] for row in self.conn.execute("SELECT id FROM posts WHERE event_id IS NOT NULL ORDER BY id")]
 
     def refresh_readings(self, rows: list[tuple]) -> None:
         """rows: (negative, topics_json, categories_json, mentions_json, post_id)."""
