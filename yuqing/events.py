@@ -176,7 +176,7 @@ class PostAnalysis:
 
 def analyse_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[PostAnalysis]:
     """Read every post and fingerprint those that match a topic (pure: may run in a
-    worker, so it also does the per-post work grouping would otherwise do in order)."""
+    worker, so it also makes the stored forms grouping would otherwise make in order)."""
     from .similar import fingerprints
 
     readings = [read(f"{post['title']}\n{post['text']}", rules) for post in posts]
@@ -190,9 +190,8 @@ def analyse_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[PostAnalysi
     for reading in readings:
         analysis = PostAnalysis(int(reading.negative), *_reading_json(reading))
         if reading.topics:
-            fp = analysis.fingerprint = next(found)
+            fp = analysis.fingerprint = next(found)  # with its lookup caches, made in the batch
             analysis.blob = fp.to_bytes()
-            fp.warm()
         analysed.append(analysis)
     return analysed
 

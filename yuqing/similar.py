@@ -642,12 +642,6 @@ class Fingerprint:
     def has_text(self) -> bool:
         return self.text_len >= MIN_TEXT and bool(self.text_sig)
 
-    def warm(self) -> None:
-        """Compute the caches verification reads (keys, masks, packed text signature) now:
-        before pickling to another process, or before a loop that must be fast."""
-        prepare([self])
-        self._x8  # noqa: B018 - a cached property, computed for its side effect
-
     @property
     def _masks(self) -> tuple[int, int]:
         """(bigram mask, sample mask) of the title: see _title_masks."""
