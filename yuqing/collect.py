@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -24,7 +23,7 @@ from .errors import ExitCode, SourceError
 from .fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
 from .models import Item, Source
 from .search import grams
-from .workers import die_with_parent
+from .workers import cores, die_with_parent
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -128,11 +127,11 @@ async def collect_async(
 
 
 def _parse_pool(source_count: int) -> Executor | None:
-    if source_count < POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
+    if source_count < POOL_THRESHOLD or cores() < 2:
         return None
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 2), initializer=die_with_parent)
+    return ProcessPoolExecutor(max_workers=min(4, cores()), initializer=die_with_parent)
 
 
 def _load_parsers() -> None:

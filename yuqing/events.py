@@ -84,14 +84,18 @@ def regrade_all(store: Store, rules: Rules, *, now: datetime | None = None) -> E
     and re-grade every event. Posts already in an event stay in it."""
     with store.write(), _without_cycle_collection():
         post_ids = store.grouped_post_ids()
-        chunks = (store.posts_to_analyse(post_ids[start:start + ANALYSIS_CHUNK])
-                  for start in range(0, len(post_ids), ANALYSIS_CHUNK))
         with pool_for(rules, needed=len(post_ids) >= PARALLEL_FROM) as pool:
-            for posts, readings in in_order(chunks, read_posts, rules, pool):
+            for posts, readings in in_order(_post_chunks(store, post_ids), read_posts, rules, pool):
                 store.refresh_readings([(*reading, post["id"]) for post, reading in zip(posts, readings, strict=True)])
         store.reset_analysis()
         store.mark_all_events_dirty()
         return update_events(store, rules, now=now)
+
+
+def _post_chunks(store: Store, post_ids: list[int]) -> Iterator[list[dict[str, Any]]]:
+    """The posts to analyse, ANALYSIS_CHUNK at a time, read only as each is needed."""
+    for start in range(0, len(post_ids), ANALYSIS_CHUNK):
+        yield store.posts_to_analyse(post_ids[start:start + ANALYSIS_CHUNK])
 
 
 def read_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[tuple[int, str, str, str]]:
@@ -149,8 +153,7 @@ def _group_pending(store: Store, rules: Rules, now: datetime, result: EventUpdat
     window = timedelta(days=rules.event_window_days)
     index = _seeded_index(store, rules, clock.to_iso(min(pending[0][0], now) - window))
     event_of_group: dict[int, int] = {}  # StoryIndex group -> event id, for groups new this run
-    chunks = (store.posts_to_analyse([post_id for _, post_id in pending[start:start + ANALYSIS_CHUNK]])
-              for start in range(0, len(pending), ANALYSIS_CHUNK))
+    chunks = _post_chunks(store, [post_id for _, post_id in pending])
     with pool_for(rules, needed=len(pending) >= PARALLEL_FROM) as pool:
         for posts, analysis in in_order(chunks, analyse_posts, rules, pool):
             events_of = _assign_events(store, index, posts, analysis, event_of_group, result)

@@ -94,12 +94,12 @@ def combine(readings: Iterable[Reading], rules: Rules) -> Reading:
 
     def union(values: Iterable[str], order: Iterable[str]) -> tuple[str, ...]:
         present = set(values)
-        return tuple(name for name in dict.fromkeys(order) if name in present)
+        return tuple(name for name in order if name in present)
 
     return Reading(
         topics=union((t for r in readings for t in r.topics), (t.name for t in rules.topics)),
         categories=union((c for r in readings for c in r.categories), rules.categories),
-        mentions=union((m for r in readings for m in r.mentions), (*rules.key_persons, *rules.key_places)),
+        mentions=union((m for r in readings for m in r.mentions), rules.mention_order),
         negative=any(r.negative for r in readings),
         negative_words=tuple(dict.fromkeys(w for r in readings for w in r.negative_words)),
     )

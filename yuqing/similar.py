@@ -693,8 +693,6 @@ def fingerprints(posts: Iterable[tuple[str, str]]) -> list[Fingerprint]:
     codes, starts, lengths = _bodies(stripped, skips)
     xsig, counts = _text_sigs(codes, starts, lengths)
     leads = _leads(codes, starts, lengths).tolist()
-    tkeys = _band_keys(tsig, TITLE_BANDS, TITLE_ROWS, _TITLE_SALT).tolist()
-    xkeys = _band_keys(xsig, TEXT_BANDS, TEXT_ROWS, _TEXT_SALT).tolist()
     tblob, xblob = tsig.astype("<u4").tobytes(), xsig.astype("<u4").tobytes()
     tw, xw = 4 * TITLE_HASHES, 4 * TEXT_BINS
     counts = counts.tolist()
@@ -713,9 +711,7 @@ def fingerprints(posts: Iterable[tuple[str, str]]) -> list[Fingerprint]:
             title_cuts=cuts[i],
         )
         out.append(fp)
-    for fp, strings, tk, xk, masks in zip(out, _title_keys(out), tkeys, xkeys, _title_masks(titles), strict=True):
-        fp.__dict__["_keys_"] = _keys(fp, strings, tk, xk)
-        fp.__dict__["_masks_"] = masks
+    prepare(out)
     return out
 
 
