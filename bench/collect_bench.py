@@ -340,7 +340,7 @@ def parse_cpu(feeds: list[Feed]) -> tuple[float, float, int]:
     """CPU seconds of feedparser alone, and of yuqing's parse_feed, over the same bodies."""
     import feedparser
 
-    from yuqing.feeds import parse_feed
+    from yuqing.sources.feeds import parse_feed
 
     started = time.thread_time()
     entries = sum(len(feedparser.parse(f.body).entries) for f in feeds)
@@ -536,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     per_entry = feedparser_cpu / max(entries, 1) * 1e6
     print(f"  feedparser.parse CPU, same bodies, in-process: {feedparser_cpu:.2f} s"
           f" for {entries:,} entries ({per_entry:.0f} us per entry)")  # fmt: skip
-    print(f"  yuqing.feeds.parse_feed CPU, same bodies: {yuqing_parse_cpu:.2f} s"
+    print(f"  yuqing.sources.feeds.parse_feed CPU, same bodies: {yuqing_parse_cpu:.2f} s"
           f" ({yuqing_parse_cpu / max(feedparser_cpu, 1e-9):.2f} x feedparser alone)")  # fmt: skip
     cores = os.cpu_count() or 1
     print(f"  so on {cores} cores parsing alone needs >= {yuqing_parse_cpu / cores:.2f} s of wall")

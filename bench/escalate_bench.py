@@ -202,13 +202,13 @@ def child_escalate(home_arg: str, mode: str) -> None:
     """mode: "count" wraps the connection to count SQL calls (about 1 us a call);
     "profile" also runs escalate() under cProfile."""
     from yuqing import clock
-    from yuqing.cli_cases import duty_hours
-    from yuqing.credentials import Secrets
-    from yuqing.dispatch import Dispatcher
+    from yuqing.commands.cases import duty_hours
     from yuqing.escalate import Context, escalate
+    from yuqing.notify.credentials import Secrets
+    from yuqing.notify.dispatch import Dispatcher
+    from yuqing.notify.workcal import WorkCalendar
     from yuqing.rules import load_rules
     from yuqing.store import Store
-    from yuqing.workcal import WorkCalendar
 
     home = Path(home_arg)
     rules = load_rules(home / "rules.toml")
@@ -277,7 +277,7 @@ def child_render_once(db: str, out_dir: str) -> None:
     """Reference: notice.md.j2 compiled once, rendered per event with its posts, written."""
     import sqlite3
 
-    from yuqing.templating import environment
+    from yuqing.render.templating import environment
 
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row

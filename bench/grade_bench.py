@@ -1,4 +1,4 @@
-"""Benchmark grouping and grading (`yuqing.events.update_events`) against naive baselines.
+"""Benchmark grouping and grading (`yuqing.events.grouping.update_events`) against naive baselines.
 
     python bench/grade_bench.py                      # 100,000 posts, at most about 4 minutes
     python bench/grade_bench.py --posts 20000 --naive 300 --shares 0.1   # a quick smoke test
@@ -641,9 +641,9 @@ def save_posts(store, posts: list[Post], *, seen_delay: timedelta = timedelta(mi
 
 def child_update(db: str, rules_path: str, now: str, profile: str) -> None:
     """Time update_events on a built store; optionally under cProfile."""
-    import yuqing.similar as similar_module
+    import yuqing.text.similar as similar_module
     from yuqing import clock
-    from yuqing.events import update_events
+    from yuqing.events.grouping import update_events
     from yuqing.rules import load_rules
     from yuqing.store import Store
 

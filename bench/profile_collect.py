@@ -11,7 +11,7 @@ Four profiles, each printed as a short summary:
 2. `unchanged`: the same command again on that workspace: every feed answers 304.
 3. `inline`: a fresh run with the pool switched off (`yuqing.collect._parse_pool`
    returns None), so one profile holds every CPU second of the run, parsing included.
-4. `parse`: `yuqing.feeds.parse_feed` over the same 300 bodies in-process, no I/O.
+4. `parse`: `yuqing.sources.feeds.parse_feed` over the same 300 bodies in-process, no I/O.
 
 The timer is CPU time by default (`--timer wall` for wall time), so other processes on
 a shared machine do not inflate the figures. The .prof files are kept in --out for
@@ -127,7 +127,7 @@ def main() -> int:
 
         import cProfile
 
-        from yuqing.feeds import parse_feed
+        from yuqing.sources.feeds import parse_feed
 
         timer = time.process_time if args.timer == "cpu" else time.perf_counter
         profiler = cProfile.Profile(timer)

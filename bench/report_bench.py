@@ -194,7 +194,7 @@ def child_annual_data(home_arg: str, year: str) -> None:
     """annual_data called directly, with each Store query timed."""
     from yuqing import report
     from yuqing.rules import load_rules, rules_path_for
-    from yuqing.sources import load_sources
+    from yuqing.sources.config import load_sources
     from yuqing.store import Store
 
     home = Path(home_arg)

@@ -8,7 +8,7 @@
 Setup: POSTS posts spread over 2026, one batch per source and week (300 sources, one
 transaction a week), in collection order. The first SAVE_ITEMS posts go through the real
 indexing path, `Store.save_items`, which also fills the `post_search` FTS5 table with
-`yuqing.search.grams` bigrams, and its rate is printed with what all POSTS would take that
+`yuqing.text.search.grams` bigrams, and its rate is printed with what all POSTS would take that
 way. The rest are inserted DIRECTLY with executemany — the same `posts` rows, the same
 `observations` for forum figures, the same `post_search` rows (the grams strings built
 from the pool once and checked against `grams()` on 2,000 rows) — because save_items
@@ -89,11 +89,11 @@ def build_store(db: Path, n_posts: int, pool_size: int, seed: int, via_save_item
     """POSTS posts, one batch per source and week, in collection order. The first
     VIA_SAVE_ITEMS go through Store.save_items; the rest are inserted with executemany into
     `posts` (the columns save_items writes, explicit ids), `observations` (forum figures, as
-    save_items records them) and `post_search` (rowid, yuqing.search.grams(title + " " + text):
+    save_items records them) and `post_search` (rowid, yuqing.text.search.grams(title + " " + text):
     exactly what Store._index_new inserts)."""
     from yuqing.models import Item
-    from yuqing.search import grams
     from yuqing.store import Store
+    from yuqing.text.search import grams
 
     started = time.perf_counter()
     pool = list(iter_posts(pool_size, seed=seed, days=30.0))
@@ -204,8 +204,8 @@ def table_sizes(db: Path) -> dict[str, int]:
 
 
 def child_search(db: str) -> None:
-    from yuqing.search import match_expression, query_terms
     from yuqing.store import Store
+    from yuqing.text.search import match_expression, query_terms
 
     store = Store(db)
     out: dict[str, list] = {}
@@ -223,8 +223,8 @@ def child_reference(db: str) -> None:
     """A possible fix, for comparison: let FTS5 walk its doclists newest rowid first and stop
     at 50 (`ORDER BY rowid DESC LIMIT 50` inside the MATCH subquery), then join posts. Post
     ids grow in collection order, so rowid order is first_seen_at order."""
-    from yuqing.search import match_expression, query_terms
     from yuqing.store import Store
+    from yuqing.text.search import match_expression, query_terms
 
     store = Store(db)
     sql = ("SELECT p.id, p.site, p.url, p.title, p.text, p.first_seen_at, p.published_at, p.clicks,"
@@ -263,8 +263,8 @@ def child_like(db: str) -> None:
 def child_plan(db: str, query: str) -> None:
     """EXPLAIN QUERY PLAN of the SQL Store.search_posts runs (captured with a trace callback),
     and of the reference form."""
-    from yuqing.search import match_expression, query_terms
     from yuqing.store import Store
+    from yuqing.text.search import match_expression, query_terms
 
     store = Store(db)
     seen: list[str] = []
@@ -283,7 +283,7 @@ def child_plan(db: str, query: str) -> None:
 
 def child_counts(db: str) -> None:
     """How many posts each query matches (FTS, no LIMIT): context for the timings."""
-    from yuqing.search import match_expression, query_terms
+    from yuqing.text.search import match_expression, query_terms
 
     conn = sqlite3.connect(db)
     out = {}
@@ -532,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
           f" FTS included)" + (f" -> {n:,} that way would take ~{n / rate:,.0f} s" if rate else ""))
     if done["direct"]:
         print(f"  the other {done['direct']:,} posts were inserted DIRECTLY (executemany into posts,"
-              f" observations and post_search with yuqing.search.grams) in {t['direct']:.1f} s"
+              f" observations and post_search with yuqing.text.search.grams) in {t['direct']:.1f} s"
               f" ({direct_rate:,.0f} posts/s): same rows and index, without save_items' per-batch lookups")
     if run_rows:
         print()

@@ -1,4 +1,4 @@
-"""Benchmark same-story grouping (yuqing.similar) against a naive pairwise baseline.
+"""Benchmark same-story grouping (yuqing.text.similar) against a naive pairwise baseline.
 
     python bench/similar_bench.py                 # 100,000 posts, about a minute and a half
     python bench/similar_bench.py --posts 20000 --naive 1000
@@ -370,7 +370,7 @@ def generate(n: int, seed: int = 7, days: int = 180, reprint_share: float = 0.05
 
 def title_clashes(posts: list[Post]) -> int:
     """Pairs of different stories whose cleaned titles (>= 10 chars) are identical within 7 days."""
-    from yuqing.similar import clean_for_matching
+    from yuqing.text.similar import clean_for_matching
 
     last: dict[str, list[tuple[float, int]]] = {}
     clashes = 0
@@ -402,7 +402,7 @@ def precision_recall(groups: list[int], stories: list[int]) -> tuple[float, floa
 
 
 def run_index(posts: list[Post]) -> tuple[list[int], dict]:
-    from yuqing.similar import StoryIndex
+    from yuqing.text.similar import StoryIndex
 
     index = StoryIndex(window_days=7.0)
     groups = index.add_many((p.id, p.title, p.text, p.at) for p in posts)
@@ -451,7 +451,7 @@ def child(path: str, method: str, limit: int) -> None:
         posts: list[Post] = pickle.load(f)
     posts = posts[:limit] if limit else posts
     if method == "index":
-        import yuqing.similar  # noqa: F401  (import time is not grouping time)
+        import yuqing.text.similar  # noqa: F401  (import time is not grouping time)
     rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()

@@ -2,10 +2,10 @@
 
     python bench/tone_eval.py                 # full corpora + held-out split, both detectors
     python bench/tone_eval.py --limit 500     # first 500 posts of each part (quick look)
-    python bench/tone_eval.py --no-snownlp    # only yuqing.tone
+    python bench/tone_eval.py --no-snownlp    # only yuqing.text.tone
     python bench/tone_eval.py --jieba         # also: jieba as a word-boundary filter
 
-Prints one table: precision, recall, F1 and milliseconds per 1,000 posts for yuqing.tone and
+Prints one table: precision, recall, F1 and milliseconds per 1,000 posts for yuqing.text.tone and
 for snownlp (negative when ``SnowNLP(text).sentiments < 0.5``) on each review corpus, on its
 held-out fifth, on the fixed samples that tests/test_tone.py checks and on news titles
 labelled by hand (see NEWS_NEGATIVE); then the throughput of ``is_negative`` on post-sized
@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from yuqing import tone  # noqa: E402
+from yuqing.text import tone  # noqa: E402
 
 DEFAULT_CORPORA = ROOT.parent / "shared" / "corpora" / "reviews"
 CORPORA = ("ChnSentiCorp_htl_all", "waimai_10k")
@@ -178,7 +178,7 @@ def snownlp_detector() -> Callable[[str], bool] | None:
 
 
 def jieba_detector() -> tuple[Callable[[str], bool], float, float] | None:
-    """yuqing.tone with jieba as a word-boundary filter on one-character entries (差, 慢,
+    """yuqing.text.tone with jieba as a word-boundary filter on one-character entries (差, 慢,
     坑 ...): such a hit counts only where jieba cuts it out as a word of its own. Returns
     the detector, the import time and the first-call time (dictionary load)."""
     t0 = time.perf_counter()
@@ -252,7 +252,7 @@ def throughput(posts: Sequence[str]) -> list[tuple[str, float, float]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="负面倾向检测：yuqing.tone 与 snownlp 对比")
+    parser = argparse.ArgumentParser(description="负面倾向检测：yuqing.text.tone 与 snownlp 对比")
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA,
                         help="reviews 语料目录（默认 ../shared/corpora/reviews）")
     parser.add_argument("--limit", type=int, default=0,
@@ -264,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"找不到语料目录：{args.corpora}", file=sys.stderr)
         return 2
 
-    detectors: list[tuple[str, Callable[[str], bool]]] = [("yuqing.tone", tone.is_negative)]
+    detectors: list[tuple[str, Callable[[str], bool]]] = [("yuqing.text.tone", tone.is_negative)]
     notes = []
     if not args.no_snownlp:
         snow = snownlp_detector()

@@ -307,11 +307,11 @@ def test_second_collect_while_one_runs_exits_at_once(yuqing_home, http_server):
     import sys
     import time
 
-    from yuqing.lock import run_lock
+    from yuqing.store.lock import run_lock
     http_server.route("/f", rss([("一", "http://example.cn/1")]))
     add_source(http_server.url("/f"))
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys,time; from pathlib import Path; from yuqing.lock import run_lock\n"
+        [sys.executable, "-c", "import sys,time; from pathlib import Path; from yuqing.store.lock import run_lock\n"
          "with run_lock(Path(sys.argv[1])):\n print('held', flush=True); time.sleep(30)", str(yuqing_home)],
         stdout=subprocess.PIPE)
     assert holder.stdout.readline().strip() == b"held"

@@ -106,7 +106,7 @@ def test_feed_parsers_are_only_given_bytes(yuqing_home, http_server, monkeypatch
     """T16: feedparser (RSS 1.0 goes to it) and the fast path both get bytes, never a str."""
     import feedparser
 
-    from yuqing import fastfeed
+    from yuqing.sources import fastfeed
 
     seen = []
     real_parse, real_fromstring = feedparser.parse, fastfeed.ET.fromstring

@@ -12,10 +12,21 @@ from typing import Annotated
 
 import typer
 
-from . import __version__, cli_cases, cli_events, cli_ops, cli_report, views
-from .cli_common import current_rules, current_workspace, open_store, read_stdin, set_workspace
-from .errors import ConfigError, ExitCode, UsageError, YuqingError
-from .workspace import ensure_workspace, resolve_home
+from yuqing import __version__
+from yuqing.commands import cases as cli_cases
+from yuqing.commands import events as cli_events
+from yuqing.commands import ops as cli_ops
+from yuqing.commands import report as cli_report
+from yuqing.commands import views
+from yuqing.commands.common import (
+    current_rules,
+    current_workspace,
+    open_store,
+    read_stdin,
+    set_workspace,
+)
+from yuqing.errors import ConfigError, ExitCode, UsageError, YuqingError
+from yuqing.workspace import ensure_workspace, resolve_home
 
 # Library modules are imported inside the commands: `yuqing collect` from cron should not
 # pay for Jinja, the report and chart code or numpy before it fetches anything (start-up
@@ -57,8 +68,8 @@ def _root(
 @app.command()
 def init() -> None:
     """创建工作目录和带注释的示例配置（已有文件不会覆盖）。"""
-    from .store import Store
-    from .workspace import init_workspace
+    from yuqing.store import Store
+    from yuqing.workspace import init_workspace
 
     workspace = current_workspace()
     created = init_workspace(workspace)
@@ -88,8 +99,8 @@ def source_add(
     cookie_file: Annotated[str | None, typer.Option("--cookie-file", help="需要登录的论坛的 Cookie 文件")] = None,
 ) -> None:
     """添加一个信息源。"""
-    from .models import Source
-    from .sources import add_source
+    from yuqing.models import Source
+    from yuqing.sources.config import add_source
 
     workspace = current_workspace()
     ensure_workspace(workspace)
@@ -104,7 +115,7 @@ def source_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出信息源及其健康状况（最近成功、连续失败次数、最近错误）。"""
-    from .sources import load_sources
+    from yuqing.sources.config import load_sources
 
     workspace = current_workspace()
     sources = load_sources(workspace.sources_path)
@@ -117,7 +128,7 @@ def source_list(
 @source_app.command("disable")
 def source_disable(name: Annotated[str, typer.Argument(help="信息源名称")]) -> None:
     """停用一个信息源（保留已采集的数据）。"""
-    from .sources import set_enabled
+    from yuqing.sources.config import set_enabled
 
     set_enabled(current_workspace().sources_path, name, False)
     views.err(f"已停用信息源「{name}」")
@@ -126,7 +137,7 @@ def source_disable(name: Annotated[str, typer.Argument(help="信息源名称")])
 @source_app.command("enable")
 def source_enable(name: Annotated[str, typer.Argument(help="信息源名称")]) -> None:
     """重新启用一个信息源，并清除 410 停用标记和退避等待。"""
-    from .sources import set_enabled
+    from yuqing.sources.config import set_enabled
 
     workspace = current_workspace()
     set_enabled(workspace.sources_path, name, True)
@@ -148,9 +159,9 @@ def collect_command(
     escalate: Annotated[bool, typer.Option("--escalate/--no-escalate", help="采集后发送预警通知")] = True,
 ) -> None:
     """采集信息源：抓取、解析、入库、归并事件、分级、发送预警。退出码 0 全部成功，1 部分失败。"""
-    from .collect import CollectOptions
-    from .pipeline import run_pipeline
-    from .sources import load_sources, select_sources
+    from yuqing.collect import CollectOptions
+    from yuqing.pipeline import run_pipeline
+    from yuqing.sources.config import load_sources, select_sources
 
     workspace = current_workspace()
     ensure_workspace(workspace)
@@ -174,9 +185,9 @@ def run_command(
 
     退出码：0 成功，1 部分信息源失败，2 配置错误，3 数据库错误，4 另一次运行尚未结束。
     """
-    from .collect import CollectOptions
-    from .pipeline import run_pipeline, setup_logging
-    from .sources import load_sources, select_sources
+    from yuqing.collect import CollectOptions
+    from yuqing.pipeline import run_pipeline, setup_logging
+    from yuqing.sources.config import load_sources, select_sources
 
     workspace = current_workspace()
     ensure_workspace(workspace)
@@ -204,7 +215,7 @@ def add_command(
     comments: Annotated[int | None, typer.Option("--comments", help="评论/跟帖数")] = None,
 ) -> None:
     """录入一条粘贴来的帖子（正文从标准输入读取）。"""
-    from .intake import add_post, make_item
+    from yuqing.sources.intake import add_post, make_item
 
     body = text if text is not None else read_stdin()
     item = make_item(title=title, text=body, url=url, author=author, clicks=clicks, comments=comments)
@@ -220,7 +231,7 @@ def import_command(
     site: Annotated[str, typer.Option("--site", help="行中没有网站/来源列时使用的名称")] = "",
 ) -> None:
     """导入 CSV/JSONL（12345 热线、县长信箱、网信办转来的条目），逐行报告错误。"""
-    from .intake import MANUAL_SOURCE, import_file
+    from yuqing.sources.intake import MANUAL_SOURCE, import_file
 
     if source == MANUAL_SOURCE:
         raise UsageError(f"渠道名称「{MANUAL_SOURCE}」留给 yuqing add 使用")
@@ -236,7 +247,7 @@ def export_posts(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（默认标准输出）")] = None,
 ) -> None:
     """导出已采集的帖子。"""
-    from .export import export_rows, write_csv, write_jsonl
+    from yuqing.render.export import export_rows, write_csv, write_jsonl
 
     writers = {"jsonl": write_jsonl, "csv": write_csv}
     if fmt not in writers:
@@ -257,7 +268,7 @@ def demo(
     keep: Annotated[Path | None, typer.Option("--keep", help="把演示工作目录保存到这里（默认用临时目录）")] = None,
 ) -> None:
     """离线演示：在本机启动示例网站，采集示例 RSS 和论坛页面到临时工作目录并展示结果。"""
-    from .demo import run_demo
+    from yuqing.demo import run_demo
 
     result = run_demo(keep)
     views.print_demo(result)

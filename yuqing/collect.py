@@ -18,17 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from . import clock
-from .errors import ExitCode, SourceError
-from .fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
-from .models import Item, Source
-from .search import grams
-from .workers import cores, die_with_parent
+from yuqing import clock
+from yuqing.errors import ExitCode, SourceError
+from yuqing.events.workers import cores, die_with_parent
+from yuqing.models import Item, Source
+from yuqing.sources.fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
+from yuqing.text.search import grams
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-    from .store import Store
+    from yuqing.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,9 @@ def _load_parsers() -> None:
     """Import the parsers (feedparser, selectolax) only once something needs parsing: a run
     where every source answers 304 never does. Called before the pool starts, so the
     forked workers inherit them instead of each importing them again."""
-    from . import feeds, forums  # noqa: F401
+    from yuqing.sources import (
+        feeds,  # noqa: F401
+        )
 
 
 class _Collector:
@@ -306,9 +308,9 @@ def parse_payload(
 ) -> Parsed:
     """Bytes of one response to items, with their search-index form (CPU work done here
     rather than on the event loop). Top-level and picklable: it runs in the pool."""
-    from .encoding import decode_body
-    from .feeds import parse_feed
-    from .forums import parse_forum_page
+    from yuqing.sources.encoding import decode_body
+    from yuqing.sources.feeds import parse_feed
+    from yuqing.sources.forums import parse_forum_page
 
     if kind == "rss":
         parsed = Parsed(parse_feed(body, url=url, content_type=content_type, charset=charset,

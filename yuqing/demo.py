@@ -21,20 +21,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from . import clock
-from .cases import act
-from .collect import CollectOptions
-from .credentials import Secrets
-from .dispatch import Dispatcher
-from .escalate import Context, escalate
-from .models import Source
-from .pipeline import RunResult, run_pipeline
-from .report import daily_data, day_period, digest_data, render_report
-from .rules import load_rules
-from .sources import add_source, load_sources
-from .store import Store
-from .workcal import DutyHours, WorkCalendar
-from .workspace import Workspace, init_workspace
+from yuqing import clock
+from yuqing.collect import CollectOptions
+from yuqing.escalate import Context, escalate
+from yuqing.events.cases import act
+from yuqing.models import Source
+from yuqing.notify.credentials import Secrets
+from yuqing.notify.dispatch import Dispatcher
+from yuqing.notify.workcal import DutyHours, WorkCalendar
+from yuqing.pipeline import RunResult, run_pipeline
+from yuqing.report import daily_data, day_period, digest_data, render_report
+from yuqing.rules import load_rules
+from yuqing.sources.config import add_source, load_sources
+from yuqing.store import Store
+from yuqing.workspace import Workspace, init_workspace
 
 OFFICE = "清河县网络舆情工作领导小组办公室"
 DEMO_RULES = """

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import typer
 
-from .cli import app
-from .schema import migrations
-from .store import Store
+from yuqing.cli import app
+from yuqing.store import Store
+from yuqing.store.schema import migrations
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -35,7 +35,7 @@ def command_paths() -> list[list[str]]:
 
 
 def help_text(path: list[str]) -> str:
-    from .cli import main
+    from yuqing.cli import main
 
     out = io.StringIO()
     old = {k: os.environ.get(k) for k in ("COLUMNS", "NO_COLOR", "TERM")}

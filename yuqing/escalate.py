@@ -15,16 +15,23 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import clock
-from .dispatch import Dispatcher
-from .routing import Escalation, LevelPolicy, departments_for
-from .rules import LEVELS, Rules, level_rank
-from .store import Store
-from .templating import md_text, render
-from .workcal import DutyHours, WorkCalendar, add_hours, format_deadline, in_duty, next_duty_start
+from yuqing import clock
+from yuqing.notify.dispatch import Dispatcher
+from yuqing.notify.routing import Escalation, LevelPolicy, departments_for
+from yuqing.notify.workcal import (
+    DutyHours,
+    WorkCalendar,
+    add_hours,
+    format_deadline,
+    in_duty,
+    next_duty_start,
+)
+from yuqing.render.templating import md_text, render
+from yuqing.rules import LEVELS, Rules, level_rank
+from yuqing.store import Store
 
 if TYPE_CHECKING:  # channels (smtplib, email) is imported when a message is built
-    from .channels import Message, Outcome
+    from yuqing.notify.channels import Message, Outcome
 
 MAX_ATTEMPTS = 6
 RETRY_STEPS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
@@ -352,7 +359,7 @@ def _was_held(item: dict) -> bool:
 
 
 def _message_for(ctx: Context, batch: list[dict], via: str) -> Message:
-    from .channels import Message
+    from yuqing.notify.channels import Message
 
     if via == "single":
         item = batch[0]

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from .rules import LEVELS, Rules, Topic, level_rank
-from .tone import analyse as analyse_tone
+from yuqing.rules import LEVELS, Rules, Topic, level_rank
+from yuqing.text.tone import analyse as analyse_tone
 
 BASE_LEVEL = LEVELS[0]
 

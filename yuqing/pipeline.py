@@ -11,17 +11,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import clock
-from .collect import CollectOptions, CollectReport, SourceOutcome, collect
-from .events import EventUpdate, update_events
-from .lock import run_lock
-from .store import Store
+from yuqing import clock
+from yuqing.collect import CollectOptions, CollectReport, SourceOutcome, collect
+from yuqing.events.grouping import EventUpdate, update_events
+from yuqing.store import Store
+from yuqing.store.lock import run_lock
 
 if TYPE_CHECKING:  # escalate is imported by the escalate callback, only when one is given
-    from .escalate import EscalateReport
-    from .models import Source
-    from .rules import Rules
-    from .workspace import Workspace
+    from yuqing.escalate import EscalateReport
+    from yuqing.models import Source
+    from yuqing.rules import Rules
+    from yuqing.workspace import Workspace
 
 log = logging.getLogger("yuqing")
 EVIDENCE_GRACE = timedelta(days=3)  # raw bodies of posts outside any event are dropped after this

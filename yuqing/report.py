@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import clock
-from .errors import UsageError
-from .rules import LEVELS, Rules, level_rank
-from .store import Store
-from .templating import render
+from yuqing import clock
+from yuqing.errors import UsageError
+from yuqing.render.templating import render
+from yuqing.rules import LEVELS, Rules, level_rank
+from yuqing.store import Store
 
 SHANGHAI = clock.SHANGHAI
 
@@ -135,7 +135,7 @@ def daily_data(store: Store, rules: Rules, sources: list, day: date) -> dict[str
     period = day_period(day)
     events = [_event(e) for e in store.events_between(period.start_iso, period.end_iso)]
     now_iso = clock.now_iso()
-    from .cases import overdue_items
+    from yuqing.events.cases import overdue_items
 
     open_cases = []
     for case in store.open_cases():
@@ -285,7 +285,7 @@ def issue_digest(store: Store, period: Period, data: dict[str, Any], *, force: b
 def write_charts(kind: str, data: dict[str, Any], folder: Path, stem: str) -> list[dict[str, str]]:
     """SVG charts beside the Markdown (weekly: posts per day by level; annual: events per
     month by level; both: events by topic)."""
-    from .charts import bar_chart_svg, write_chart
+    from yuqing.render.charts import bar_chart_svg, write_chart
 
     charts = []
     if kind == "weekly":

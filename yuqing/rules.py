@@ -12,11 +12,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-from .keywords import KeywordSet
-from .routing import Escalation, build_escalation, check_escalation
-from .tone import ToneLexicon
-from .workspace import Workspace, bundled_path
+from yuqing.errors import ConfigError
+from yuqing.notify.routing import Escalation, build_escalation, check_escalation
+from yuqing.text.keywords import KeywordSet
+from yuqing.text.tone import ToneLexicon
+from yuqing.workspace import Workspace, bundled_path
 
 LEVELS = ("一般", "较大", "重大", "特别重大")
 FIGURES = {"clicks": "点击", "comments": "跟帖", "mainstream_sites": "主流网站", "sites": "网站"}

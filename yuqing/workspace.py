@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import ConfigError, os_reason
+from yuqing.errors import ConfigError, os_reason
 
 DEFAULT_HOME = Path("~/yuqing")
 

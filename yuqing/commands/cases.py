@@ -1,0 +1,144 @@
+"""Commands about notices and cases: escalate, case list/show/act/close."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from yuqing import clock
+from yuqing.commands import cases_view
+from yuqing.commands.common import current_rules, current_workspace, open_store
+from yuqing.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
+    from yuqing.escalate import EscalateReport
+    from yuqing.notify.workcal import DutyHours, WorkCalendar
+    from yuqing.rules import Rules
+    from yuqing.store import Store
+
+case_app = typer.Typer(help="案件处置：记录研判、上报、转办、回复……直至办结。", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("escalate")(escalate_command)
+    app.add_typer(case_app, name="case")
+
+
+def duty_hours(rules: Rules) -> DutyHours:
+    from yuqing.notify.workcal import DutyHours
+
+    table = rules.raw.get("duty", {})
+    try:
+        start = time.fromisoformat(table.get("start", "08:30"))
+        end = time.fromisoformat(table.get("end", "17:30"))
+        return DutyHours(start=start, end=end)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{rules.path} [duty]：start / end 应为 \"08:30\" 这样的时间") from None
+
+
+def work_calendar() -> WorkCalendar:
+    from yuqing.notify.workcal import WorkCalendar
+
+    calendar = WorkCalendar.load()
+    office = current_workspace().home / "calendar.toml"
+    return WorkCalendar.merged(calendar, office) if office.exists() else calendar
+
+
+def run_escalation(store: Store, rules: Rules, *, now: datetime | None = None, dry_run: bool = False,
+                   mail_ssl_context=None) -> EscalateReport:
+    from yuqing.escalate import Context, escalate
+    from yuqing.notify.credentials import Secrets
+    from yuqing.notify.dispatch import Dispatcher
+
+    workspace = current_workspace()
+    ctx = Context(store=store, rules=rules, now=now or clock.now(), home=workspace.home,
+                  calendar=work_calendar(), duty=duty_hours(rules))
+    secrets = Secrets(workspace.home)
+    report = escalate(ctx, Dispatcher(store, rules.escalation, secrets, mail_ssl_context=mail_ssl_context),
+                      dry_run=dry_run)
+    for warning in secrets.warnings + ctx.calendar.warnings(ctx.now.astimezone(clock.SHANGHAI).date()):
+        cases_view.warn(warning)
+    return report
+
+
+def escalate_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示会发什么、发给谁、走哪个渠道，不发送")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """发送预警通知：新达到或升级的事件、时限提醒、超时催办、信息源故障。重复运行不会重复发送。"""
+    rules = current_rules()
+    with open_store() as store:
+        report = run_escalation(store, rules, dry_run=dry_run)
+    cases_view.print_escalation(report, dry_run=dry_run, as_json=as_json)
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@case_app.command("list")
+def case_list(
+    status: Annotated[str | None, typer.Option("--status", help="只看这个状态，如 待研判")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="只看超时的")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出案件及其状态和时限。"""
+    from yuqing.events import cases
+
+    if status is not None and status not in cases.STATUSES:
+        raise UsageError(f"--status 应为 {' / '.join(cases.STATUSES)} 之一")
+    now_iso = clock.now_iso()
+    with open_store() as store:
+        rows = store.list_cases(status=status)
+    for row in rows:
+        row["overdue"] = cases.overdue_items(row, now_iso)
+    if overdue:
+        rows = [r for r in rows if r["overdue"]]
+    cases_view.print_cases(rows, as_json=as_json)
+
+
+@case_app.command("show")
+def case_show(
+    case_id: Annotated[int, typer.Argument(help="案件编号")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """显示一个案件：事件、时限、全部处置记录。"""
+    from yuqing.events import cases
+
+    with open_store() as store:
+        case = store.get_case(case_id)
+        if case is None:
+            raise UsageError(f"没有编号为 {case_id} 的案件（用 yuqing case list 查看）")
+        actions = store.case_actions(case_id)
+    case["overdue"] = cases.overdue_items(case, clock.now_iso())
+    cases_view.print_case(case, actions, as_json=as_json)
+
+
+@case_app.command("act")
+def case_act(
+    case_id: Annotated[int, typer.Argument(help="案件编号")],
+    action: Annotated[str, typer.Option("--action", help="研判、上报、转办、核实、回复、发布通稿、删帖申请、辟谣、报警、善后跟踪")],
+    to: Annotated[str | None, typer.Option("--to", help="转给哪个部门")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="说明")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="经办人（默认当前登录名）")] = None,
+) -> None:
+    """记录一次处置（只追加，不修改）。"""
+    from yuqing.events import cases
+
+    with open_store() as store:
+        case = cases.act(store, case_id, action=action, to=to, note=note, by=by)
+    cases_view.print_acted(case, action)
+
+
+@case_app.command("close")
+def case_close(
+    case_id: Annotated[int, typer.Argument(help="案件编号")],
+    result: Annotated[str, typer.Option("--result", help="处置结果")],
+    by: Annotated[str | None, typer.Option("--by", help="经办人（默认当前登录名）")] = None,
+    aftercare: Annotated[bool, typer.Option("--aftercare", help="办结后继续关注（持续关注）")] = False,
+) -> None:
+    """办结案件。"""
+    from yuqing.events import cases
+
+    with open_store() as store:
+        case = cases.close(store, case_id, result=result, by=by, aftercare=aftercare)
+    cases_view.print_acted(case, "办结")

@@ -1,0 +1,156 @@
+"""Commands about grading and events: grade, events, event show, regrade, rules check."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from yuqing import clock
+from yuqing.commands import events_view
+from yuqing.commands.common import current_rules, current_workspace, open_store, read_stdin
+from yuqing.errors import ConfigError, ExitCode, UsageError
+
+if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
+    from yuqing.events.adhoc import AdhocPost
+
+event_app = typer.Typer(help="查看单个事件。", no_args_is_help=True)
+rules_app = typer.Typer(help="分级规则表（rules.toml）。", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("grade")(grade_command)
+    app.command("events")(events_command)
+    app.command("regrade")(regrade_command)
+    app.add_typer(event_app, name="event")
+    app.add_typer(rules_app, name="rules")
+
+
+def grade_command(
+    title: Annotated[str, typer.Option("--title", help="标题")] = "",
+    text: Annotated[str | None, typer.Option("--text", help="正文（不给则从标准输入读取）")] = None,
+    clicks: Annotated[int, typer.Option("--clicks", help="点击/浏览数")] = 0,
+    comments: Annotated[int, typer.Option("--comments", help="跟帖/评论数")] = 0,
+    sites: Annotated[int | None, typer.Option("--sites", help="转载的网站数（默认等于主流网站数，至少 1）")] = None,
+    mainstream: Annotated[int, typer.Option("--mainstream", help="转载的主流网站数")] = 0,
+    batch: Annotated[str | None, typer.Option("--batch", help="JSONL 文件（- 表示标准输入），每行一条，逐行输出结果")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="抓取这个帖子或文章页面并分级")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """给一条粘贴来的帖子分级：列出级别、触发的每条规则、敏感类别、是否负面、命中的主题。"""
+    from yuqing.events.adhoc import AdhocPost, grade_adhoc, grade_batch_lines
+
+    rules = current_rules()
+    if batch is not None:
+        lines = (sys.stdin if batch == "-" else _open_batch(batch))
+        bad = 0
+        for result in grade_batch_lines(lines, rules):
+            bad += "error" in result
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        raise typer.Exit(int(ExitCode.PARTIAL if bad else ExitCode.OK))
+    if url is not None:
+        post = _fetch_post(url, clicks, comments, sites, mainstream)
+    else:
+        body = text if text is not None else read_stdin()
+        post = AdhocPost(title=title, text=body, clicks=clicks, comments=comments, sites=sites,
+                         mainstream=mainstream)
+    result = grade_adhoc(post, rules)
+    events_view.print_grade(result, post, as_json=as_json)
+
+
+def _open_batch(path: str):
+    try:
+        return open(path, encoding="utf-8-sig")  # noqa: SIM115 - read lazily, closed at exit
+    except OSError as exc:
+        from yuqing.errors import InputError, os_reason
+        raise InputError(f"无法读取文件 {path}：{os_reason(exc)}") from None
+
+
+def _fetch_post(url: str, clicks: int, comments: int, sites: int | None, mainstream: int) -> AdhocPost:
+    import asyncio
+
+    from yuqing.events.adhoc import AdhocPost
+    from yuqing.sources.article import read_article
+    from yuqing.sources.encoding import decode_body
+    from yuqing.sources.fetch import MAX_PAGE_BYTES, Fetcher
+
+    async def fetch():
+        async with Fetcher(concurrency=1, per_host=1) as fetcher:
+            return await fetcher.fetch(url, max_bytes=MAX_PAGE_BYTES)
+
+    from yuqing.errors import SourceError
+    try:
+        result = asyncio.run(fetch())
+    except SourceError as error:
+        raise UsageError(f"无法读取 {url}：{error.message}") from None
+    html, _ = decode_body(result.body, http_charset=result.charset)
+    article = read_article(html)
+    return AdhocPost(title=article.title, text=article.text,
+                     clicks=clicks or article.clicks or 0, comments=comments or article.comments or 0,
+                     sites=sites, mainstream=mainstream, url=url)
+
+
+def events_command(
+    level: Annotated[str | None, typer.Option("--level", help="只看这个级别及以上，如 重大")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="最近多久：如 7d、24h、2026-11-01")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="只看这个监测主题")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="最多显示几条")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出事件（同一件事在各网站的转载合并为一个事件），最近的在前。"""
+    from yuqing.commands.timespec import parse_since
+    from yuqing.rules import LEVELS
+
+    if level is not None and level not in LEVELS:
+        raise UsageError(f"--level 应为 {' / '.join(LEVELS)} 之一，而不是「{level}」")
+    levels = list(LEVELS[LEVELS.index(level):]) if level else None
+    cutoff = clock.to_iso(parse_since(since)) if since else None
+    with open_store() as store:
+        rows = store.list_events(level_at_least=levels, since=cutoff, topic=topic, limit=limit)
+    events_view.print_events(rows, as_json=as_json)
+
+
+@event_app.command("show")
+def event_show(
+    event_id: Annotated[int, typer.Argument(help="事件编号")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """显示一个事件：各帖子、数字随时间的变化、级别变化及原因。"""
+    with open_store() as store:
+        event = store.get_event(event_id)
+        if event is None:
+            raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+        posts = store.event_posts([event_id])[event_id]
+        history = store.level_history(event_id)
+        observations = {p["id"]: store.observations(p["id"]) for p in posts}
+    events_view.print_event(event, posts, history, observations, as_json=as_json)
+
+
+def regrade_command(
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """修改 rules.toml 之后：重新匹配主题、重新计算每个事件的级别，并列出变化。"""
+    from yuqing.events.grouping import regrade_all
+
+    rules = current_rules()
+    with open_store() as store:
+        result = regrade_all(store, rules)
+    events_view.print_regrade(result, as_json=as_json)
+
+
+@rules_app.command("check")
+def rules_check(
+    file: Annotated[Path | None, typer.Argument(help="要检查的文件（默认工作目录中的 rules.toml）")] = None,
+) -> None:
+    """检查 rules.toml：每个错误都指出文件、表和键以及应写成什么。"""
+    from yuqing.rules import check_rules, load_rules, rules_path_for
+
+    workspace = current_workspace()
+    path = file or rules_path_for(workspace if workspace.rules_path.exists() else None)
+    problems = check_rules(path)
+    if problems:
+        raise ConfigError(f"{path} 有 {len(problems)} 处错误：\n" + "\n".join(problems))
+    events_view.print_rules_ok(path, load_rules(path))

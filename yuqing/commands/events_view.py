@@ -1,0 +1,157 @@
+"""How grades and events are shown: rich on a terminal, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from yuqing import clock
+from yuqing.commands.views import print_json
+
+if TYPE_CHECKING:  # types only: events and grade pull in numpy and the rule engine
+    from yuqing.events.adhoc import AdhocPost
+    from yuqing.events.grouping import EventUpdate
+    from yuqing.grade import Grade
+    from yuqing.rules import Rules
+
+LEVEL_STYLE = {"一般": "", "较大": "yellow", "重大": "bold red", "特别重大": "bold white on red"}
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def styled_level(level: str | None) -> str:
+    if not level:
+        return ""
+    style = LEVEL_STYLE.get(level, "")
+    return f"[{style}]{level}[/]" if style else level
+
+
+def print_grade(result: Grade, post: AdhocPost, *, as_json: bool) -> None:
+    if as_json:
+        print_json(result.as_dict())
+        return
+    console = _out()
+    if post.url:
+        console.print(f"页面：{escape(post.url)}")
+        console.print(f"标题：{escape(post.title)}")
+    console.print(f"级别：{styled_level(result.level)}")
+    console.print("依据：")
+    for reason in result.reasons:
+        console.print(f"  · {escape(reason.text)}")
+    console.print(f"敏感类别：{escape('、'.join(result.categories)) or '无'}")
+    words = f"（{escape('、'.join(result.negative_words))}）" if result.negative_words else ""
+    console.print(f"负面倾向：{'是' if result.negative else '否'}{words}")
+    console.print(f"监测主题：{escape('、'.join(result.topics)) or '无'}")
+
+
+def _event_json(row: dict[str, Any]) -> dict[str, Any]:
+    data = dict(row)
+    for key in ("reasons", "categories", "topics"):
+        data[key] = json.loads(data[key]) if data.get(key) else []
+    data["negative"] = bool(data.get("negative"))
+    data.pop("dirty", None)
+    return data
+
+
+def print_events(rows: list[dict[str, Any]], *, as_json: bool) -> None:
+    if as_json:
+        print_json([_event_json(r) for r in rows])
+        return
+    if not rows:
+        Console(stderr=True).print("没有符合条件的事件")
+        return
+    table = Table("编号", "级别", "标题", "网站(主流)", "点击", "跟帖", "首发")
+    for column in table.columns:
+        column.no_wrap = column.header != "标题"
+    table.columns[2].min_width = 24
+    for row in rows:
+        table.add_row(
+            str(row["id"]), styled_level(row["level"]), escape(row["title"]),
+            f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
+            escape(f"{row['first_site'] or ''} {clock.local_text(row['first_at'], '%m-%d')}"),
+        )
+    _out().print(table)
+
+
+def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: list[dict[str, Any]],
+                observations: dict[int, list[dict[str, Any]]], *, as_json: bool) -> None:
+    if as_json:
+        print_json({
+            "event": _event_json(event),
+            "posts": [{k: v for k, v in p.items() if k != "text"} for p in posts],
+            "level_history": history,
+            "observations": {str(k): v for k, v in observations.items()},
+        })
+        return
+    console = _out()
+    e = _event_json(event)
+    console.print(f"[bold]事件 {e['id']}[/]：{escape(e['title'])}")
+    console.print(f"级别：{styled_level(e['level'])}　负面：{'是' if e['negative'] else '否'}　"
+                  f"主题：{escape('、'.join(e['topics'])) or '无'}　类别：{escape('、'.join(e['categories'])) or '无'}")
+    console.print(f"首发：{escape(e['first_site'] or '')} {clock.local_text(e['first_at'])}　"
+                  f"最近：{clock.local_text(e['last_seen_at'])}")
+    growth = ""
+    if e.get("comments_before") is not None:
+        growth = f"（24 小时前：点击 {e['clicks_before']}，跟帖 {e['comments_before']}）"
+    console.print(f"网站 {e['sites']}（主流 {e['mainstream_sites']}），转载 {e['reprints']}，"
+                  f"点击 {e['clicks']}，跟帖 {e['comments']}{growth}")
+    console.print("分级依据：")
+    for reason in e["reasons"]:
+        console.print(f"  · {escape(reason['text'])}")
+    table = Table("帖子", "网站", "标题", "发布", "点击", "跟帖", "观测")
+    for post in posts:
+        trail = " → ".join(f"{o['clicks'] or 0}/{o['comments'] or 0}" for o in observations.get(post["id"], [])[-5:])
+        table.add_row(str(post["id"]), escape(post["site"]), escape(post["title"]),
+                      clock.local_text(post["published_at"] or post["first_seen_at"], "%m-%d %H:%M"),
+                      _num(post["clicks"]), _num(post["comments"]), trail)
+    console.print(table)
+    console.print("级别变化：")
+    for change in history:
+        old = change["old_level"] or "（新事件）"
+        reasons = "；".join(r["text"] for r in change["reasons"])
+        console.print(f"  {clock.local_text(change['at'])}　{old} → {styled_level(change['new_level'])}　{escape(reasons)}")
+
+
+def _num(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def print_regrade(result: EventUpdate, *, as_json: bool) -> None:
+    if as_json:
+        print_json(result.as_dict())
+        return
+    console = _out()
+    console.print(f"重新分析帖子 {result.analysed} 条，命中主题 {result.matched} 条，"
+                  f"新事件 {result.new_events} 个，重新分级事件 {result.graded} 个")
+    if not result.changes:
+        console.print("级别没有变化")
+    for change in result.changes:
+        console.print(f"  事件 {change.event_id}「{escape(change.title)}」："
+                      f"{change.old or '（新）'} → {styled_level(change.new)}")
+
+
+def print_event_changes(result: EventUpdate) -> None:
+    """After a collection: what rose, on stderr."""
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if result.matched or result.changes:
+        console.print(f"命中主题 {result.matched} 条，新事件 {result.new_events} 个，级别变化 {len(result.changes)} 个")
+    for change in result.changes:
+        console.print(f"  事件 {change.event_id}「{escape(change.title)}」："
+                      f"{change.old or '（新）'} → {styled_level(change.new)}")
+
+
+def print_rules_ok(path: Path, rules: Rules) -> None:
+    console = _out()
+    console.print(f"{escape(str(path))}：没有发现错误")
+    console.print(f"  阈值 {len(rules.thresholds)} 条，敏感类别 {len(rules.categories)} 个，"
+                  f"负面词 {len(rules.tone.words)} 个，主流网站域名 {len(rules.mainstream_domains)} 个，"
+                  f"监测主题 {len(rules.topics)} 个")
+    if not rules.topics:
+        console.print("  [yellow]提示：还没有 [[topics]] 监测主题，采集到的帖子不会归并为事件、不会分级[/]")

@@ -1,0 +1,61 @@
+"""How status and search results are shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from yuqing import clock
+from yuqing.commands.views import print_json
+from yuqing.text.search import highlight, snippet
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def print_status(data: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        print_json(data)
+        return
+    console = _out()
+    run = data["last_run"]
+    if run:
+        outcome = {0: "成功", 1: "部分信息源失败"}.get(run["exit_code"], "未完成" if run["exit_code"] is None else "出错")
+        console.print(f"最近运行：{clock.local_text(run['started_at'])}（{run['command']}）{outcome}")
+    else:
+        console.print("最近运行：还没有运行过")
+    failing = data["failing_sources"]
+    console.print(f"信息源：{data['sources']} 个，异常 {len(failing)} 个")
+    for source in failing:
+        console.print(f"  [red]{escape(source['name'])}[/]：连续失败 {source['failures']} 次（{escape(source['reason'] or '')}）")
+    deliveries = data["deliveries"]
+    console.print(f"通知：已发 {deliveries.get('sent', 0)}，待发 {deliveries.get('due', 0) + deliveries.get('sending', 0)}，"
+                  f"失败 {deliveries.get('failed', 0)}")
+    for failed in data["failed_deliveries"][:5]:
+        console.print(f"  [red]{failed['notice_no']} → {escape(failed['channel'])}[/]：{escape(failed['last_error'] or '')}")
+    console.print(f"在办案件：{data['open_cases']} 件，超时 {len(data['overdue_cases'])} 件")
+    for case in data["overdue_cases"][:10]:
+        console.print(f"  [red]案件 {case['id']}[/]【{case['level']}】{escape(case['title'])}")
+    console.print(f"帖子：{data['posts']} 条；数据库 {data['database_bytes'] / 1024 / 1024:.1f} MiB（{escape(data['home'])}）")
+
+
+def print_search(rows: list[dict[str, Any]], terms: list[str], *, as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        Console(stderr=True).print("没有找到")
+        return
+    table = Table("帖子", "时间", "网站", "标题 / 摘要", "级别")
+    table.columns[3].min_width = 30
+    for row in rows:
+        title = highlight(escape(row["title"]), [escape(t) for t in terms], before="[bold yellow]", after="[/]")
+        piece = highlight(escape(snippet(row["text"], terms)), [escape(t) for t in terms],
+                          before="[bold yellow]", after="[/]")
+        table.add_row(str(row["id"]), clock.local_text(row["first_seen_at"], "%m-%d %H:%M"), escape(row["site"]),
+                      f"{title}\n[dim]{piece}[/]" if piece else title, row["level"] or "")
+    _out().print(table)

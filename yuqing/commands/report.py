@@ -1,0 +1,150 @@
+"""`yuqing report …`: render a report from the store into reports/ (or stdout)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from yuqing import clock
+from yuqing.commands.common import current_rules, current_workspace, open_store
+from yuqing.errors import UsageError
+
+# report (Jinja, charts) and sources are imported where used: see the note in cli.py.
+
+report_app = typer.Typer(help="生成报告：当日舆情、重要舆情摘报、网络舆情通报、周报、年度工作总结。",
+                         no_args_is_help=True)
+
+FORMATS = ("md", "html", "docx")
+FormatOption = Annotated[str, typer.Option("--format", help="md（默认）、html（可打印的单文件网页）或 docx（Word）")]
+StdoutOption = Annotated[bool, typer.Option("--stdout", help="直接打印 Markdown，不写文件")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(report_app, name="report")
+
+
+def _today():
+    return clock.now().astimezone(clock.SHANGHAI).date()
+
+
+def _emit(kind: str, data: dict[str, Any], stem: str, fmt: str, to_stdout: bool) -> Path | None:
+    from yuqing import report
+
+    if fmt not in FORMATS:
+        raise UsageError(f"--format 只能是 {' / '.join(FORMATS)}，而不是「{fmt}」")
+    workspace = current_workspace()
+    folder = workspace.reports_dir
+    data.setdefault("charts", [])
+    if not to_stdout:
+        folder.mkdir(parents=True, exist_ok=True)
+        data["charts"] = report.write_charts(kind, data, folder, stem)
+    markdown = report.render_report(kind, data, workspace.home)
+    if to_stdout:
+        sys.stdout.write(markdown)
+        return None
+    title = report.title_of(kind, data)
+    path = folder / f"{stem}.{fmt}"
+    if fmt == "md":
+        path.write_text(markdown, encoding="utf-8")
+    else:
+        from yuqing.render import formats
+
+        if fmt == "html":
+            path.write_text(formats.markdown_to_html(markdown, title=title, base_dir=folder), encoding="utf-8")
+        else:
+            formats.markdown_to_docx(markdown, path, title=title, base_dir=folder)
+    typer.echo(str(path))
+    return path
+
+
+@report_app.command("daily")
+def daily(
+    day: Annotated[str | None, typer.Option("--date", help="哪一天（默认今天），如 2026-11-27")] = None,
+    fmt: FormatOption = "md", to_stdout: StdoutOption = False,
+) -> None:
+    """当日舆情：新增事件、在办案件、超时事项、发出的通知、信息源状况。"""
+    from yuqing import report
+    from yuqing.sources.config import load_sources
+
+    when = report.parse_day(day, _today())
+    sources = load_sources(current_workspace().sources_path)
+    with open_store() as store:
+        data = report.daily_data(store, current_rules(), sources, when)
+    _emit("daily", data, f"daily-{when.isoformat()}", fmt, to_stdout)
+
+
+@report_app.command("digest")
+def digest(
+    start: Annotated[str | None, typer.Option("--from", help="起始日期（默认今天）")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="结束日期（含，默认同起始日期）")] = None,
+    issue: Annotated[bool, typer.Option("--issue", help="正式编号并记录收录的事件（不加则为预览）")] = False,
+    force: Annotated[bool, typer.Option("--force", help="同一时段已编号时仍再编一期")] = False,
+    fmt: FormatOption = "md", to_stdout: StdoutOption = False,
+) -> None:
+    """《重要舆情摘报》：按年连续编号；不加 --issue 时为不占编号的预览。"""
+    from yuqing import report
+
+    first = report.parse_day(start, _today())
+    last = report.parse_day(end, first) if end else first
+    if last < first:
+        raise UsageError("--to 不能早于 --from")
+    period = report.Period(report.local_midnight(first), report.local_midnight(last + timedelta(days=1)))
+    rules = current_rules()
+    with open_store() as store:
+        data = report.digest_data(store, rules, period)
+        data.update(preview=not issue, number=None, issued_on=f"{_today():%Y年%m月%d日}")
+        stem = f"digest-preview-{first.isoformat()}"
+        if issue:
+            number, year = report.issue_digest(store, period, data, force=force)
+            data["number"] = number
+            stem = f"digest-{year}-{number:03d}"
+        path = _emit("digest", data, stem, fmt, to_stdout)
+        if issue and path:
+            store.set_digest_path(year, number, str(path))
+
+
+@report_app.command("event")
+def event(
+    event_id: Annotated[int, typer.Argument(help="事件编号")],
+    fmt: FormatOption = "md", to_stdout: StdoutOption = False,
+) -> None:
+    """《网络舆情通报》：一个事件的帖子、数字变化、级别变化和处置情况。"""
+    from yuqing import report
+
+    with open_store() as store:
+        data = report.event_data(store, current_rules(), event_id)
+    _emit("event", data, f"event-{event_id}-{_today():%Y%m%d}", fmt, to_stdout)
+
+
+@report_app.command("weekly")
+def weekly(
+    week: Annotated[str | None, typer.Option("--week", help="哪一周：2026-W48 或该周内某天（默认本周）")] = None,
+    fmt: FormatOption = "md", to_stdout: StdoutOption = False,
+) -> None:
+    """周报：各级别、主题、网站的数量，重点事件，与上周比较，附图表。"""
+    from yuqing import report
+
+    period = report.week_period(week, _today())
+    with open_store() as store:
+        data = report.weekly_data(store, current_rules(), period)
+    iso = period.start.date().isocalendar()
+    _emit("weekly", data, f"weekly-{iso.year}-W{iso.week:02d}", fmt, to_stdout)
+
+
+@report_app.command("annual")
+def annual(
+    year: Annotated[int, typer.Option("--year", min=2000, max=2100, help="年份")],
+    fmt: FormatOption = "md", to_stdout: StdoutOption = False,
+) -> None:
+    """年度工作总结的全部数字（每项都由数据库计算并说明口径），附图表。"""
+    from yuqing import report
+    from yuqing.sources.config import load_sources
+
+    sources = load_sources(current_workspace().sources_path)
+    with open_store() as store:
+        data = report.annual_data(store, current_rules(), sources, year)
+    _emit("annual", data, f"annual-{year}", fmt, to_stdout)

@@ -1,0 +1,239 @@
+"""What the officer sees: rich tables on a terminal, plain lines and JSON otherwise.
+
+Data goes to stdout, messages to stderr. Every data string is escaped before it meets
+rich markup (a post titled `[突发]` must keep its tag).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from yuqing import clock
+
+if TYPE_CHECKING:  # types only: importing collect here would load httpx for every command
+    from yuqing.collect import CollectReport, SourceOutcome
+    from yuqing.models import Source
+    from yuqing.workspace import Workspace
+
+STATUS_TEXT = {"ok": "成功", "unchanged": "无变化", "failed": "失败", "skipped": "跳过"}
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def err(message: str, *, error: bool = False) -> None:
+    """A message for the officer on stderr (errors in red on a terminal)."""
+    console = _err_console()
+    text = escape(message)
+    console.print(f"[bold red]错误：[/]{text}" if error else text)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def print_init(workspace: Workspace, created: list[Path]) -> None:
+    err(f"工作目录：{workspace.home}")
+    for path in created:
+        err(f"  已创建 {path}")
+    if not created:
+        err("  配置文件都已存在，未作改动")
+
+
+def print_paths(workspace: Workspace) -> None:
+    for label, path in workspace.paths().items():
+        sys.stdout.write(f"{label}\t{path}\n")
+
+
+def print_sources(
+    sources: list[Source], states: dict[str, dict], counts: dict[str, int], *, as_json: bool
+) -> None:
+    rows = [_source_row(s, states.get(s.name, {}), counts.get(s.name, 0)) for s in sources]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        err("还没有信息源：用 yuqing source add 添加")
+        return
+    table = Table("名称", "类型", "网站", "主流", "状态", "帖子", "最近成功", "连续失败", "最近错误")
+    for row in rows:
+        table.add_row(
+            escape(row["name"]), row["kind"], escape(row["site"]), "是" if row["mainstream"] else "",
+            row["status"], str(row["posts"]), clock.local_text(row["last_success_at"]),
+            str(row["consecutive_failures"] or ""), escape(row["last_error"] or ""),
+        )
+    _out().print(table)
+
+
+def _source_row(source: Source, state: dict, posts: int) -> dict[str, Any]:
+    if not source.enabled:
+        status = "已停用"
+    elif state.get("gone"):
+        status = "已停用(410)"
+    elif state.get("consecutive_failures"):
+        status = f"失败：{state.get('last_reason') or ''}"
+    elif state.get("last_success_at"):
+        status = "正常"
+    else:
+        status = "未采集"
+    return {
+        "name": source.name, "kind": source.kind, "site": source.site,
+        "mainstream": source.mainstream, "enabled": source.enabled, "url": state.get("url") or source.url,
+        "status": status, "posts": posts, "last_success_at": state.get("last_success_at"),
+        "consecutive_failures": state.get("consecutive_failures") or 0,
+        "last_error": state.get("last_error"), "next_attempt_at": state.get("next_attempt_at"),
+    }
+
+
+@contextmanager
+def collect_progress(total: int) -> Iterator[Callable[[SourceOutcome], None]]:
+    """A progress bar on a terminal; one plain line per source otherwise."""
+    console = _err_console()
+    if not console.is_terminal:
+        def plain(outcome: SourceOutcome) -> None:
+            sys.stderr.write(_outcome_line(outcome) + "\n")  # cron logs: no colour, no markup
+
+        yield plain
+        return
+    progress = Progress(
+        TextColumn("采集中"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    )
+    task = progress.add_task("collect", total=total)
+    with progress:
+        yield lambda outcome: progress.advance(task)
+
+
+def _outcome_line(outcome: SourceOutcome) -> str:
+    status = STATUS_TEXT.get(outcome.status, outcome.status)
+    if outcome.status == "ok":
+        return f"{outcome.name}：{status}，新增 {outcome.new}，已有 {outcome.seen}"
+    if outcome.status in ("failed", "skipped"):
+        return f"{outcome.name}：{status}（{outcome.reason}）{outcome.message}"
+    return f"{outcome.name}：{status}"
+
+
+def print_collect_report(report: CollectReport, events=None, notices=None, *, as_json: bool) -> None:
+    if as_json:
+        data = report.as_dict()
+        if events is not None:
+            data["events"] = events.as_dict()
+        if notices is not None:
+            data["notices"] = notices.as_dict()
+        print_json(data)
+        return
+    table = Table("信息源", "网站", "结果", "新增", "已有", "原因")
+    for o in report.outcomes:
+        style = {"failed": "red", "skipped": "yellow"}.get(o.status, "")
+        table.add_row(
+            escape(o.name), escape(o.site), f"[{style}]{STATUS_TEXT[o.status]}[/]" if style else STATUS_TEXT[o.status],
+            str(o.new), str(o.seen), escape(o.message or o.reason),
+        )
+    _out().print(table)
+    failed = len(report.failed)
+    err(f"共 {len(report.outcomes)} 个信息源，新增 {report.new} 条" + (f"，{failed} 个失败" if failed else ""))
+    if events is not None:
+        from yuqing.commands.events_view import print_event_changes
+        print_event_changes(events)
+    if notices is not None and (notices.planned or notices.failed):
+        from yuqing.commands.cases_view import print_escalation
+        print_escalation(notices, dry_run=False, as_json=False)
+
+
+def print_import_report(path: Path, report) -> None:
+    for error in report.errors:
+        err(f"{path} {error}", error=True)
+    err(f"{path}：新增 {report.new} 条，已有 {report.seen} 条，错误 {len(report.errors)} 行")
+
+
+def print_demo(result) -> None:
+    console = _out()
+    console.print(f"[bold]演示：清河县某个工作日的三次定时运行[/]（示例网站 {escape(result.server_url)}，仅本机回环，离线）")
+    for run in result.runs:
+        report, events, notices = run.result.collect, run.result.events, run.result.notices
+        console.print(f"\n[bold]{clock.local_text(clock.to_iso(clock.parse_iso(run.at)))}[/] 采集 {len(report.outcomes)} 个信息源，"
+                      f"新增帖子 {report.new} 条，命中主题 {events.matched} 条，新事件 {events.new_events} 个")
+        for change in events.changes:
+            if change.old:
+                console.print(f"  事件 {change.event_id}「{escape(change.title)}」{change.old} → [bold red]{change.new}[/]")
+        if notices:
+            for item in notices.planned:
+                console.print(f"  通知：{escape(item['subject'])} → {escape('、'.join(item['roles']))}")
+    console.print("\n[bold]当前事件[/]（同一件事在各网站的转载已合并）：")
+    from yuqing.commands.events_view import print_events
+    print_events(result.events, as_json=False)
+    console.print(f"\n共入库 {result.total} 条帖子；机器人收到 {result.robot_messages} 条消息。")
+    console.print("[bold]去哪里看[/]：")
+    console.print(f"  数据库　{escape(str(result.home / 'yuqing.db'))}")
+    console.print(f"  通知　　{escape(str(result.outbox))}/")
+    for path in result.reports:
+        console.print(f"  报告　　{escape(str(path))}")
+    if result.temporary:
+        console.print("（演示用的是临时目录，结束后已删除；用 yuqing demo --keep DIR 保留下来慢慢看）")
+
+
+_USAGE_MESSAGES: dict[str, Callable[[Any], str]] = {
+    "NoSuchOption": lambda e: f"没有这个选项：{getattr(e, 'option_name', '')}",
+    "MissingParameter": lambda e: f"缺少参数：{_param_hint(e)}",
+    "BadParameter": lambda e: f"参数 {_param_hint(e)} 的值无效：{_value_problem(e.message)}",
+    "BadOptionUsage": lambda e: f"选项 {getattr(e, 'option_name', '')} 用法错误：{e.message}",
+    "BadArgumentUsage": lambda e: f"参数用法错误：{e.message}",
+    "NoArgsIsHelpError": lambda e: "请给出子命令",
+    "FileError": lambda e: f"无法打开文件：{getattr(e, 'ui_filename', '')}",
+}
+
+
+_VALUE_PROBLEMS = (
+    (re.compile(r"valid integer"), lambda m: "应为整数"),
+    (re.compile(r"valid number|valid float"), lambda m: "应为数字"),
+    (re.compile(r"greater than or equal to (\S+)"), lambda m: f"不能小于 {m.group(1)}"),
+    (re.compile(r"less than or equal to (\S+)"), lambda m: f"不能大于 {m.group(1)}"),
+    (re.compile(r"greater than (\S+)"), lambda m: f"应大于 {m.group(1)}"),
+    (re.compile(r"less than (\S+)"), lambda m: f"应小于 {m.group(1)}"),
+    (re.compile(r"valid boolean"), lambda m: "应为 true 或 false"),
+)
+
+
+def _value_problem(message: str) -> str:
+    for pattern, say in _VALUE_PROBLEMS:
+        match = pattern.search(message)
+        if match:
+            return say(match)
+    return message
+
+
+def _param_hint(error: Any) -> str:
+    param = getattr(error, "param", None)
+    if param is not None and getattr(param, "opts", None):
+        return " / ".join(param.opts)
+    hint = getattr(error, "param_hint", None)
+    if isinstance(hint, (list, tuple)):
+        return " / ".join(hint)
+    return str(hint or getattr(param, "name", "") or "")
+
+
+def translate_usage_error(error: Exception) -> str:
+    """The option parser's English message, said in Chinese; the raw detail kept at the end."""
+    name = type(error).__name__
+    message = getattr(error, "message", str(error))
+    if name == "UsageError" and "No such command" in message:
+        command = message.split("'")[1] if "'" in message else message
+        return f"没有这个命令：{command}（用 yuqing --help 查看全部命令）"
+    text = _USAGE_MESSAGES[name](error) if name in _USAGE_MESSAGES else f"用法错误：{message}"
+    return text + "（用 --help 查看用法）"

@@ -1,0 +1,51 @@
+"""资料归档: everything about one event in one zip — the event and its figures over time,
+every post's text, the raw fetched bodies they were read from (with sha256), the level
+history, the actions taken, the notices sent and the 《网络舆情通报》."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from yuqing import clock, report
+from yuqing.errors import UsageError
+from yuqing.rules import Rules
+from yuqing.store import Store
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def archive_event(store: Store, rules: Rules, event_id: int, target: Path, home: Path | None) -> dict[str, Any]:
+    event = store.get_event(event_id)
+    if event is None:
+        raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+    posts = store.event_posts([event_id])[event_id]
+    case = store.get_case_for_event(event_id)
+    manifest: list[dict[str, Any]] = []
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        def put(name: str, data: bytes) -> None:
+            archive.writestr(name, data)
+            manifest.append({"file": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
+
+        put("event.json", _json({"event": event, "level_history": store.level_history(event_id)}))
+        for post in posts:
+            base = f"posts/{post['id']}"
+            put(f"{base}/post.json", _json({**post, "observations": store.observations(post["id"])}))
+            put(f"{base}/text.txt", f"{post['title']}\n{post['url']}\n\n{post['text']}\n".encode())
+            evidence = store.evidence(post["body_sha"]) if post.get("body_sha") else None
+            if evidence:
+                put(f"{base}/evidence.raw", evidence["data"])
+                put(f"{base}/evidence.json", _json({k: evidence[k] for k in ("sha256", "url", "fetched_at", "size")}))
+        put("case.json", _json({"case": case, "actions": store.case_actions(case["id"]) if case else []}))
+        put("notices.json", _json(store.notices_for_event(event_id)))
+        data = report.event_data(store, rules, event_id)
+        put("网络舆情通报.md", report.render_report("event", data, home).encode())
+        archive.writestr("MANIFEST.json", _json({"event_id": event_id, "created_at": clock.now_iso(),
+                                                 "files": manifest}))
+    return {"path": str(target), "files": len(manifest),
+            "evidence": sum(1 for m in manifest if m["file"].endswith("evidence.raw"))}

@@ -1,0 +1,112 @@
+"""Opening the database (pending migrations applied under the write lock), the write
+transaction, and the helpers every table family shares."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yuqing.errors import StoreError
+from yuqing.models import Item
+
+BUSY_TIMEOUT_SECONDS = 30.0
+
+# The name of schema.py's last migration: a store that has it applied is current, and
+# opening it needs neither schema.py nor sqlite-utils (test_store checks the two agree).
+LATEST_MIGRATION = "m009_post_readings"
+
+
+def _schema_is_current(conn: sqlite3.Connection) -> bool:
+    try:
+        row = conn.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'yuqing' AND name = ?", [LATEST_MIGRATION]
+        ).fetchone()
+    except sqlite3.OperationalError:  # no migrations table: a new store
+        return False
+    return row is not None
+
+
+POST_COLUMNS = (
+    "id", "source", "channel", "site", "url", "guid", "title", "text", "author",
+    "published_at", "first_seen_at", "last_seen_at", "clicks", "comments",
+)
+
+
+@dataclass
+class BatchCounts:
+    new: int = 0
+    seen: int = 0
+    new_keys: list[str] = field(default_factory=list)
+
+
+def post_key(item: Item) -> str:
+    """The dedupe key: a stable guid when the source gives one, else the normalised URL."""
+    if item.guid:
+        return "guid:" + item.guid
+    return "url:" + item.url
+
+
+class StoreBase:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.conn = conn
+            if not _schema_is_current(conn):
+                from yuqing.store.schema import migrate
+
+                # Under the write lock, so two cron runs never migrate at once.
+                with self.write():
+                    migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> StoreBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the write lock up front (BEGIN IMMEDIATE)."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[sqlite3.Connection]:
+        """Work that must leave no trace (a dry run): always rolled back."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    def _rows(self, sql: str, params: list[Any] | tuple = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]

@@ -1,0 +1,115 @@
+"""Cases and their append-only action log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yuqing.store.base import StoreBase
+
+
+class CasesMixin(StoreBase):
+    def events_for_cases(self, levels: list[str]) -> list[dict[str, Any]]:
+        """Graded events at the given levels, with their case if one is open."""
+        marks = ",".join("?" * len(levels))
+        cursor = self.conn.execute(
+            f"SELECT e.*, c.id AS case_id, c.level AS case_level, c.status AS case_status"
+            f" FROM events e LEFT JOIN cases c ON c.event_id = e.id"
+            f" WHERE e.level IN ({marks}) AND e.posts > 0",
+            levels,
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def open_cases_for(self, rows: list[tuple[int, str, str, dict[str, str | None]]]) -> None:
+        """Open many cases at once: rows of (event_id, level, opened_at, dues)."""
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT INTO cases (event_id, status, level, opened_at, report_due, forward_due, answer_due)"
+                " VALUES (?, '待研判', ?, ?, ?, ?, ?)",
+                [(e, level, at, d.get("report"), d.get("forward"), d.get("answer")) for e, level, at, d in rows],
+            )
+
+    def cases_by_event(self, event_ids: list[int]) -> dict[int, dict[str, Any]]:
+        found: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(event_ids), 500):
+            chunk = event_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(f"SELECT * FROM cases WHERE event_id IN ({marks})", chunk):
+                found[row["event_id"]] = row
+        return found
+
+    def raise_case(self, case_id: int, level: str, dues: dict[str, str | None]) -> None:
+        """The event rose: new level, status 已升级, deadlines of the new level."""
+        with self.write() as conn:
+            conn.execute(
+                "UPDATE cases SET level = ?, status = CASE WHEN closed_at IS NULL THEN '已升级' ELSE status END,"
+                " report_due = coalesce(?, report_due), forward_due = coalesce(?, forward_due),"
+                " answer_due = coalesce(?, answer_due) WHERE id = ?",
+                [level, dues.get("report"), dues.get("forward"), dues.get("answer"), case_id],
+            )
+
+    def get_case(self, case_id: int) -> dict[str, Any] | None:
+        cursor = self.conn.execute(
+            "SELECT c.*, e.title, e.level AS event_level FROM cases c JOIN events e ON e.id = c.event_id"
+            " WHERE c.id = ?",
+            [case_id],
+        )
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+
+    def get_case_for_event(self, event_id: int) -> dict[str, Any] | None:
+        cursor = self.conn.execute("SELECT * FROM cases WHERE event_id = ?", [event_id])
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+
+    def list_cases(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        sql = ("SELECT c.*, e.title, e.level AS event_level FROM cases c JOIN events e ON e.id = c.event_id")
+        params: list[Any] = []
+        if status:
+            sql += " WHERE c.status = ?"
+            params.append(status)
+        sql += " ORDER BY c.opened_at DESC, c.id DESC"
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def open_cases(self) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(
+            "SELECT c.*, e.title FROM cases c JOIN events e ON e.id = c.event_id WHERE c.closed_at IS NULL"
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def add_case_action(self, case_id: int, *, at: str, action: str, to_dept: str | None,
+                        note: str | None, by: str, status: str | None, stamps: dict[str, str]) -> None:
+        """Append an action; move the status and fill the first-time stamps it satisfies."""
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO case_actions (case_id, at, action, to_dept, note, by) VALUES (?, ?, ?, ?, ?, ?)",
+                [case_id, at, action, to_dept, note, by],
+            )
+            sets = ["first_action_at = coalesce(first_action_at, ?)"]
+            params: list[Any] = [at]
+            for column, value in stamps.items():
+                sets.append(f"{column} = coalesce({column}, ?)")
+                params.append(value)
+            if status:
+                sets.append("status = ?")
+                params.append(status)
+            conn.execute(f"UPDATE cases SET {', '.join(sets)} WHERE id = ?", [*params, case_id])
+
+    def close_case(self, case_id: int, *, at: str, result: str, status: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "UPDATE cases SET closed_at = ?, result = ?, status = ?,"
+                " answered_at = coalesce(answered_at, ?) WHERE id = ?",
+                [at, result, status, at, case_id],
+            )
+
+    def case_actions(self, case_id: int) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(
+            "SELECT at, action, to_dept, note, by FROM case_actions WHERE case_id = ? ORDER BY at, id",
+            [case_id],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]

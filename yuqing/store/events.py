@@ -1,0 +1,211 @@
+"""Post readings, events and their grades."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from yuqing.store.base import StoreBase
+
+
+class EventsMixin(StoreBase):
+    def pending_post_times(self) -> list[tuple[int, str]]:
+        """(id, publication or first-seen time) of the posts not yet analysed."""
+        return list(self.conn.execute(
+            "SELECT id, coalesce(published_at, first_seen_at) FROM posts WHERE analysed = 0"
+        ))
+
+    def posts_to_analyse(self, post_ids: list[int]) -> list[dict[str, Any]]:
+        """The given posts as analysis reads them, in the order given."""
+        cols = ("id", "title", "text", "published_at", "first_seen_at")
+        rows = self.conn.execute(
+            f"SELECT {', '.join(cols)} FROM posts WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(post_ids)],
+        )
+        found = {row[0]: dict(zip(cols, row, strict=True)) for row in rows}
+        return [found[i] for i in post_ids if i in found]
+
+    def all_post_texts(self) -> list[dict[str, Any]]:
+        cols = ("id", "title", "text", "event_id", "negative", "topics")
+        rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM posts ORDER BY id")
+        return [dict(zip(cols, row, strict=True)) for row in rows]
+
+    def recent_fingerprints(self, since: str) -> list[tuple[int, int, bytes, str]]:
+        """(post_id, event_id, fingerprint, time) of grouped posts first seen since `since`."""
+        rows = self.conn.execute(
+            """
+            SELECT id, event_id, fingerprint, coalesce(published_at, first_seen_at) FROM posts
+            WHERE first_seen_at >= ? AND fingerprint IS NOT NULL AND event_id IS NOT NULL
+            """,
+            [since],
+        )
+        return list(rows)
+
+    def create_events(self, events: list[tuple[str, str]]) -> list[int]:
+        """New events from (title, first seen at); their ids, in order."""
+        with self.write() as conn:  # the write lock is held: nobody else can take these ids
+            (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
+            ids = list(range(last + 1, last + 1 + len(events)))
+            conn.executemany(
+                "INSERT INTO events (id, title, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)",
+                [(event_id, title, seen_at, seen_at) for event_id, (title, seen_at) in zip(ids, events, strict=True)],
+            )
+            return ids
+
+    def save_analysis(self, rows: list[tuple]) -> None:
+        """rows: (event_id, negative, topics_json, categories_json, mentions_json, fingerprint, post_id)."""
+        with self.write() as conn:
+            conn.executemany(
+                "UPDATE posts SET event_id = ?, negative = ?, topics = ?, categories = ?, mentions = ?,"
+                " fingerprint = ?, analysed = 1 WHERE id = ?",
+                rows,
+            )
+            event_ids = sorted({row[0] for row in rows if row[0] is not None})
+            conn.executemany("UPDATE events SET dirty = 1 WHERE id = ?", [(e,) for e in event_ids])
+
+    def mark_all_events_dirty(self) -> None:
+        with self.write() as conn:
+            conn.execute("UPDATE events SET dirty = 1")
+
+    def reset_analysis(self) -> None:
+        """After rules.toml changed: posts outside events are matched and grouped again;
+        posts inside events keep their event (see `refresh_readings`)."""
+        with self.write() as conn:
+            conn.execute("UPDATE posts SET analysed = 0 WHERE event_id IS NULL")
+
+    def grouped_post_ids(self) -> list[int]:
+        return [row[0] for row in self.conn.execute("SELECT id FROM posts WHERE event_id IS NOT NULL ORDER BY id")]
+
+    def refresh_readings(self, rows: list[tuple]) -> None:
+        """rows: (negative, topics_json, categories_json, mentions_json, post_id)."""
+        with self.write() as conn:
+            conn.executemany(
+                "UPDATE posts SET negative = ?, topics = ?, categories = ?, mentions = ? WHERE id = ?", rows
+            )
+
+    def dirty_event_ids(self) -> list[int]:
+        return [row[0] for row in self.conn.execute("SELECT id FROM events WHERE dirty = 1 ORDER BY id")]
+
+    def event_posts(self, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """Each event's posts, oldest first."""
+        cols = ("id", "event_id", "site", "url", "title", "text", "mainstream", "negative",
+                "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "source", "body_sha")
+        return self._event_rows(event_ids, cols, [f"p.{c}" for c in cols])
+
+    def event_posts_for_grading(self, event_ids: list[int], *, text_chars: int) -> dict[int, list[dict[str, Any]]]:
+        """Each event's posts as grading reads them, oldest first: figures and readings;
+        the start of the text only for posts without a stored reading (see m009)."""
+        cols = ("id", "event_id", "site", "url", "title", "mainstream", "negative", "topics", "categories",
+                "mentions", "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "text")
+        selected = [f"p.{c}" for c in cols[:-1]]
+        selected.append(f"CASE WHEN p.categories IS NULL THEN substr(p.text, 1, {int(text_chars)}) END")
+        return self._event_rows(event_ids, cols, selected)
+
+    def _event_rows(self, event_ids: list[int], cols: tuple[str, ...],
+                    selected: list[str]) -> dict[int, list[dict[str, Any]]]:
+        found: dict[int, list[dict[str, Any]]] = {e: [] for e in event_ids}
+        rows = self.conn.execute(
+            f"SELECT {', '.join(selected)} FROM posts p"
+            " WHERE p.event_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY coalesce(p.published_at, p.first_seen_at), p.id",
+            [json.dumps(event_ids)],
+        )
+        for row in rows:
+            post = dict(zip(cols, row, strict=True))
+            found[post["event_id"]].append(post)
+        return found
+
+    def figures_before(self, post_ids: list[int], cutoff: str) -> dict[int, tuple[int, int]]:
+        """Each post's clicks and comments as last observed at or before `cutoff`, else
+        as first observed after it (a post that appeared inside the window)."""
+        result: dict[int, tuple[int, int]] = {}
+        for start in range(0, len(post_ids), 500):
+            chunk = post_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"""
+                SELECT post_id, clicks, comments FROM (
+                    SELECT post_id, clicks, comments, row_number() OVER (
+                        PARTITION BY post_id
+                        ORDER BY (observed_at <= ?) DESC,
+                                 CASE WHEN observed_at <= ? THEN observed_at END DESC,
+                                 observed_at ASC) AS pick
+                    FROM observations WHERE post_id IN ({marks})
+                ) WHERE pick = 1
+                """,
+                [cutoff, cutoff, *chunk],
+            )
+            for post_id, clicks, comments in rows:
+                result[post_id] = (clicks or 0, comments or 0)
+        return result
+
+    def event_levels(self, event_ids: list[int]) -> dict[int, str | None]:
+        found: dict[int, str | None] = {}
+        for start in range(0, len(event_ids), 500):
+            chunk = event_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.conn.execute(f"SELECT id, level FROM events WHERE id IN ({marks})", chunk))
+        return found
+
+    EVENT_GRADE_COLUMNS = (
+        "title", "first_post_id", "first_site", "first_at", "first_seen_at", "last_seen_at",
+        "level", "reasons", "categories", "topics", "negative", "posts", "sites",
+        "mainstream_sites", "clicks", "comments", "reprints", "clicks_before",
+        "comments_before", "graded_at",
+    )
+
+    def save_event_grades(self, rows: list[tuple], changes: list[tuple]) -> None:
+        """rows: the EVENT_GRADE_COLUMNS of an event, then its id (positional parameters bind
+        in half the time of named ones); changes: (event_id, at, old, new, reasons_json)."""
+        assignments = ", ".join(f"{c} = ?" for c in self.EVENT_GRADE_COLUMNS)
+        with self.write() as conn:
+            conn.executemany(f"UPDATE events SET {assignments}, dirty = 0 WHERE id = ?", rows)
+            conn.executemany(
+                "INSERT INTO level_changes (event_id, at, old_level, new_level, reasons)"
+                " VALUES (?, ?, ?, ?, ?)",
+                changes,
+            )
+
+    def list_events(
+        self, *, level_at_least: list[str] | None = None, since: str | None = None,
+        topic: str | None = None, limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM events WHERE posts > 0"
+        params: list[Any] = []
+        if level_at_least:
+            sql += f" AND level IN ({','.join('?' * len(level_at_least))})"
+            params += level_at_least
+        if since:
+            sql += " AND last_seen_at >= ?"
+            params.append(since)
+        if topic:
+            sql += " AND EXISTS (SELECT 1 FROM json_each(events.topics) WHERE value = ?)"
+            params.append(topic)
+        sql += " ORDER BY last_seen_at DESC, id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def get_event(self, event_id: int) -> dict[str, Any] | None:
+        cursor = self.conn.execute("SELECT * FROM events WHERE id = ?", [event_id])
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+
+    def level_history(self, event_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT at, old_level, new_level, reasons FROM level_changes WHERE event_id = ?"
+            " ORDER BY at, id",
+            [event_id],
+        )
+        return [{"at": a, "old_level": o, "new_level": n, "reasons": json.loads(r)} for a, o, n, r in rows]
+
+    def post_event_columns(self) -> dict[int, tuple[int | None, str | None, int | None]]:
+        """post id → (event_id, event level, negative): for the export."""
+        rows = self.conn.execute(
+            "SELECT p.id, p.event_id, e.level, p.negative FROM posts p"
+            " LEFT JOIN events e ON e.id = p.event_id"
+        )
+        return {pid: (eid, level, neg) for pid, eid, level, neg in rows}

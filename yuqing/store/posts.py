@@ -1,0 +1,231 @@
+"""Posts, their observations and raw evidence."""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from yuqing.models import Item
+from yuqing.store.base import POST_COLUMNS, BatchCounts, StoreBase, post_key
+from yuqing.text.search import grams
+
+
+class PostsMixin(StoreBase):
+    def save_items(
+        self,
+        *,
+        source: str,
+        channel: str,
+        site: str,
+        mainstream: bool,
+        items: Iterable[Item],
+        seen_at: str,
+    ) -> BatchCounts:
+        """Insert new posts and refresh seen ones; forum figures get an observation each.
+
+        Call inside `write()` so the whole batch commits together.
+        """
+        unique: dict[str, Item] = {}
+        for item in items:
+            unique.setdefault(post_key(item), item)
+        if not unique:
+            return BatchCounts()
+        existing = self._existing_ids(source, list(unique))
+        counts = BatchCounts()
+        new_rows = []
+        seen_rows = []
+        for key, item in unique.items():
+            if key in existing:
+                seen_rows.append((seen_at, item.clicks, item.comments, existing[key]))
+            else:
+                new_rows.append((
+                    source, channel, site, int(mainstream), key, item.url, item.guid,
+                    item.title, item.text, item.author, item.published_at, seen_at, seen_at,
+                    item.clicks, item.comments,
+                ))
+        with self.write() as conn:
+            conn.executemany(
+                """
+                INSERT INTO posts (source, channel, site, mainstream, key, url, guid, title,
+                    text, author, published_at, first_seen_at, last_seen_at, clicks, comments)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                new_rows,
+            )
+            conn.executemany(
+                """
+                UPDATE posts SET last_seen_at = ?,
+                    clicks = coalesce(?, clicks), comments = coalesce(?, comments)
+                WHERE id = ?
+                """,
+                seen_rows,
+            )
+            self._mark_events_dirty(conn, [row[3] for row in seen_rows])
+            self._index_new(conn, source, [unique[row[4]] for row in new_rows], [row[4] for row in new_rows])
+            self._observe(conn, source, unique, seen_at)
+        counts.new, counts.seen = len(new_rows), len(seen_rows)
+        counts.new_keys = [row[4] for row in new_rows]
+        return counts
+
+    def _index_new(self, conn: sqlite3.Connection, source: str, items: list[Item], keys: list[str]) -> None:
+        if not items:
+            return
+        ids = self._existing_ids(source, keys)
+        conn.executemany(
+            "INSERT INTO post_search (rowid, grams) VALUES (?, ?)",
+            [(ids[key], item.grams if item.grams is not None else grams(f"{item.title} {item.text}"))
+             for item, key in zip(items, keys, strict=True)],
+        )
+
+    def search_posts(
+        self, match: str | None, singles: list[str], *, since: str | None = None,
+        level: list[str] | None = None, site: str | None = None, limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        """Posts matching the FTS expression and every single character, newest first.
+
+        Post ids grow in collection order, so the newest matches are the highest rowids:
+        the FTS index is walked from the top a page at a time and stops once `limit`
+        posts pass the filters, instead of sorting every match.
+        """
+        where, params = [], []
+        for char in singles:
+            where.append("(p.title LIKE ? OR p.text LIKE ?)")
+            params += [f"%{char}%", f"%{char}%"]
+        if since:
+            where.append("p.first_seen_at >= ?")
+            params.append(since)
+        if level:
+            where.append(f"e.level IN ({','.join('?' * len(level))})")
+            params += level
+        if site:
+            where.append("p.site = ?")
+            params.append(site)
+        select = ("SELECT p.id, p.site, p.url, p.title, p.text, p.first_seen_at, p.published_at,"
+                  " p.clicks, p.comments, p.event_id, e.level FROM posts p"
+                  " LEFT JOIN events e ON e.id = p.event_id")
+        if match is None:  # single characters only: a scan, newest first
+            sql = select + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.id DESC LIMIT ?"
+            return self._rows(sql, [*params, limit])
+        found: list[dict[str, Any]] = []
+        below = None
+        page = max(limit * 4, 200)
+        while len(found) < limit:
+            ids = [r[0] for r in self.conn.execute(
+                "SELECT rowid FROM post_search WHERE post_search MATCH ?"
+                + (" AND rowid < ?" if below is not None else "") + " ORDER BY rowid DESC LIMIT ?",
+                [match, *([below] if below is not None else []), page],
+            )]
+            if not ids:
+                break
+            marks = ",".join("?" * len(ids))
+            conditions = [f"p.id IN ({marks})", *where]
+            found += self._rows(select + " WHERE " + " AND ".join(conditions) + " ORDER BY p.id DESC",
+                                [*ids, *params])
+            below = ids[-1]
+            if len(ids) < page:
+                break
+        return found[:limit]
+
+    def _mark_events_dirty(self, conn: sqlite3.Connection, post_ids: list[int]) -> None:
+        for start in range(0, len(post_ids), 500):
+            chunk = post_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            conn.execute(
+                f"UPDATE events SET dirty = 1 WHERE dirty = 0 AND id IN"
+                f" (SELECT event_id FROM posts WHERE id IN ({marks}) AND event_id IS NOT NULL)",
+                chunk,
+            )
+
+    def _existing_ids(self, source: str, keys: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT key, id FROM posts WHERE source = ? AND key IN ({marks})",
+                [source, *chunk],
+            )
+            found.update(rows)
+        return found
+
+    def _observe(
+        self, conn: sqlite3.Connection, source: str, unique: dict[str, Item], seen_at: str
+    ) -> None:
+        with_figures = {k: i for k, i in unique.items() if i.clicks is not None or i.comments is not None}
+        if not with_figures:
+            return
+        ids = self._existing_ids(source, list(with_figures))
+        conn.executemany(
+            "INSERT INTO observations (post_id, observed_at, clicks, comments) VALUES (?, ?, ?, ?)",
+            [(ids[k], seen_at, i.clicks, i.comments) for k, i in with_figures.items()],
+        )
+
+    def keep_evidence(self, *, source: str, sha256: str, url: str, fetched_at: str, body: bytes,
+                      post_keys: list[str]) -> None:
+        """Keep the raw body the given (new) posts were read from. Call inside `write()`."""
+        with self.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO raw_bodies (sha256, url, fetched_at, size, data) VALUES (?, ?, ?, ?, ?)",
+                [sha256, url, fetched_at, len(body), zlib.compress(body, 6)],
+            )
+            for start in range(0, len(post_keys), 500):
+                chunk = post_keys[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"UPDATE posts SET body_sha = ? WHERE source = ? AND key IN ({marks})",
+                             [sha256, source, *chunk])
+
+    def evidence(self, sha256: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT sha256, url, fetched_at, size, data FROM raw_bodies WHERE sha256 = ?", [sha256])
+        if not rows:
+            return None
+        row = rows[0]
+        row["data"] = zlib.decompress(row["data"])
+        return row
+
+    def prune_evidence(self, before: str) -> int:
+        """Drop old bodies that no post of any event was read from."""
+        with self.write() as conn:
+            cursor = conn.execute(
+                "DELETE FROM raw_bodies WHERE fetched_at < ? AND sha256 NOT IN"
+                " (SELECT body_sha FROM posts WHERE event_id IS NOT NULL AND body_sha IS NOT NULL)",
+                [before],
+            )
+            return cursor.rowcount
+
+    def notices_for_event(self, event_id: int) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT n.notice_no, n.kind, n.level, n.subject, n.body, n.created_at,"
+            " group_concat(d.channel || ':' || d.status, ' ') AS deliveries"
+            " FROM notices n LEFT JOIN deliveries d ON d.notice_id = n.id WHERE n.event_id = ?"
+            " GROUP BY n.id ORDER BY n.id",
+            [event_id],
+        )
+
+    def count_posts(self, source: str | None = None) -> int:
+        if source is None:
+            return self.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+        return self.conn.execute(
+            "SELECT count(*) FROM posts WHERE source = ?", [source]
+        ).fetchone()[0]
+
+    def iter_posts(self, *, source: str | None = None) -> Iterator[dict[str, Any]]:
+        cols = ", ".join(POST_COLUMNS)
+        sql = f"SELECT {cols} FROM posts"
+        params: list[Any] = []
+        if source:
+            sql += " WHERE source = ?"
+            params.append(source)
+        sql += " ORDER BY id"
+        cursor = self.conn.execute(sql, params)
+        for row in cursor:
+            yield dict(zip(POST_COLUMNS, row, strict=True))
+
+    def observations(self, post_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT observed_at, clicks, comments FROM observations WHERE post_id = ?"
+            " ORDER BY observed_at, rowid",
+            [post_id],
+        )
+        return [{"observed_at": a, "clicks": c, "comments": m} for a, c, m in rows]

@@ -1,0 +1,314 @@
+"""The store's schema: named migrations applied in order (sqlite-utils' `Migrations`),
+never edited once released. `Store` opens a store and applies what is pending; it loads
+this module (and sqlite-utils, which loads numpy) only when something is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from yuqing.text.search import grams
+
+migrations = Migrations("yuqing")
+
+
+@migrations()
+def m001_posts(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,          -- source name, or 'manual' / the import file's channel
+            channel TEXT NOT NULL,         -- rss | forum | manual | import
+            site TEXT NOT NULL DEFAULT '',
+            mainstream INTEGER NOT NULL DEFAULT 0,
+            key TEXT NOT NULL,             -- stable guid or normalised URL: the dedupe key
+            url TEXT NOT NULL DEFAULT '',
+            guid TEXT,
+            title TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            published_at TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            clicks INTEGER,
+            comments INTEGER,
+            UNIQUE (source, key)
+        )
+        """
+    )
+    db.execute("CREATE INDEX posts_first_seen ON posts (first_seen_at)")
+    db.execute(
+        """
+        CREATE TABLE observations (
+            post_id INTEGER NOT NULL REFERENCES posts (id),
+            observed_at TEXT NOT NULL,
+            clicks INTEGER,
+            comments INTEGER
+        )
+        """
+    )
+    db.execute("CREATE INDEX observations_post ON observations (post_id, observed_at)")
+
+
+@migrations()
+def m002_source_health(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE source_state (
+            name TEXT PRIMARY KEY,
+            url TEXT,                      -- current URL: a 301 moves it, a 302 does not
+            etag TEXT,
+            last_modified TEXT,
+            body_hash TEXT,
+            last_attempt_at TEXT,
+            last_success_at TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_reason TEXT,
+            last_error TEXT,
+            next_attempt_at TEXT,          -- backoff after failures
+            last_item_count INTEGER,       -- threads/items parsed on the last good fetch
+            gone INTEGER NOT NULL DEFAULT 0  -- the server answered 410
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE host_state (
+            host TEXT PRIMARY KEY,
+            retry_at TEXT NOT NULL         -- honour Retry-After until then
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            exit_code INTEGER,
+            summary TEXT
+        )
+        """
+    )
+
+
+@migrations()
+def m003_events(db: Database) -> None:
+    for column in (
+        "event_id INTEGER",
+        "negative INTEGER",  # NULL until analysed
+        "topics TEXT",  # JSON list of matched topic names
+        "fingerprint BLOB",  # near-duplicate signature (topic-matched posts only)
+        "analysed INTEGER NOT NULL DEFAULT 0",
+    ):
+        db.execute(f"ALTER TABLE posts ADD COLUMN {column}")
+    db.execute("CREATE INDEX posts_pending ON posts (id) WHERE analysed = 0")
+    db.execute("CREATE INDEX posts_event ON posts (event_id)")
+    db.execute(
+        """
+        CREATE TABLE post_bands (       -- LSH keys: posts sharing one are candidate reprints
+            key INTEGER NOT NULL,
+            post_id INTEGER NOT NULL,
+            at TEXT NOT NULL            -- the post's time, for the grouping window
+        )
+        """
+    )
+    db.execute("CREATE INDEX post_bands_at ON post_bands (at)")
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            first_post_id INTEGER,
+            first_site TEXT,
+            first_at TEXT,              -- when the story first appeared (首发)
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            level TEXT,
+            reasons TEXT,               -- JSON list of {rule, level, text}
+            categories TEXT,
+            topics TEXT,
+            negative INTEGER NOT NULL DEFAULT 0,
+            posts INTEGER NOT NULL DEFAULT 0,
+            sites INTEGER NOT NULL DEFAULT 0,
+            mainstream_sites INTEGER NOT NULL DEFAULT 0,
+            clicks INTEGER NOT NULL DEFAULT 0,
+            comments INTEGER NOT NULL DEFAULT 0,
+            reprints INTEGER NOT NULL DEFAULT 0,
+            clicks_before INTEGER,      -- figures one ferment window ago (growth)
+            comments_before INTEGER,
+            dirty INTEGER NOT NULL DEFAULT 1,
+            graded_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX events_dirty ON events (id) WHERE dirty = 1")
+    db.execute(
+        """
+        CREATE TABLE level_changes (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES events (id),
+            at TEXT NOT NULL,
+            old_level TEXT,             -- NULL when the event was first graded
+            new_level TEXT NOT NULL,
+            reasons TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX level_changes_event ON level_changes (event_id, at)")
+
+
+@migrations()
+def m004_cases_and_notices(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL UNIQUE REFERENCES events (id),
+            status TEXT NOT NULL,        -- 待研判 已上报 已转办 已回应 已办结 持续关注 已升级
+            level TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            report_due TEXT, forward_due TEXT, answer_due TEXT,
+            reported_at TEXT, forwarded_at TEXT, answered_at TEXT,
+            first_action_at TEXT,
+            closed_at TEXT,
+            result TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE case_actions (      -- append-only: what was done, when, by whom
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            to_dept TEXT,
+            note TEXT,
+            by TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX case_actions_case ON case_actions (case_id, at)")
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER case_actions_append_only_{verb.lower()} BEFORE {verb} ON case_actions"
+            " BEGIN SELECT RAISE(ABORT, 'case_actions is append-only'); END"
+        )
+    db.execute(
+        """
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            notice_no TEXT NOT NULL UNIQUE,
+            dedupe_key TEXT NOT NULL UNIQUE, -- one notice per event and level change, per deadline
+            kind TEXT NOT NULL,              -- level | reminder | overdue | source | digest
+            event_id INTEGER, case_id INTEGER, source TEXT,
+            level TEXT,
+            wake INTEGER NOT NULL DEFAULT 0, -- may go out outside duty hours
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,              -- rendered Markdown
+            roles TEXT NOT NULL,             -- JSON list
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            notice_id INTEGER NOT NULL REFERENCES notices (id),
+            channel TEXT NOT NULL,           -- file | mail | robot:NAME
+            status TEXT NOT NULL,            -- due | sending | sent | failed | superseded
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at TEXT,
+            last_error TEXT,
+            sent_at TEXT,
+            via TEXT,                        -- single | digest | summary
+            UNIQUE (notice_id, channel)
+        )
+        """
+    )
+    db.execute("CREATE INDEX deliveries_open ON deliveries (status, next_try_at)")
+    db.execute("CREATE TABLE robot_sends (robot TEXT NOT NULL, sent_at TEXT NOT NULL)")
+    db.execute("CREATE INDEX robot_sends_robot ON robot_sends (robot, sent_at)")
+    db.execute("CREATE TABLE robot_blocks (robot TEXT PRIMARY KEY, until TEXT NOT NULL)")
+    db.execute("CREATE TABLE notice_numbers (year INTEGER PRIMARY KEY, last INTEGER NOT NULL)")
+
+
+@migrations()
+def m005_digests(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE digests (          -- 《重要舆情摘报》: numbered per year, each period issued once
+            id INTEGER PRIMARY KEY,
+            year INTEGER NOT NULL,
+            number INTEGER NOT NULL,
+            period_from TEXT NOT NULL,
+            period_to TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            path TEXT,
+            UNIQUE (year, number)
+        )
+        """
+    )
+    db.execute("CREATE INDEX digests_period ON digests (period_from, period_to)")
+    db.execute(
+        """
+        CREATE TABLE digest_items (
+            digest_id INTEGER NOT NULL REFERENCES digests (id),
+            event_id INTEGER NOT NULL REFERENCES events (id),
+            UNIQUE (digest_id, event_id)
+        )
+        """
+    )
+
+
+@migrations()
+def m006_search(db: Database) -> None:
+    db.execute("CREATE VIRTUAL TABLE post_search USING fts5 (grams, tokenize = 'unicode61')")
+    rows = list(db.execute("SELECT id, title, text FROM posts"))
+    db.conn.executemany(
+        "INSERT INTO post_search (rowid, grams) VALUES (?, ?)",
+        [(post_id, grams(f"{title} {text}")) for post_id, title, text in rows],
+    )
+
+
+@migrations()
+def m007_evidence(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE raw_bodies (        -- 截屏取证: the fetched bytes a post was read from
+            sha256 TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL           -- zlib-compressed
+        )
+        """
+    )
+    db.execute("ALTER TABLE posts ADD COLUMN body_sha TEXT")
+    db.execute("CREATE INDEX posts_body_sha ON posts (body_sha)")
+
+
+@migrations()
+def m008_drop_post_bands(db: Database) -> None:
+    # Grouping now reads fingerprints of the window's posts straight from posts.
+    db.execute("DROP TABLE post_bands")
+
+
+@migrations()
+def m009_post_readings(db: Database) -> None:
+    # What grading takes from each post's words, read once when the post is analysed.
+    # NULL for posts analysed before this migration: grading reads their text instead.
+    db.execute("ALTER TABLE posts ADD COLUMN categories TEXT")  # JSON list of category names
+    db.execute("ALTER TABLE posts ADD COLUMN mentions TEXT")  # JSON list of key persons and places
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply the pending migrations, each in its own transaction."""
+    migrations.apply(Database(conn, execute_plugins=False))
