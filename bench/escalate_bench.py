@@ -15,7 +15,7 @@ hours on a workday, so routine notices are not held for the morning.
 
 Measured, each in a fresh subprocess:
 
-1. yuqing: `escalate(Context(...), Dispatcher(...))` wired as cli_cases.run_escalation
+1. yuqing: `escalate(Context(...), Dispatcher(...))` wired by yuqing.notify.context.build_context, as every command wires it
    wires it: opens 10,000 cases, numbers and records 10,000 notices with one file and one
    robot delivery each, writes the outbox files, sends what the robot's budget allows one
    by one and merges the rest into one summary message;
@@ -201,12 +201,8 @@ def _count_renders(started: float) -> None:
 def child_escalate(home_arg: str, mode: str) -> None:
     """mode: "count" wraps the connection to count SQL calls (about 1 us a call);
     "profile" also runs escalate() under cProfile."""
-    from yuqing import clock
-    from yuqing.commands.cases import duty_hours
-    from yuqing.escalate import Context, escalate
-    from yuqing.notify.credentials import Secrets
-    from yuqing.notify.dispatch import Dispatcher
-    from yuqing.notify.workcal import WorkCalendar
+    from yuqing.escalate import escalate
+    from yuqing.notify.context import build_context
     from yuqing.rules import load_rules
     from yuqing.store import Store
 
@@ -218,9 +214,7 @@ def child_escalate(home_arg: str, mode: str) -> None:
     if mode in ("count", "profile"):
         counting = CountingConn(store.conn)
         store.conn = counting  # every Store method and the Dispatcher go through it
-    ctx = Context(store=store, rules=rules, now=clock.now(), home=home, calendar=WorkCalendar.load(),
-                  duty=duty_hours(rules))
-    dispatcher = Dispatcher(store, rules.escalation, Secrets(home))
+    ctx, dispatcher = build_context(home, store, rules)
     files_before = _outbox_files(home)
     started = time.perf_counter()
     _count_renders(started)

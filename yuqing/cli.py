@@ -137,12 +137,9 @@ def source_disable(name: Annotated[str, typer.Argument(help="信息源名称")])
 @source_app.command("enable")
 def source_enable(name: Annotated[str, typer.Argument(help="信息源名称")]) -> None:
     """重新启用一个信息源，并清除 410 停用标记和退避等待。"""
-    from yuqing.sources.config import set_enabled
+    from yuqing.sources.config import enable_source
 
-    workspace = current_workspace()
-    set_enabled(workspace.sources_path, name, True)
-    with open_store() as store:
-        store.update_source_state(name, gone=0, next_attempt_at=None, consecutive_failures=0)
+    enable_source(current_workspace(), name)
     views.err(f"已启用信息源「{name}」")
 
 
@@ -172,7 +169,7 @@ def collect_command(
     options = CollectOptions(concurrency=concurrency, deadline=timeout, force=force, home=workspace.home)
     with views.collect_progress(len(sources)) as tick:
         result = run_pipeline(workspace, rules, sources, options, command="collect", on_outcome=tick,
-                              escalate=cli_cases.run_escalation if escalate else None)
+                              escalate=escalate)
     views.print_collect_report(result.collect, result.events, result.notices, as_json=as_json)
     raise typer.Exit(int(result.collect.exit_code))
 
@@ -199,7 +196,7 @@ def run_command(
     options = CollectOptions(home=workspace.home)
     with views.collect_progress(len(sources)) as tick:
         result = run_pipeline(workspace, rules, sources, options, command="run", on_outcome=tick,
-                              escalate=cli_cases.run_escalation)
+                              escalate=True)
     views.print_collect_report(result.collect, result.events, result.notices, as_json=as_json)
     raise typer.Exit(int(result.collect.exit_code))
 

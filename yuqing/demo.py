@@ -23,12 +23,8 @@ from typing import Any
 
 from yuqing import clock
 from yuqing.collect import CollectOptions
-from yuqing.escalate import Context, escalate
 from yuqing.events.cases import act
 from yuqing.models import Source
-from yuqing.notify.credentials import Secrets
-from yuqing.notify.dispatch import Dispatcher
-from yuqing.notify.workcal import DutyHours, WorkCalendar
 from yuqing.pipeline import RunResult, run_pipeline
 from yuqing.report import daily_data, day_period, digest_data, render_report
 from yuqing.rules import load_rules
@@ -259,20 +255,12 @@ def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
         prepare_workspace(workspace, server)
         rules = load_rules(workspace.rules_path)
         sources = demo_sources(server.url)
-        secrets = Secrets(workspace.home)
-        calendar = WorkCalendar.load()
-
-        def notify(store: Store, rules_now) -> Any:
-            ctx = Context(store=store, rules=rules_now, now=clock.now(), home=workspace.home,
-                          calendar=calendar, duty=DutyHours())
-            return escalate(ctx, Dispatcher(store, rules_now.escalation, secrets))
-
         runs = []
         for index, moment in enumerate(RUN_TIMES):
             server.publish(pages_for_run(index))
             with clock.frozen_at(datetime.fromisoformat(moment)):
                 result = run_pipeline(workspace, rules, sources, CollectOptions(home=workspace.home, force=True),
-                                      command="demo", escalate=notify)
+                                      command="demo", escalate=True)
             runs.append(DemoRun(moment, result))
             if index == 0:
                 _officer_handles_morning_cases(workspace, moment)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 import sys
 import tempfile
 from contextlib import redirect_stdout
@@ -61,14 +60,8 @@ def cli_markdown() -> str:
 
 
 def schema_markdown() -> str:
-    with tempfile.TemporaryDirectory() as folder:
-        Store(Path(folder) / "schema.db").close()
-        conn = sqlite3.connect(Path(folder) / "schema.db")
-        rows = conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"
-            " AND name NOT LIKE 'post_search_%' ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, name"
-        ).fetchall()
-        conn.close()
+    with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "schema.db") as store:
+        rows = store.schema_objects()
     parts = ["# 数据库结构（由 `python -m yuqing.docs` 从迁移生成，请勿手改）\n",
              "迁移按顺序在每次打开数据库时应用：" + "、".join(f"`{m.name}`" for m in migrations._migrations) + "。\n"]
     for kind, name, sql in rows:

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yuqing import clock
+from yuqing.notify.context import Context, build_context
 from yuqing.notify.dispatch import Dispatcher
 from yuqing.notify.routing import Escalation, LevelPolicy, departments_for
 from yuqing.notify.workcal import (
-    DutyHours,
-    WorkCalendar,
     add_hours,
     format_deadline,
     in_duty,
@@ -62,24 +61,11 @@ class EscalateReport:
     held: int = 0
     failed: list[str] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # configuration problems, shown, not stored
 
     def as_dict(self) -> dict[str, Any]:
         return {"planned": self.planned, "sent": self.sent, "held": self.held, "failed": self.failed,
                 "deliveries": self.deliveries}
-
-
-@dataclass
-class Context:
-    store: Store
-    rules: Rules
-    now: datetime
-    home: Path
-    calendar: WorkCalendar
-    duty: DutyHours
-
-    @property
-    def escalation(self) -> Escalation:
-        return self.rules.escalation
 
 
 # -- planning ------------------------------------------------------------------
@@ -404,17 +390,26 @@ def _record_outcome(ctx: Context, dispatcher: Dispatcher, channel: str, batch: l
 # -- the whole step ------------------------------------------------------------------
 
 
+def run_escalation(home: Path, store: Store, rules: Rules, *, now: datetime | None = None,
+                   dry_run: bool = False, mail_ssl_context=None) -> EscalateReport:
+    """The escalation step for a workspace, configured as every command configures it."""
+    ctx, dispatcher = build_context(home, store, rules, now=now, mail_ssl_context=mail_ssl_context)
+    return escalate(ctx, dispatcher, dry_run=dry_run)
+
+
 def escalate(ctx: Context, dispatcher: Dispatcher, *, dry_run: bool = False) -> EscalateReport:
     report = EscalateReport()
     if dry_run:
         with ctx.store.rolled_back():  # a dry run opens no case and takes no number
             report.planned = [_describe(ctx, p) for p in plan(ctx)]
+        report.warnings = dispatcher.secrets.warnings + ctx.warnings
         return report
     with ctx.store.write():  # cases, notice numbers and due deliveries commit together
         planned = plan(ctx)
         record(ctx, planned)
     report.planned = [_describe(ctx, p) for p in planned]
     deliver(ctx, dispatcher, report)
+    report.warnings = dispatcher.secrets.warnings + ctx.warnings
     return report
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from yuqing import clock
 from yuqing.collect import CollectOptions, CollectReport, SourceOutcome, collect
@@ -17,7 +17,7 @@ from yuqing.events.grouping import EventUpdate, update_events
 from yuqing.store import Store
 from yuqing.store.lock import run_lock
 
-if TYPE_CHECKING:  # escalate is imported by the escalate callback, only when one is given
+if TYPE_CHECKING:  # escalate is imported only when the run escalates
     from yuqing.escalate import EscalateReport
     from yuqing.models import Source
     from yuqing.rules import Rules
@@ -53,7 +53,7 @@ def run_pipeline(
     options: CollectOptions,
     *,
     command: str,
-    escalate: Callable[[Store, Rules], EscalateReport] | None,
+    escalate: bool = True,
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> RunResult:
     with run_lock(workspace.home), Store(workspace.db_path) as store:
@@ -64,10 +64,49 @@ def run_pipeline(
             log.warning("source %s failed: %s", outcome.name, outcome.message)
         events = update_events(store, rules)
         store.prune_evidence(clock.to_iso(clock.now() - EVIDENCE_GRACE))
-        notices = escalate(store, rules) if escalate else None
+        notices = _escalate(workspace, store, rules) if escalate else None
         summary = {"collect": report.as_dict(), "events": events.as_dict(),
                    "notices": notices.as_dict() if notices else None}
         store.finish_run(run_id, clock.now_iso(), int(report.exit_code), summary)
         log.info("run %s finished: %d new posts, %d failed sources, %d level changes", run_id,
                  report.new, len(report.failed), len(events.changes))
         return RunResult(report, events, notices)
+
+
+def _escalate(workspace: Workspace, store: Store, rules: Rules) -> EscalateReport:
+    from yuqing.escalate import run_escalation
+
+    report = run_escalation(workspace.home, store, rules)
+    for warning in report.warnings:
+        log.warning("%s", warning)
+    return report
+
+
+def status_report(workspace: Workspace) -> dict[str, Any]:
+    """What `yuqing status` shows: the last run, failing sources, deliveries, open and overdue
+    cases, and the size of the store."""
+    from yuqing.events.cases import overdue_items
+    from yuqing.sources.config import load_sources
+    from yuqing.workspace import ensure_workspace
+
+    ensure_workspace(workspace)
+    sources = load_sources(workspace.sources_path)
+    with Store(workspace.db_path) as store:
+        now_iso = clock.now_iso()
+        open_cases = store.open_cases()
+        overdue = [c for c in open_cases if overdue_items(c, now_iso)]
+        return {
+            "home": str(workspace.home),
+            "last_run": store.last_run(),
+            "sources": len(sources),
+            "failing_sources": [
+                {"name": name, "failures": s["consecutive_failures"], "reason": s["last_reason"]}
+                for name, s in store.all_source_states().items() if s.get("consecutive_failures")
+            ],
+            "deliveries": store.delivery_counts(),
+            "failed_deliveries": store.failed_deliveries(),
+            "open_cases": len(open_cases),
+            "overdue_cases": [{"id": c["id"], "title": c["title"], "level": c["level"]} for c in overdue],
+            "posts": store.count_posts(),
+            "database_bytes": sum(p.stat().st_size for p in workspace.home.glob("yuqing.db*")),
+        }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,13 +9,10 @@ import typer
 from yuqing import clock
 from yuqing.commands import cases_view
 from yuqing.commands.common import current_rules, current_workspace, open_store
-from yuqing.errors import ConfigError, UsageError
+from yuqing.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
-    from yuqing.escalate import EscalateReport
-    from yuqing.notify.workcal import DutyHours, WorkCalendar
-    from yuqing.rules import Rules
-    from yuqing.store import Store
+    pass
 
 case_app = typer.Typer(help="案件处置：记录研判、上报、转办、回复……直至办结。", no_args_is_help=True)
 
@@ -26,53 +22,19 @@ def register(app: typer.Typer) -> None:
     app.add_typer(case_app, name="case")
 
 
-def duty_hours(rules: Rules) -> DutyHours:
-    from yuqing.notify.workcal import DutyHours
-
-    table = rules.raw.get("duty", {})
-    try:
-        start = time.fromisoformat(table.get("start", "08:30"))
-        end = time.fromisoformat(table.get("end", "17:30"))
-        return DutyHours(start=start, end=end)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{rules.path} [duty]：start / end 应为 \"08:30\" 这样的时间") from None
-
-
-def work_calendar() -> WorkCalendar:
-    from yuqing.notify.workcal import WorkCalendar
-
-    calendar = WorkCalendar.load()
-    office = current_workspace().home / "calendar.toml"
-    return WorkCalendar.merged(calendar, office) if office.exists() else calendar
-
-
-def run_escalation(store: Store, rules: Rules, *, now: datetime | None = None, dry_run: bool = False,
-                   mail_ssl_context=None) -> EscalateReport:
-    from yuqing.escalate import Context, escalate
-    from yuqing.notify.credentials import Secrets
-    from yuqing.notify.dispatch import Dispatcher
-
-    workspace = current_workspace()
-    ctx = Context(store=store, rules=rules, now=now or clock.now(), home=workspace.home,
-                  calendar=work_calendar(), duty=duty_hours(rules))
-    secrets = Secrets(workspace.home)
-    report = escalate(ctx, Dispatcher(store, rules.escalation, secrets, mail_ssl_context=mail_ssl_context),
-                      dry_run=dry_run)
-    for warning in secrets.warnings + ctx.calendar.warnings(ctx.now.astimezone(clock.SHANGHAI).date()):
-        cases_view.warn(warning)
-    return report
-
-
 def escalate_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示会发什么、发给谁、走哪个渠道，不发送")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """发送预警通知：新达到或升级的事件、时限提醒、超时催办、信息源故障。重复运行不会重复发送。"""
+    from yuqing.escalate import run_escalation
+
     rules = current_rules()
     with open_store() as store:
-        report = run_escalation(store, rules, dry_run=dry_run)
+        report = run_escalation(current_workspace().home, store, rules, dry_run=dry_run)
+    cases_view.print_warnings(report)
     cases_view.print_escalation(report, dry_run=dry_run, as_json=as_json)
-    raise typer.Exit(1 if report.failed else 0)
+    raise typer.Exit(ExitCode.PARTIAL if report.failed else ExitCode.OK)
 
 
 @case_app.command("list")

@@ -9,19 +9,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.events_view import styled_level
-from yuqing.commands.views import print_json
+from yuqing.commands.console import out as _out
+from yuqing.commands.console import print_json, styled_level, warn
 
 if TYPE_CHECKING:  # types only: escalate loads the channels and Jinja
     from yuqing.escalate import EscalateReport
 
 
-def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
-
-
-def warn(message: str) -> None:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]{escape(message)}[/]")
+def print_warnings(report: EscalateReport) -> None:
+    """Configuration warnings met while escalating (secrets.toml permissions, calendar)."""
+    for warning in report.warnings:
+        warn(warning)
 
 
 def print_escalation(report: EscalateReport, *, dry_run: bool, as_json: bool) -> None:

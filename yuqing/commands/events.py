@@ -15,7 +15,7 @@ from yuqing.commands.common import current_rules, current_workspace, open_store,
 from yuqing.errors import ConfigError, ExitCode, UsageError
 
 if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
-    from yuqing.events.adhoc import AdhocPost
+    pass
 
 event_app = typer.Typer(help="查看单个事件。", no_args_is_help=True)
 rules_app = typer.Typer(help="分级规则表（rules.toml）。", no_args_is_help=True)
@@ -41,7 +41,7 @@ def grade_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """给一条粘贴来的帖子分级：列出级别、触发的每条规则、敏感类别、是否负面、命中的主题。"""
-    from yuqing.events.adhoc import AdhocPost, grade_adhoc, grade_batch_lines
+    from yuqing.events.adhoc import AdhocPost, adhoc_from_url, grade_adhoc, grade_batch_lines
 
     rules = current_rules()
     if batch is not None:
@@ -52,7 +52,7 @@ def grade_command(
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         raise typer.Exit(int(ExitCode.PARTIAL if bad else ExitCode.OK))
     if url is not None:
-        post = _fetch_post(url, clicks, comments, sites, mainstream)
+        post = adhoc_from_url(url, clicks=clicks, comments=comments, sites=sites, mainstream=mainstream)
     else:
         body = text if text is not None else read_stdin()
         post = AdhocPost(title=title, text=body, clicks=clicks, comments=comments, sites=sites,
@@ -67,30 +67,6 @@ def _open_batch(path: str):
     except OSError as exc:
         from yuqing.errors import InputError, os_reason
         raise InputError(f"无法读取文件 {path}：{os_reason(exc)}") from None
-
-
-def _fetch_post(url: str, clicks: int, comments: int, sites: int | None, mainstream: int) -> AdhocPost:
-    import asyncio
-
-    from yuqing.events.adhoc import AdhocPost
-    from yuqing.sources.article import read_article
-    from yuqing.sources.encoding import decode_body
-    from yuqing.sources.fetch import MAX_PAGE_BYTES, Fetcher
-
-    async def fetch():
-        async with Fetcher(concurrency=1, per_host=1) as fetcher:
-            return await fetcher.fetch(url, max_bytes=MAX_PAGE_BYTES)
-
-    from yuqing.errors import SourceError
-    try:
-        result = asyncio.run(fetch())
-    except SourceError as error:
-        raise UsageError(f"无法读取 {url}：{error.message}") from None
-    html, _ = decode_body(result.body, http_charset=result.charset)
-    article = read_article(html)
-    return AdhocPost(title=article.title, text=article.text,
-                     clicks=clicks or article.clicks or 0, comments=comments or article.comments or 0,
-                     sites=sites, mainstream=mainstream, url=url)
 
 
 def events_command(

@@ -11,27 +11,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.views import print_json
+from yuqing.commands.console import out as _out
+from yuqing.commands.console import print_json, styled_level
 
 if TYPE_CHECKING:  # types only: events and grade pull in numpy and the rule engine
     from yuqing.events.adhoc import AdhocPost
     from yuqing.events.grouping import EventUpdate
     from yuqing.grade import Grade
     from yuqing.rules import Rules
-
-LEVEL_STYLE = {"一般": "", "较大": "yellow", "重大": "bold red", "特别重大": "bold white on red"}
-
-
-def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
-
-
-def styled_level(level: str | None) -> str:
-    if not level:
-        return ""
-    style = LEVEL_STYLE.get(level, "")
-    return f"[{style}]{level}[/]" if style else level
-
 
 def print_grade(result: Grade, post: AdhocPost, *, as_json: bool) -> None:
     if as_json:

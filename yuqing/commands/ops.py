@@ -45,29 +45,9 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """一眼看全：最近一次运行、信息源健康、待发或失败的通知、超时案件、数据库大小。"""
-    from yuqing.events.cases import overdue_items
-    from yuqing.sources.config import load_sources
+    from yuqing.pipeline import status_report
 
-    workspace = current_workspace()
-    sources = load_sources(workspace.sources_path)
-    with open_store() as store:
-        now_iso = clock.now_iso()
-        overdue = [c for c in store.open_cases() if overdue_items(c, now_iso)]
-        data = {
-            "home": str(workspace.home),
-            "last_run": store.last_run(),
-            "sources": len(sources),
-            "failing_sources": [
-                {"name": name, "failures": s["consecutive_failures"], "reason": s["last_reason"]}
-                for name, s in store.all_source_states().items() if s.get("consecutive_failures")
-            ],
-            "deliveries": store.delivery_counts(),
-            "failed_deliveries": store.failed_deliveries(),
-            "open_cases": len(store.open_cases()),
-            "overdue_cases": [{"id": c["id"], "title": c["title"], "level": c["level"]} for c in overdue],
-            "posts": store.count_posts(),
-            "database_bytes": sum(p.stat().st_size for p in workspace.home.glob("yuqing.db*")),
-        }
+    data = status_report(current_workspace())
     ops_view.print_status(data, as_json=as_json)
 
 

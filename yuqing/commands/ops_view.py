@@ -9,12 +9,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.views import print_json
+from yuqing.commands.console import out as _out
+from yuqing.commands.console import print_json
 from yuqing.text.search import highlight, snippet
-
-
-def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
 
 
 def print_status(data: dict[str, Any], *, as_json: bool) -> None:

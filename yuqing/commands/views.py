@@ -6,7 +6,6 @@ rich markup (a post titled `[突发]` must keep its tag).
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -14,12 +13,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from yuqing import clock
+from yuqing.commands.cases_view import print_escalation, print_warnings
+from yuqing.commands.console import err, err_console, print_json
+from yuqing.commands.console import out as _out
+from yuqing.commands.events_view import print_event_changes, print_events
 
 if TYPE_CHECKING:  # types only: importing collect here would load httpx for every command
     from yuqing.collect import CollectReport, SourceOutcome
@@ -27,25 +29,6 @@ if TYPE_CHECKING:  # types only: importing collect here would load httpx for eve
     from yuqing.workspace import Workspace
 
 STATUS_TEXT = {"ok": "成功", "unchanged": "无变化", "failed": "失败", "skipped": "跳过"}
-
-
-def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
-
-
-def _err_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def err(message: str, *, error: bool = False) -> None:
-    """A message for the officer on stderr (errors in red on a terminal)."""
-    console = _err_console()
-    text = escape(message)
-    console.print(f"[bold red]错误：[/]{text}" if error else text)
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def print_init(workspace: Workspace, created: list[Path]) -> None:
@@ -104,7 +87,7 @@ def _source_row(source: Source, state: dict, posts: int) -> dict[str, Any]:
 @contextmanager
 def collect_progress(total: int) -> Iterator[Callable[[SourceOutcome], None]]:
     """A progress bar on a terminal; one plain line per source otherwise."""
-    console = _err_console()
+    console = err_console()
     if not console.is_terminal:
         def plain(outcome: SourceOutcome) -> None:
             sys.stderr.write(_outcome_line(outcome) + "\n")  # cron logs: no colour, no markup
@@ -130,6 +113,8 @@ def _outcome_line(outcome: SourceOutcome) -> str:
 
 
 def print_collect_report(report: CollectReport, events=None, notices=None, *, as_json: bool) -> None:
+    if notices is not None:
+        print_warnings(notices)
     if as_json:
         data = report.as_dict()
         if events is not None:
@@ -149,10 +134,8 @@ def print_collect_report(report: CollectReport, events=None, notices=None, *, as
     failed = len(report.failed)
     err(f"共 {len(report.outcomes)} 个信息源，新增 {report.new} 条" + (f"，{failed} 个失败" if failed else ""))
     if events is not None:
-        from yuqing.commands.events_view import print_event_changes
         print_event_changes(events)
     if notices is not None and (notices.planned or notices.failed):
-        from yuqing.commands.cases_view import print_escalation
         print_escalation(notices, dry_run=False, as_json=False)
 
 
@@ -176,7 +159,6 @@ def print_demo(result) -> None:
             for item in notices.planned:
                 console.print(f"  通知：{escape(item['subject'])} → {escape('、'.join(item['roles']))}")
     console.print("\n[bold]当前事件[/]（同一件事在各网站的转载已合并）：")
-    from yuqing.commands.events_view import print_events
     print_events(result.events, as_json=False)
     console.print(f"\n共入库 {result.total} 条帖子；机器人收到 {result.robot_messages} 条消息。")
     console.print("[bold]去哪里看[/]：")

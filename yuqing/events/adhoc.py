@@ -45,6 +45,31 @@ def _check(post: AdhocPost) -> None:
         raise UsageError(f"主流网站数 {post.mainstream} 不能多于网站数 {post.sites}")
 
 
+def adhoc_from_url(url: str, *, clicks: int, comments: int, sites: int | None, mainstream: int) -> AdhocPost:
+    """Fetch one article or thread page and read its title, text and visible figures; the
+    officer's own figures win over what the page shows."""
+    import asyncio
+
+    from yuqing.errors import SourceError
+    from yuqing.sources.article import read_article
+    from yuqing.sources.encoding import decode_body
+    from yuqing.sources.fetch import MAX_PAGE_BYTES, Fetcher
+
+    async def fetch():
+        async with Fetcher(concurrency=1, per_host=1) as fetcher:
+            return await fetcher.fetch(url, max_bytes=MAX_PAGE_BYTES)
+
+    try:
+        result = asyncio.run(fetch())
+    except SourceError as error:
+        raise UsageError(f"无法读取 {url}：{error.message}") from None
+    html, _ = decode_body(result.body, http_charset=result.charset)
+    article = read_article(html)
+    return AdhocPost(title=article.title, text=article.text,
+                     clicks=clicks or article.clicks or 0, comments=comments or article.comments or 0,
+                     sites=sites, mainstream=mainstream, url=url)
+
+
 def grade_adhoc(post: AdhocPost, rules: Rules) -> Grade:
     figures = figures_of(post)
     return grade(figures, f"{post.title}\n{post.text}", rules)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomlkit
 
 from yuqing.errors import ConfigError
 from yuqing.models import FORUM_PRESETS, SOURCE_KINDS, Source
+
+if TYPE_CHECKING:
+    from yuqing.workspace import Workspace
 
 _KNOWN_KEYS = {
     "name", "kind", "url", "site", "mainstream", "enabled", "preset", "selectors", "pages",
@@ -170,6 +173,17 @@ def set_enabled(path: Path, name: str, enabled: bool) -> None:
             path.write_text(tomlkit.dumps(doc), encoding="utf-8")
             return
     raise ConfigError(f"{path}：没有名为 \"{name}\" 的信息源")
+
+
+def enable_source(workspace: Workspace, name: str) -> None:
+    """Enable a source in sources.toml and forget its 410 mark and its backoff."""
+    from yuqing.store import Store
+    from yuqing.workspace import ensure_workspace
+
+    ensure_workspace(workspace)
+    set_enabled(workspace.sources_path, name, True)
+    with Store(workspace.db_path) as store:
+        store.update_source_state(name, gone=0, next_attempt_at=None, consecutive_failures=0)
 
 
 def _read_document(path: Path) -> tomlkit.TOMLDocument:

@@ -110,3 +110,10 @@ class StoreBase:
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def schema_objects(self) -> list[tuple[str, str, str]]:
+        """(type, name, sql) of every table, index and trigger, tables first (for the docs)."""
+        return self.conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+            " AND name NOT LIKE 'post_search_%' ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, name"
+        ).fetchall()

@@ -1,0 +1,45 @@
+"""The console every view writes to: data on stdout, messages on stderr, level colours.
+
+Views import from here and never from each other's callers, so the view modules form no
+circle.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+LEVEL_STYLE = {"一般": "", "较大": "yellow", "重大": "bold red", "特别重大": "bold white on red"}
+
+
+def out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def err(message: str, *, error: bool = False) -> None:
+    """A message for the officer on stderr (errors in red on a terminal)."""
+    text = escape(message)
+    err_console().print(f"[bold red]错误：[/]{text}" if error else text)
+
+
+def warn(message: str) -> None:
+    err_console().print(f"[yellow]{escape(message)}[/]")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def styled_level(level: str | None) -> str:
+    if not level:
+        return ""
+    style = LEVEL_STYLE.get(level, "")
+    return f"[{style}]{level}[/]" if style else level
