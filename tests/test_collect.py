@@ -71,6 +71,7 @@ def test_guidless_feed_dedupes_by_link_and_utm_variants(yuqing_home, http_server
                                                              "http://example.cn/b?id=1"]
 
 
+@pytest.mark.slow
 def test_one_hanging_source_fails_by_deadline_others_stored(yuqing_home, http_server):
     """T01: the server accepts and never answers; exit 1 (partial)."""
     http_server.handler("/hang", never_answer)
@@ -231,6 +232,7 @@ def test_truncated_feed_salvages_items(yuqing_home, http_server):
     assert [p["title"] for p in stored(yuqing_home)] == ["完整一"]
 
 
+@pytest.mark.slow
 def test_xml_bomb_and_external_dtd_not_expanded(yuqing_home, http_server):
     """T15."""
     bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'

@@ -2,9 +2,12 @@
 
 from pathlib import Path
 
+import pytest
+
 from yuqing.docs import DOCS, cli_markdown, schema_markdown
 
 
+@pytest.mark.slow
 def test_cli_reference_matches_the_help_texts():
     assert (DOCS / "cli.md").read_text(encoding="utf-8") == cli_markdown(), \
         "docs/cli.md is stale: run `python -m yuqing.docs`"

@@ -53,6 +53,7 @@ def escalate_json(*args):
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_a_case_from_first_notice_to_closure(yuqing_home, monkeypatch, http_server):
     setup_workspace(yuqing_home, monkeypatch, http_server)
     at(monkeypatch, FRIDAY_10)

@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from helpers import run
 
 
@@ -31,6 +32,7 @@ def test_bad_flags_get_chinese_messages_and_exit_2():
         assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_console_script_exit_code_and_help_in_chinese(tmp_path):
     env = dict(os.environ, YUQING_HOME=str(tmp_path / "h"))
     done = subprocess.run([sys.executable, "-m", "yuqing.cli", "--help"], capture_output=True,
@@ -51,6 +53,7 @@ def test_damaged_database_is_exit_3_without_traceback(yuqing_home):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_tells_the_story_offline(tmp_path):
     result = run("demo", "--keep", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+import pytest
 from forum_fixtures import discuz_page
 from helpers import run
 from test_collect import add_source, rss
@@ -136,6 +137,7 @@ def test_export_rows_carry_event_level_and_negative(yuqing_home, http_server):
     assert by_title["外地新闻"]["event_id"] is None and by_title["外地新闻"]["negative"] is False
 
 
+@pytest.mark.slow
 def test_wechat_reprints_with_identical_titles_share_one_event(corpora, yuqing_home, http_server):
     use_rules(yuqing_home, extra='\n[[topics]]\nname = "全部"\nkeywords = ["的", "是", "了", "在", "国", "人", "中", "年", "新", "大"]\n')
     latest = sorted((corpora / "wechat_feeds" / "latest").glob("*.xml"))

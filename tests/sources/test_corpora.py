@@ -65,6 +65,7 @@ def test_feedparser_peer_suite_goes_through_collect_without_a_crash(corpora, htt
     assert stored_items >= 500
 
 
+@pytest.mark.slow
 def test_wechat_snapshots_in_time_order_store_exactly_the_distinct_links(corpora, http_server, tmp_path):
     snapshots = sorted((corpora / "wechat_feeds" / "snapshots").iterdir())
     assert len(snapshots) == 26

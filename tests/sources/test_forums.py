@@ -664,6 +664,7 @@ def test_five_mebibyte_page_is_fast() -> None:
     assert best < 0.5, f"5 MiB took {best:.2f} s"
 
 
+@pytest.mark.slow
 def test_five_mebibytes_of_rows() -> None:
     """Worst case: 5 MiB that is all thread rows (3,700 of them). Linear, not quadratic:
     about half a second on an idle laptop; the bound leaves room for a busy CI box."""

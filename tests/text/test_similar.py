@@ -309,6 +309,7 @@ def _template_posts(n: int, seed: int) -> list[tuple[str, str]]:
     return posts
 
 
+@pytest.mark.slow
 def test_screen_keeps_every_pair_decide_accepts():
     """The vectorised screening drops only pairs the full decision would reject."""
     from yuqing.text.similar import _Columns, _decide, _may_contain, _screen

@@ -138,6 +138,7 @@ def test_control_characters_and_odd_text():
     assert negative_hits("投" * 1000) == []
 
 
+@pytest.mark.slow
 def test_huge_text_is_fast():
     # About 2.5 MB of dense text: every entry kind, negations everywhere.
     unit = "不满意，没有处理，并非乱收费，严厉打击诈骗，出差，投诉电话，不是很好，"
@@ -303,6 +304,7 @@ def _rows(corpora: Path, name: str):
     return bench, bench.sample(bench.load(corpora / "reviews", name))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(MEASURED))
 def test_f1_on_the_labelled_samples(corpora, name):
     bench, rows = _rows(corpora, name)
