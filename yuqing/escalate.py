@@ -97,7 +97,7 @@ def _dues(ctx: Context, policy: LevelPolicy, start: datetime) -> dict[str, str |
 
 def _level_notices(ctx: Context) -> list[Planned]:
     escalation = ctx.escalation
-    events = ctx.store.events_for_cases(_case_levels(escalation))
+    events = ctx.store.events_for_cases(_case_levels(escalation), ctx.rules.quiet_natures)
     now_iso = clock.to_iso(ctx.now)
     to_open = [(e["id"], e["level"], now_iso, _dues(ctx, escalation.policy(e["level"]), ctx.now))
                for e in events if e["case_id"] is None]

@@ -2,6 +2,13 @@
 
 Levels, lowest first: 一般 < 较大 < 重大 < 特别重大. Every rule that fires yields a
 `Reason` carrying the figure and the threshold; the highest level among them wins.
+
+Every event also has a 性质 (nature): 敏感 when a sensitive category fired, else 负面 when
+its words are negative, 正面 when they carry good news, 中性 otherwise; the officer may set
+it by hand. Spread (clicks, comments, mainstream sites, negative voices, fermenting) raises
+only the natures listed in `[grading] nature` (负面, 敏感, 中性 by default): a festival with
+3,200 clicks is 正面传播, not 特别重大. Category and key-mention floors hold whatever the
+nature.
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from yuqing.rules import LEVELS, Rules, Topic, level_rank
+from yuqing.rules import LEVELS, NATURES, Rules, Topic, level_rank
+from yuqing.text.positive import positive_words
 from yuqing.text.tone import analyse as analyse_tone
 
 BASE_LEVEL = LEVELS[0]
@@ -45,10 +53,14 @@ class Grade:
     negative: bool = False
     negative_words: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+    nature: str = "中性"
+    nature_basis: str = ""  # why: 「负面依据：……」, 「正面依据：……」, 「敏感类别：……」, 「人工认定」
 
     def as_dict(self) -> dict:
         return {
             "level": self.level,
+            "nature": self.nature,
+            "nature_basis": self.nature_basis,
             "reasons": [r.text for r in self.reasons],
             "categories": self.categories,
             "negative": self.negative,
@@ -66,6 +78,7 @@ class Reading:
     mentions: tuple[str, ...] = ()  # key persons and places named
     negative: bool = False
     negative_words: tuple[str, ...] = ()
+    positive_words: tuple[str, ...] = ()
 
 
 def read(text: str, rules: Rules) -> Reading:
@@ -73,8 +86,9 @@ def read(text: str, rules: Rules) -> Reading:
     hits, score = analyse_tone(text, rules.tone)
     negative = bool(hits) and score >= rules.tone.threshold
     found = rules.keywords.found(text)
+    positive = positive_words(text, rules.positive_words)
     if not found:
-        return Reading(negative=negative, negative_words=tuple(hits))
+        return Reading(negative=negative, negative_words=tuple(hits), positive_words=positive)
     categories_of, mention_order = rules.categories_of_word, rules.mention_order
     categories = {name for word in found for name in categories_of.get(word, ())}
     return Reading(
@@ -83,6 +97,7 @@ def read(text: str, rules: Rules) -> Reading:
         mentions=tuple(sorted((w for w in found if w in mention_order), key=mention_order.__getitem__)),
         negative=negative,
         negative_words=tuple(hits),
+        positive_words=positive,
     )
 
 
@@ -102,6 +117,7 @@ def combine(readings: Iterable[Reading], rules: Rules) -> Reading:
         mentions=union((m for r in readings for m in r.mentions), rules.mention_order),
         negative=any(r.negative for r in readings),
         negative_words=tuple(dict.fromkeys(w for r in readings for w in r.negative_words)),
+        positive_words=tuple(dict.fromkeys(w for r in readings for w in r.positive_words)),
     )
 
 
@@ -110,10 +126,30 @@ def grade(figures: Figures, text: str, rules: Rules) -> Grade:
     return grade_reading(figures, read(text, rules), rules)
 
 
-def grade_reading(figures: Figures, reading: Reading, rules: Rules) -> Grade:
-    """Grade from figures and what the words say (an event: `combine` of its posts)."""
-    reasons = list(_threshold_reasons(figures, rules))
-    reasons += _larger_reasons(figures, reading.negative, rules)
+def nature_of(reading: Reading) -> tuple[str, str]:
+    """(性质, its basis) from what the words say."""
+    if reading.categories:
+        return "敏感", f"敏感类别：{'、'.join(reading.categories)}"
+    if reading.negative:
+        words = "、".join(reading.negative_words[:5])
+        return "负面", f"负面依据：{words}" if words else "负面倾向"
+    if reading.positive_words:
+        return "正面", f"正面依据：{'、'.join(reading.positive_words[:5])}"
+    return "中性", ""
+
+
+def grade_reading(figures: Figures, reading: Reading, rules: Rules, *, nature: str | None = None) -> Grade:
+    """Grade from figures and what the words say (an event: `combine` of its posts).
+    `nature` is the officer's 性质 when set by hand."""
+    found_nature, basis = nature_of(reading)
+    if nature in NATURES and nature != found_nature:
+        basis = "人工认定"
+    nature = nature if nature in NATURES else found_nature
+    spread = list(_threshold_reasons(figures, rules)) + _larger_reasons(figures, reading.negative, rules)
+    if nature in rules.spread_natures:
+        reasons = spread
+    else:
+        reasons = [_not_by_spread(nature, spread)] if spread else []
     categories = list(reading.categories)
     reasons += _category_reasons(categories, reasons)
     reasons += _mention_reasons(reading.mentions)
@@ -122,7 +158,14 @@ def grade_reading(figures: Figures, reading: Reading, rules: Rules) -> Grade:
         reasons.append(Reason("base", BASE_LEVEL, "未触发任何升级规则 → 一般"))
     reasons.sort(key=lambda r: -level_rank(r.level))
     return Grade(level, reasons, categories, reading.negative, list(reading.negative_words),
-                 list(reading.topics))
+                 list(reading.topics), nature, basis)
+
+
+def _not_by_spread(nature: str, spread: list[Reason]) -> Reason:
+    """What spread would have done to an event whose nature it does not raise."""
+    what = "；".join(r.text.rsplit(" → ", 1)[0] for r in spread)
+    label = "正面报道" if nature == "正面" else f"{nature}事件"
+    return Reason("nature", BASE_LEVEL, f"{label}，不按传播量升级（{what}）")
 
 
 def _threshold_reasons(figures: Figures, rules: Rules):

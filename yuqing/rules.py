@@ -19,6 +19,9 @@ from yuqing.text.tone import ToneLexicon
 from yuqing.workspace import Workspace, bundled_path
 
 LEVELS = ("一般", "较大", "重大", "特别重大")
+# 性质 of an event; spread (clicks, comments, sites) raises only those in [grading] nature.
+NATURES = ("负面", "敏感", "中性", "正面")
+DEFAULT_SPREAD_NATURES = ("负面", "敏感", "中性")
 FIGURES = {"clicks": "点击", "comments": "跟帖", "mainstream_sites": "主流网站", "sites": "网站"}
 
 
@@ -62,6 +65,8 @@ class Rules:
     mainstream_domains: tuple[str, ...]
     topics: tuple[Topic, ...]
     event_window_days: float = 7.0
+    spread_natures: tuple[str, ...] = DEFAULT_SPREAD_NATURES
+    positive_words: tuple[str, ...] = ()
     escalation: Escalation = field(default_factory=Escalation)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -72,6 +77,11 @@ class Rules:
         words += [*self.key_persons, *self.key_places]
         words += [w for t in self.topics for w in (*t.keywords, *t.all, *t.exclude)]
         return KeywordSet(words)
+
+    @property
+    def quiet_natures(self) -> tuple[str, ...]:
+        """性质 that never open a case nor send a notice: 正面, unless spread raises it too."""
+        return () if "正面" in self.spread_natures else ("正面",)
 
     @cached_property
     def categories_of_word(self) -> dict[str, tuple[str, ...]]:
@@ -149,6 +159,10 @@ class _Checker:
         self._string_list("[mainstream]", "domains", data.get("mainstream", {}).get("domains", []))
         self._topics(data.get("topics", []))
         self._events(data.get("events", {}))
+        self._grading(data.get("grading", {}))
+        if "positive" in data:
+            self._string_list("[positive]", "words", data["positive"].get("words", [])
+                              if isinstance(data["positive"], dict) else None)
         check_escalation(data, self.fail)
         self._office(data.get("office", {}))
 
@@ -250,6 +264,14 @@ class _Checker:
         if "digest_min_level" in table and table["digest_min_level"] not in LEVELS:
             self.fail("[office] digest_min_level", f"应为 {' / '.join(LEVELS)} 之一")
 
+    def _grading(self, table: Any) -> None:
+        if not isinstance(table, dict):
+            self.fail("[grading]", "应为表")
+            return
+        natures = table.get("nature", DEFAULT_SPREAD_NATURES)
+        if not isinstance(natures, list | tuple) or any(n not in NATURES for n in natures):
+            self.fail("[grading] nature", f"应为 {' / '.join(NATURES)} 中若干项的列表，实际是 {natures!r}")
+
     def _events(self, table: Any) -> None:
         if not isinstance(table, dict):
             self.fail("[events]", "应为表")
@@ -287,6 +309,8 @@ def _build(path: Path, data: dict[str, Any]) -> Rules:
             for t in data.get("topics", [])
         ),
         event_window_days=float(data.get("events", {}).get("window_days", 7.0)),
+        spread_natures=tuple(data.get("grading", {}).get("nature", DEFAULT_SPREAD_NATURES)),
+        positive_words=tuple(data.get("positive", {}).get("words", ())),
         escalation=build_escalation(data),
         raw=data,
     )

@@ -101,11 +101,11 @@ def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
 
 def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store = Store(tmp_path / "y.db")
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm009_post_readings'")
-    store.conn.execute("ALTER TABLE posts DROP COLUMN mentions")
-    store.conn.execute("ALTER TABLE posts DROP COLUMN categories")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_event_nature'")
+    for column in ("nature", "nature_basis", "nature_manual"):
+        store.conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
     store.close()
     store = Store(tmp_path / "y.db")
-    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(posts)")}
-    assert {"categories", "mentions"} <= columns
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(events)")}
+    assert {"nature", "nature_basis", "nature_manual"} <= columns
     store.close()

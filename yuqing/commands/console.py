@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 LEVEL_STYLE = {"一般": "", "较大": "yellow", "重大": "bold red", "特别重大": "bold white on red"}
+NATURE_STYLE = {"负面": "red", "敏感": "magenta", "中性": "", "正面": "green"}
 
 
 def out() -> Console:
@@ -43,3 +44,12 @@ def styled_level(level: str | None) -> str:
         return ""
     style = LEVEL_STYLE.get(level, "")
     return f"[{style}]{level}[/]" if style else level
+
+
+def styled_nature(nature: str | None, *, listing: bool = False) -> str:
+    """性质 in its colour; in listings a 正面 event reads 正面传播 (counted, never escalated)."""
+    if not nature:
+        return ""
+    text = "正面传播" if listing and nature == "正面" else nature
+    style = NATURE_STYLE.get(nature, "")
+    return f"[{style}]{text}[/]" if style else text

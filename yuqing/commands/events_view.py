@@ -12,7 +12,7 @@ from rich.table import Table
 
 from yuqing import clock
 from yuqing.commands.console import out as _out
-from yuqing.commands.console import print_json, styled_level
+from yuqing.commands.console import print_json, styled_level, styled_nature
 
 if TYPE_CHECKING:  # types only: events and grade pull in numpy and the rule engine
     from yuqing.events.adhoc import AdhocPost
@@ -29,6 +29,8 @@ def print_grade(result: Grade, post: AdhocPost, *, as_json: bool) -> None:
         console.print(f"页面：{escape(post.url)}")
         console.print(f"标题：{escape(post.title)}")
     console.print(f"级别：{styled_level(result.level)}")
+    basis = f"（{escape(result.nature_basis)}）" if result.nature_basis else ""
+    console.print(f"性质：{styled_nature(result.nature)}{basis}")
     console.print("依据：")
     for reason in result.reasons:
         console.print(f"  · {escape(reason.text)}")
@@ -54,13 +56,14 @@ def print_events(rows: list[dict[str, Any]], *, as_json: bool) -> None:
     if not rows:
         Console(stderr=True).print("没有符合条件的事件")
         return
-    table = Table("编号", "级别", "标题", "网站(主流)", "点击", "跟帖", "首发")
+    table = Table("编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发")
     for column in table.columns:
         column.no_wrap = column.header != "标题"
-    table.columns[2].min_width = 24
+    table.columns[3].min_width = 24
     for row in rows:
         table.add_row(
-            str(row["id"]), styled_level(row["level"]), escape(row["title"]),
+            str(row["id"]), styled_level(row["level"]), styled_nature(row.get("nature"), listing=True),
+            escape(row["title"]),
             f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
             escape(f"{row['first_site'] or ''} {clock.local_text(row['first_at'], '%m-%d')}"),
         )
@@ -80,6 +83,8 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
     console = _out()
     e = _event_json(event)
     console.print(f"[bold]事件 {e['id']}[/]：{escape(e['title'])}")
+    basis = f"（{escape(e['nature_basis'])}）" if e.get("nature_basis") else ""
+    console.print(f"性质：{styled_nature(e.get('nature'))}{basis}")
     console.print(f"级别：{styled_level(e['level'])}　负面：{'是' if e['negative'] else '否'}　"
                   f"主题：{escape('、'.join(e['topics'])) or '无'}　类别：{escape('、'.join(e['categories'])) or '无'}")
     console.print(f"首发：{escape(e['first_site'] or '')} {clock.local_text(e['first_at'])}　"

@@ -30,6 +30,7 @@ from yuqing.grade import (
 )
 from yuqing.rules import Rules
 from yuqing.store import Store
+from yuqing.text.positive import positive_words
 
 if TYPE_CHECKING:
     from yuqing.text.similar import Fingerprint, StoryIndex
@@ -258,12 +259,14 @@ class GradingInput:
     before: dict[int, tuple[int, int]]  # post id -> (clicks, comments) one ferment window ago
     old_levels: dict[int, str | None]
     graded_at: str
+    manual_natures: dict[int, str] = field(default_factory=dict)
 
 
 def _grading_input(store: Store, event_ids: list[int], cutoff: str, graded_at: str) -> GradingInput:
     posts_by_event = store.event_posts_for_grading(event_ids, text_chars=POST_TEXT_FOR_GRADING)
     before = store.figures_before([p["id"] for posts in posts_by_event.values() for p in posts], cutoff)
-    return GradingInput(event_ids, posts_by_event, before, store.event_levels(event_ids), graded_at)
+    return GradingInput(event_ids, posts_by_event, before, store.event_levels(event_ids), graded_at,
+                        store.manual_natures(event_ids))
 
 
 def grade_events(rules: Rules, given: GradingInput) -> tuple[list[tuple], list[tuple], list[LevelChange]]:
@@ -274,7 +277,8 @@ def grade_events(rules: Rules, given: GradingInput) -> tuple[list[tuple], list[t
         posts = given.posts_by_event[event_id]
         if not posts:
             continue
-        row, event_grade = _grade_event(event_id, posts, given.before, rules)
+        row, event_grade = _grade_event(event_id, posts, given.before, rules,
+                                        given.manual_natures.get(event_id))
         row["graded_at"] = given.graded_at
         rows.append((*(row[column] for column in Store.EVENT_GRADE_COLUMNS), event_id))
         old = given.old_levels.get(event_id)
@@ -312,6 +316,7 @@ def post_reading(post: dict[str, Any], rules: Rules) -> Reading:
         categories=_names(post["categories"]),
         mentions=_names(post["mentions"]),
         negative=bool(post["negative"]),
+        positive_words=positive_words(post["title"], rules.positive_words),
     )
 
 
@@ -322,10 +327,12 @@ def _reasons_json(reasons: tuple[Reason, ...]) -> str:
 
 
 def _grade_event(
-    event_id: int, posts: list[dict[str, Any]], before: dict[int, tuple[int, int]], rules: Rules
+    event_id: int, posts: list[dict[str, Any]], before: dict[int, tuple[int, int]], rules: Rules,
+    manual_nature: str | None = None,
 ) -> tuple[dict[str, Any], Grade]:
     figures = event_figures(posts, before, rules)
-    event_grade = grade_reading(figures, combine((post_reading(p, rules) for p in posts), rules), rules)
+    reading = combine((post_reading(p, rules) for p in posts), rules)
+    event_grade = grade_reading(figures, reading, rules, nature=manual_nature)
     first = posts[0]  # ordered by publication time
     row = {
         "id": event_id,
@@ -348,5 +355,7 @@ def _grade_event(
         "reprints": len(posts) - 1,
         "clicks_before": figures.clicks_before,
         "comments_before": figures.comments_before,
+        "nature": event_grade.nature,
+        "nature_basis": event_grade.nature_basis,
     }
     return row, event_grade

@@ -8,14 +8,16 @@ from yuqing.store.base import StoreBase
 
 
 class CasesMixin(StoreBase):
-    def events_for_cases(self, levels: list[str]) -> list[dict[str, Any]]:
-        """Graded events at the given levels, with their case if one is open."""
+    def events_for_cases(self, levels: list[str], quiet_natures: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """Graded events at the given levels, with their case if one is open; events of a
+        quiet 性质 (正面 by default) are left out."""
         marks = ",".join("?" * len(levels))
+        quiet = ",".join("?" * len(quiet_natures)) or "NULL"
         cursor = self.conn.execute(
             f"SELECT e.*, c.id AS case_id, c.level AS case_level, c.status AS case_status"
             f" FROM events e LEFT JOIN cases c ON c.event_id = e.id"
-            f" WHERE e.level IN ({marks}) AND e.posts > 0",
-            levels,
+            f" WHERE e.level IN ({marks}) AND e.posts > 0 AND coalesce(e.nature, '') NOT IN ({quiet})",
+            [*levels, *quiet_natures],
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]

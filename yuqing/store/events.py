@@ -147,11 +147,22 @@ class EventsMixin(StoreBase):
             found.update(self.conn.execute(f"SELECT id, level FROM events WHERE id IN ({marks})", chunk))
         return found
 
+    def manual_natures(self, event_ids: list[int]) -> dict[int, str]:
+        """The 性质 the officer set by hand, for those of the events that have one."""
+        found: dict[int, str] = {}
+        for start in range(0, len(event_ids), 500):
+            chunk = event_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.conn.execute(
+                f"SELECT id, nature_manual FROM events WHERE id IN ({marks}) AND nature_manual IS NOT NULL",
+                chunk))
+        return found
+
     EVENT_GRADE_COLUMNS = (
         "title", "first_post_id", "first_site", "first_at", "first_seen_at", "last_seen_at",
         "level", "reasons", "categories", "topics", "negative", "posts", "sites",
         "mainstream_sites", "clicks", "comments", "reprints", "clicks_before",
-        "comments_before", "graded_at",
+        "comments_before", "graded_at", "nature", "nature_basis",
     )
 
     def save_event_grades(self, rows: list[tuple], changes: list[tuple]) -> None:

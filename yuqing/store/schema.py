@@ -309,6 +309,15 @@ def m009_post_readings(db: Database) -> None:
     db.execute("ALTER TABLE posts ADD COLUMN mentions TEXT")  # JSON list of key persons and places
 
 
+@migrations()
+def m010_event_nature(db: Database) -> None:
+    # 性质: 负面 / 敏感 / 中性 / 正面, and why; nature_manual is the officer's when set by hand.
+    # NULL until the event is next graded (regrade grades them all).
+    db.execute("ALTER TABLE events ADD COLUMN nature TEXT")
+    db.execute("ALTER TABLE events ADD COLUMN nature_basis TEXT")
+    db.execute("ALTER TABLE events ADD COLUMN nature_manual TEXT")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply the pending migrations, each in its own transaction."""
     migrations.apply(Database(conn, execute_plugins=False))
