@@ -93,6 +93,7 @@ def source_add(
     name: Annotated[str, typer.Option("--name", help="信息源名称（唯一）")],
     site: Annotated[str, typer.Option("--site", help="网站或版块名称，如 人民网、桂北人社区")] = "",
     mainstream: Annotated[bool, typer.Option("--mainstream", help="主流网站（中央、省级新闻网站）")] = False,
+    own: Annotated[bool, typer.Option("--own", help="本单位自己的账号或网站（政务微博、公众号、门户新闻）：计入宣传，不当作舆情")] = False,
     preset: Annotated[str | None, typer.Option("--preset", help="论坛类型：discuz | phpbb | tieba")] = None,
     pages: Annotated[int, typer.Option("--pages", help="论坛最多翻几页")] = 1,
     encoding: Annotated[str | None, typer.Option("--encoding", help="强制使用的编码，如 gb18030")] = None,
@@ -104,7 +105,7 @@ def source_add(
 
     workspace = current_workspace()
     ensure_workspace(workspace)
-    source = Source(name=name, kind=kind, url=url, site=site, mainstream=mainstream,
+    source = Source(name=name, kind=kind, url=url, site=site, mainstream=mainstream, own=own,
                     preset=preset, pages=pages, encoding=encoding, cookie_file=cookie_file)
     add_source(workspace.sources_path, source)
     views.err(f"已添加信息源「{name}」→ {workspace.sources_path}")

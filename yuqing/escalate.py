@@ -130,6 +130,7 @@ def _event_notice(ctx: Context, event: dict, posts: list[dict], case: dict | Non
     departments = departments_for(text, topics, ctx.escalation)
     context = {
         "level": event["level"], "old_level": old_level, "title": event["title"],
+        "nature": event.get("nature"), "nature_basis": event.get("nature_basis"),
         "kind_text": KIND_TEXT["rise" if old_level else "new"],
         "first_site": event["first_site"] or "", "first_at": event["first_at"],
         "sites": event["sites"], "mainstream_sites": event["mainstream_sites"],

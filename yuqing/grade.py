@@ -138,15 +138,17 @@ def nature_of(reading: Reading) -> tuple[str, str]:
     return "中性", ""
 
 
-def grade_reading(figures: Figures, reading: Reading, rules: Rules, *, nature: str | None = None) -> Grade:
+def grade_reading(figures: Figures, reading: Reading, rules: Rules, *, nature: str | None = None,
+                  publicity: bool = False) -> Grade:
     """Grade from figures and what the words say (an event: `combine` of its posts).
-    `nature` is the officer's 性质 when set by hand."""
-    found_nature, basis = nature_of(reading)
+    `nature` is the officer's 性质 when set by hand; `publicity`: the office's own post
+    started it, so it is 正面 and never raised by spread."""
+    found_nature, basis = ("正面", "本单位发布") if publicity else nature_of(reading)
     if nature in NATURES and nature != found_nature:
         basis = "人工认定"
     nature = nature if nature in NATURES else found_nature
     spread = list(_threshold_reasons(figures, rules)) + _larger_reasons(figures, reading.negative, rules)
-    if nature in rules.spread_natures:
+    if nature in rules.spread_natures and not publicity:
         reasons = spread
     else:
         reasons = [_not_by_spread(nature, spread)] if spread else []

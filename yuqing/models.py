@@ -22,6 +22,7 @@ class Source:
     encoding: str | None = None  # override when a site lies about its charset
     headers: dict[str, str] = field(default_factory=dict)
     cookie_file: str | None = None  # Netscape cookies.txt or a "k=v; k2=v2" line
+    own: bool = False  # the office's own account or site: counted as publicity, never 舆情
 
 
 @dataclass

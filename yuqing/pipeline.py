@@ -62,6 +62,7 @@ def run_pipeline(
         report = collect(store, sources, options, on_outcome=on_outcome)
         for outcome in report.failed:
             log.warning("source %s failed: %s", outcome.name, outcome.message)
+        store.mark_own_sources([s.name for s in sources if s.own], [s.name for s in sources if not s.own])
         events = update_events(store, rules)
         store.prune_evidence(clock.to_iso(clock.now() - EVIDENCE_GRACE))
         notices = _escalate(workspace, store, rules) if escalate else None

@@ -16,6 +16,7 @@ from typing import Any
 
 from yuqing import clock
 from yuqing.errors import UsageError
+from yuqing.grade import is_mainstream_url
 from yuqing.render.templating import render
 from yuqing.rules import LEVELS, Rules, level_rank
 from yuqing.store import Store
@@ -128,6 +129,73 @@ def _source_health(store: Store, rules_sources: list) -> list[dict[str, Any]]:
     return health
 
 
+REPOST_MARKS = ("转发", "转载", "【转", "转自", "//@")
+
+
+def _mainstream_reprints(posts: list[dict[str, Any]], rules: Rules) -> list[dict[str, Any]]:
+    """An event's posts on mainstream sites other than the office's own."""
+    return [{"site": p["site"], "url": p["url"]} for p in posts
+            if not p.get("own") and (p["mainstream"] or is_mainstream_url(p["url"], rules))]
+
+
+def positive_coverage(store: Store, rules: Rules, events: list[dict[str, Any]],
+                      publicity_events: set[int]) -> dict[str, Any]:
+    """正面宣传: the period's 正面 events (other than the office's own posts) with the
+    mainstream sites that carried them and the links."""
+    positive = [e for e in events if e.get("nature") == "正面" and e["id"] not in publicity_events]
+    posts = store.event_posts([e["id"] for e in positive])
+    items = []
+    for event in positive:
+        event_posts = posts.get(event["id"], [])
+        mainstream = _mainstream_reprints(event_posts, rules)
+        items.append({**event, "first_url": event_posts[0]["url"] if event_posts else "",
+                      "mainstream": mainstream,
+                      "mainstream_names": list(dict.fromkeys(m["site"] for m in mainstream))})
+    return {
+        "events": len(items), "entries": items,
+        "mainstream_reprints": sum(len(i["mainstream"]) for i in items),
+        "reprints": sum(i["reprints"] for i in items),
+    }
+
+
+def publicity(store: Store, rules: Rules, period: Period, year_start: datetime) -> dict[str, Any]:
+    """The office's own publicity: posts published in the period and the year so far,
+    originals and reposts, mainstream reprints found through event grouping, and the
+    progress against [publicity] yearly_target."""
+    own = store.own_posts_between(period.start_iso, period.end_iso)
+    year = store.own_posts_between(clock.to_iso(year_start), period.end_iso)
+    event_ids = sorted({p["event_id"] for p in own if p["event_id"]})
+    grouped = store.event_posts(event_ids)
+    own_names = store.own_source_names()
+    reprints = []
+    for event_id in event_ids:
+        posts = [dict(p, own=p["source"] in own_names) for p in grouped.get(event_id, [])]
+        reprints += _mainstream_reprints(posts, rules)
+    reposts = [p for p in own if any(mark in f"{p['title']} {p['text'] or ''}"[:40] for mark in REPOST_MARKS)]
+    target = rules.publicity_target
+    return {
+        "posts": len(own), "originals": len(own) - len(reposts), "reposts": len(reposts),
+        "entries": own, "mainstream_reprints": len(reprints),
+        "mainstream_names": list(dict.fromkeys(r["site"] for r in reprints)),
+        "year_posts": len(year), "target": target, "progress": _progress(len(year), target),
+        "event_ids": event_ids,
+    }
+
+
+def _good_news(store: Store, rules: Rules, period: Period, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The 正面宣传 part of a report: positive coverage and the office's own publicity."""
+    year_start = local_midnight(date(period.start.astimezone(clock.SHANGHAI).year, 1, 1))
+    own = publicity(store, rules, period, year_start)
+    return {"positive": positive_coverage(store, rules, events, set(own["event_ids"])), "publicity": own}
+
+
+def _progress(done: int, target: int | None) -> str:
+    if not target:
+        return ""
+    state = "已完成" if done >= target else f"完成 {done / target:.0%}"
+    return f"本年发布 {done} 篇，目标 {target} 篇，{state}"
+
+
 # -- the reports ---------------------------------------------------------------
 
 
@@ -150,6 +218,7 @@ def daily_data(store: Store, rules: Rules, sources: list, day: date) -> dict[str
         "open_cases": open_cases, "overdue": [c for c in open_cases if c["overdue"]],
         "notices": store.notices_between(period.start_iso, period.end_iso),
         "failing_sources": [s for s in health if s["failures"]], "source_count": len(health),
+        **_good_news(store, rules, period, events),
     }
 
 
@@ -208,6 +277,7 @@ def weekly_data(store: Store, rules: Rules, period: Period) -> dict[str, Any]:
         "daily": store.daily_posts(period.start_iso, period.end_iso),
         "days": [(period.start + timedelta(days=n)).strftime("%Y-%m-%d") for n in range(7)],
         "generated_at": clock.local_text(clock.now_iso()),
+        **_good_news(store, rules, period, events),
     }
 
 
@@ -244,6 +314,7 @@ def annual_data(store: Store, rules: Rules, sources: list, year: int) -> dict[st
         "digests": digests["digests"], "digest_items": digests["items"],
         "major_events": [e for e in events if level_rank(e["level"]) >= level_rank("重大")],
         "generated_at": clock.local_text(clock.now_iso()),
+        **_good_news(store, rules, period, events),
     }
 
 

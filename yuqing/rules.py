@@ -67,6 +67,7 @@ class Rules:
     event_window_days: float = 7.0
     spread_natures: tuple[str, ...] = DEFAULT_SPREAD_NATURES
     positive_words: tuple[str, ...] = ()
+    publicity_target: int | None = None  # [publicity] yearly_target: own posts a year
     escalation: Escalation = field(default_factory=Escalation)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -160,6 +161,7 @@ class _Checker:
         self._topics(data.get("topics", []))
         self._events(data.get("events", {}))
         self._grading(data.get("grading", {}))
+        self._publicity(data.get("publicity", {}))
         if "positive" in data:
             self._string_list("[positive]", "words", data["positive"].get("words", [])
                               if isinstance(data["positive"], dict) else None)
@@ -272,6 +274,14 @@ class _Checker:
         if not isinstance(natures, list | tuple) or any(n not in NATURES for n in natures):
             self.fail("[grading] nature", f"应为 {' / '.join(NATURES)} 中若干项的列表，实际是 {natures!r}")
 
+    def _publicity(self, table: Any) -> None:
+        if not isinstance(table, dict):
+            self.fail("[publicity]", "应为表")
+            return
+        target = table.get("yearly_target")
+        if target is not None and not (_is_count(target) and 0 < target <= 1_000_000):
+            self.fail("[publicity] yearly_target", f"应为 1 到 1000000 之间的整数（本年正面宣传发稿目标），实际是 {target!r}")
+
     def _events(self, table: Any) -> None:
         if not isinstance(table, dict):
             self.fail("[events]", "应为表")
@@ -311,6 +321,7 @@ def _build(path: Path, data: dict[str, Any]) -> Rules:
         event_window_days=float(data.get("events", {}).get("window_days", 7.0)),
         spread_natures=tuple(data.get("grading", {}).get("nature", DEFAULT_SPREAD_NATURES)),
         positive_words=tuple(data.get("positive", {}).get("words", ())),
+        publicity_target=data.get("publicity", {}).get("yearly_target"),
         escalation=build_escalation(data),
         raw=data,
     )

@@ -104,6 +104,7 @@ def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_event_nature'")
     for column in ("nature", "nature_basis", "nature_manual"):
         store.conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
+    store.conn.execute("DROP TABLE own_sources")
     store.close()
     store = Store(tmp_path / "y.db")
     columns = {row[1] for row in store.conn.execute("PRAGMA table_info(events)")}

@@ -193,16 +193,17 @@ def analyse_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[PostAnalysi
     from yuqing.text.similar import fingerprints
 
     readings = [read(f"{post['title']}\n{post['text']}", rules) for post in posts]
-    matched = [post for post, reading in zip(posts, readings, strict=True) if reading.topics]
+    # The office's own posts are grouped too, so that their mainstream reprints are found.
+    matched = [post for post, reading in zip(posts, readings, strict=True) if reading.topics or post["own"]]
     prints: list[Fingerprint] = []
     for start in range(0, len(matched), FINGERPRINT_BATCH):
         # One vectorised call per batch: about 15x faster than fingerprinting one by one.
         prints += fingerprints((p["title"], p["text"]) for p in matched[start:start + FINGERPRINT_BATCH])
     found = iter(prints)
     analysed = []
-    for reading in readings:
+    for post, reading in zip(posts, readings, strict=True):
         analysis = PostAnalysis(int(reading.negative), *_reading_json(reading))
-        if reading.topics:
+        if reading.topics or post["own"]:
             fp = analysis.fingerprint = next(found)  # with its lookup caches, made in the batch
             analysis.blob = fp.to_bytes()
         analysed.append(analysis)
@@ -332,7 +333,8 @@ def _grade_event(
 ) -> tuple[dict[str, Any], Grade]:
     figures = event_figures(posts, before, rules)
     reading = combine((post_reading(p, rules) for p in posts), rules)
-    event_grade = grade_reading(figures, reading, rules, nature=manual_nature)
+    publicity = any(p["own"] for p in posts)
+    event_grade = grade_reading(figures, reading, rules, nature=manual_nature, publicity=publicity)
     first = posts[0]  # ordered by publication time
     row = {
         "id": event_id,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from yuqing.workspace import Workspace
 
 _KNOWN_KEYS = {
-    "name", "kind", "url", "site", "mainstream", "enabled", "preset", "selectors", "pages",
+    "name", "kind", "url", "site", "mainstream", "own", "enabled", "preset", "selectors", "pages",
     "encoding", "headers", "cookie_file",
 }
 MAX_PAGES = 20
@@ -58,6 +58,7 @@ def _source_from_table(path: Path, index: int, table: Any) -> Source:
         url=_required_str(where, table, "url"),
         site=_optional(where, table, "site", str) or "",
         mainstream=_optional(where, table, "mainstream", bool) or False,
+        own=_optional(where, table, "own", bool) or False,
         enabled=_optional(where, table, "enabled", bool, default=True),
         preset=_optional(where, table, "preset", str),
         selectors=_str_table(where, table, "selectors"),
@@ -200,6 +201,8 @@ def _table_for(source: Source) -> Any:
         table["site"] = source.site
     if source.mainstream:
         table["mainstream"] = True
+    if source.own:
+        table["own"] = True
     if source.kind == "forum":
         table["preset"] = source.preset or "discuz"
         if source.pages != 1:

@@ -17,9 +17,10 @@ class EventsMixin(StoreBase):
 
     def posts_to_analyse(self, post_ids: list[int]) -> list[dict[str, Any]]:
         """The given posts as analysis reads them, in the order given."""
-        cols = ("id", "title", "text", "published_at", "first_seen_at")
+        cols = ("id", "title", "text", "published_at", "first_seen_at", "own")
+        selected = [*cols[:-1], "source IN (SELECT name FROM own_sources)"]
         rows = self.conn.execute(
-            f"SELECT {', '.join(cols)} FROM posts WHERE id IN (SELECT value FROM json_each(?))",
+            f"SELECT {', '.join(selected)} FROM posts WHERE id IN (SELECT value FROM json_each(?))",
             [json.dumps(post_ids)],
         )
         found = {row[0]: dict(zip(cols, row, strict=True)) for row in rows}
@@ -96,8 +97,9 @@ class EventsMixin(StoreBase):
         """Each event's posts as grading reads them, oldest first: figures and readings;
         the start of the text only for posts without a stored reading (see m009)."""
         cols = ("id", "event_id", "site", "url", "title", "mainstream", "negative", "topics", "categories",
-                "mentions", "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "text")
-        selected = [f"p.{c}" for c in cols[:-1]]
+                "mentions", "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "own", "text")
+        selected = [f"p.{c}" for c in cols[:-2]]
+        selected.append("p.source IN (SELECT name FROM own_sources)")
         selected.append(f"CASE WHEN p.categories IS NULL THEN substr(p.text, 1, {int(text_chars)}) END")
         return self._event_rows(event_ids, cols, selected)
 

@@ -30,6 +30,17 @@ class ReportsMixin(StoreBase):
             [start, end],
         )
 
+    def own_posts_between(self, start: str, end: str) -> list[dict[str, Any]]:
+        """The office's own posts (publicity) published in [start, end), oldest first."""
+        return self._rows(
+            "SELECT id, source, site, url, title, substr(text, 1, 200) AS text, event_id,"
+            " coalesce(published_at, first_seen_at) AS at FROM posts"
+            " WHERE source IN (SELECT name FROM own_sources)"
+            " AND coalesce(published_at, first_seen_at) >= ? AND coalesce(published_at, first_seen_at) < ?"
+            " ORDER BY at, id",
+            [start, end],
+        )
+
     def top_posts(self, event_id: int, limit: int = 3) -> list[dict[str, Any]]:
         return self._rows(
             "SELECT id, site, url, title, text, comments, clicks FROM posts WHERE event_id = ?"

@@ -316,6 +316,8 @@ def m010_event_nature(db: Database) -> None:
     db.execute("ALTER TABLE events ADD COLUMN nature TEXT")
     db.execute("ALTER TABLE events ADD COLUMN nature_basis TEXT")
     db.execute("ALTER TABLE events ADD COLUMN nature_manual TEXT")
+    # Sources marked own = true in sources.toml (the office's publicity), as of the last run.
+    db.execute("CREATE TABLE own_sources (name TEXT PRIMARY KEY)")
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -32,6 +32,15 @@ class SourcesMixin(StoreBase):
                 [name, *fields.values()],
             )
 
+    def mark_own_sources(self, own: list[str], not_own: list[str]) -> None:
+        """Record which sources are the office's own (sources.toml `own = true`)."""
+        with self.write() as conn:
+            conn.executemany("INSERT OR IGNORE INTO own_sources (name) VALUES (?)", [(n,) for n in own])
+            conn.executemany("DELETE FROM own_sources WHERE name = ?", [(n,) for n in not_own])
+
+    def own_source_names(self) -> set[str]:
+        return {name for (name,) in self.conn.execute("SELECT name FROM own_sources")}
+
     def host_retry_at(self, host: str) -> str | None:
         row = self.conn.execute("SELECT retry_at FROM host_state WHERE host = ?", [host]).fetchone()
         return row[0] if row else None
