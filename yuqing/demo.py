@@ -56,10 +56,13 @@ NEWS_SITES = (
     ("央视网-地方", "央视网", True, 2), ("中新网-地方", "中国新闻网", True, 2),
     ("清河县政府网", "清河县人民政府", False, 9),
 )
+OWN_PORTAL = "清河县政府网"  # the office's own news feed: publicity, never 舆情
+FESTIVAL = ("清河县举办第三届柑橘文化节 果农喜迎丰收", "11月27日，清河县第三届柑橘文化节在河西乡开幕。")
 ROUTINE_NEWS = (
-    ("清河县举办第三届柑橘文化节", "11月24日，清河县第三届柑橘文化节在河西乡开幕。"),
+    FESTIVAL,
     ("清河县2026年冬季供暖工作安排", "全县集中供暖自11月15日起开始运行，供暖热线 12345。"),
 )
+FESTIVAL_REPRINTS = ("人民网-地方", "新华网-地方")  # mainstream sites that carry it from run 2
 # Forum threads: (tid, title, replies per run, clicks per run)
 DISCUZ_THREADS = (
     (101, "清河县第一中学食堂饭菜发霉，孩子吃完拉肚子，学校说没事？", (40, 90, 160), (600, 1250, 3400)),
@@ -184,9 +187,12 @@ def pages_for_run(run: int) -> dict[str, tuple[bytes, str]]:
         if run >= first:
             items.append((ELEVATOR[0], f"http://news{n}.example.cn/2026/1127/elevator.html",
                           f"来源：人民网 {ELEVATOR[1]}", "Fri, 27 Nov 2026 08:30:00 +0800"))
-        if name == "清河县政府网":
-            items += [(t, f"http://www.example-qinghe.gov.cn/{i}.html", x, "Tue, 24 Nov 2026 10:00:00 +0800")
+        if name == OWN_PORTAL:
+            items += [(t, f"http://www.example-qinghe.gov.cn/{i}.html", x, "Fri, 27 Nov 2026 07:30:00 +0800")
                       for i, (t, x) in enumerate(ROUTINE_NEWS)]
+        if name in FESTIVAL_REPRINTS and run >= 1:
+            items.append((FESTIVAL[0], f"http://news{n}.example.cn/2026/1127/festival.html",
+                          f"来源：清河县人民政府网 {FESTIVAL[1]}", "Fri, 27 Nov 2026 10:30:00 +0800"))
         pages[f"/feeds/{n}.xml"] = (_rss(f"{site}（演示）", items), "application/rss+xml")
     pages["/forum/discuz.html"] = (_discuz(run), "text/html")  # no charset: sniffed from <meta>
     pages["/forum/phpbb.html"] = (_phpbb(run), "text/html; charset=utf-8")
@@ -194,7 +200,8 @@ def pages_for_run(run: int) -> dict[str, tuple[bytes, str]]:
 
 
 def demo_sources(base_url: str) -> list[Source]:
-    sources = [Source(name=name, kind="rss", url=f"{base_url}feeds/{n}.xml", site=site, mainstream=mainstream)
+    sources = [Source(name=name, kind="rss", url=f"{base_url}feeds/{n}.xml", site=site, mainstream=mainstream,
+                      own=name == OWN_PORTAL)
                for n, (name, site, mainstream, _first) in enumerate(NEWS_SITES)]
     sources.append(Source(name="桂北人社区-百姓话题", kind="forum", preset="discuz", site="桂北人社区",
                           url=f"{base_url}forum/discuz.html"))
@@ -223,6 +230,7 @@ class DemoResult:
     outbox: Path
     reports: list[Path] = field(default_factory=list)
     temporary: bool = True
+    publicity: dict[str, Any] = field(default_factory=dict)  # the office's own posts that day
 
 
 def prepare_workspace(workspace: Workspace, server: SampleServer) -> None:
@@ -265,12 +273,12 @@ def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
             if index == 0:
                 _officer_handles_morning_cases(workspace, moment)
         with clock.frozen_at(datetime.fromisoformat(RUN_TIMES[-1]).replace(hour=17, minute=30)):
-            reports = _write_reports(workspace, rules, sources)
+            reports, own = _write_reports(workspace, rules, sources)
             with Store(workspace.db_path) as store:
                 events = store.list_events(limit=20)
                 total = store.count_posts()
         return DemoResult(workspace.home, server.url, runs, events, total, len(server.robot_messages),
-                          workspace.outbox_dir, reports, temporary)
+                          workspace.outbox_dir, reports, temporary, publicity=own)
 
 
 def _officer_handles_morning_cases(workspace: Workspace, moment: str) -> None:
@@ -285,7 +293,7 @@ def _officer_handles_morning_cases(workspace: Workspace, moment: str) -> None:
             act(store, case["id"], action="转办", to="相关业务科室", note=None, by="值班员小王")
 
 
-def _write_reports(workspace: Workspace, rules, sources: list[Source]) -> list[Path]:
+def _write_reports(workspace: Workspace, rules, sources: list[Source]) -> tuple[list[Path], dict[str, Any]]:
     day = clock.now().astimezone(clock.SHANGHAI).date()
     workspace.reports_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -299,4 +307,4 @@ def _write_reports(workspace: Workspace, rules, sources: list[Source]) -> list[P
         path = workspace.reports_dir / f"{name}-{day.isoformat()}.md"
         path.write_text(render_report(kind, data, workspace.home), encoding="utf-8")
         written.append(path)
-    return written
+    return written, daily["publicity"]

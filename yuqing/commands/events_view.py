@@ -58,12 +58,13 @@ def print_events(rows: list[dict[str, Any]], *, as_json: bool) -> None:
         return
     table = Table("编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发")
     for column in table.columns:
-        column.no_wrap = column.header != "标题"
-    table.columns[3].min_width = 24
+        column.no_wrap = column.header not in ("标题", "首发")
+    table.columns[3].min_width = 20
     for row in rows:
+        positive = row.get("nature") == "正面"  # counted as 正面传播, never escalated
         table.add_row(
-            str(row["id"]), styled_level(row["level"]), styled_nature(row.get("nature"), listing=True),
-            escape(row["title"]),
+            str(row["id"]), styled_nature("正面", listing=True) if positive else styled_level(row["level"]),
+            styled_nature(row.get("nature")), escape(row["title"]),
             f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
             escape(f"{row['first_site'] or ''} {clock.local_text(row['first_at'], '%m-%d')}"),
         )

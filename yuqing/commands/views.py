@@ -160,6 +160,11 @@ def print_demo(result) -> None:
                 console.print(f"  通知：{escape(item['subject'])} → {escape('、'.join(item['roles']))}")
     console.print("\n[bold]当前事件[/]（同一件事在各网站的转载已合并）：")
     print_events(result.events, as_json=False)
+    own = result.publicity
+    if own.get("posts"):
+        names = "、".join(own["mainstream_names"])
+        console.print(f"\n[bold]正面宣传[/]：本单位发稿 {own['posts']} 篇，被主流网站转载 {own['mainstream_reprints']} 次"
+                      f"{f'（{escape(names)}）' if names else ''}；只计入宣传成效，不发预警。")
     console.print(f"\n共入库 {result.total} 条帖子；机器人收到 {result.robot_messages} 条消息。")
     console.print("[bold]去哪里看[/]：")
     console.print(f"  数据库　{escape(str(result.home / 'yuqing.db'))}")
