@@ -120,3 +120,26 @@ def test_the_offices_own_posts_are_publicity_and_their_mainstream_reprints_count
     assert "本期发稿 2 篇（原创 1，转发 1），被主流网站转载 1 次（人民网）" in annual
     assert "本年发布 2 篇，目标 2 篇，已完成" in annual
     assert "本期无正面报道" in annual  # the office's own story is publicity, not counted twice
+
+
+def test_rules_check_explains_the_nature_setting(yuqing_home):
+    write_rules(yuqing_home, '\n[publicity]\nyearly_target = 22\n')
+    result = run("rules", "check")
+    assert result.exit_code == 0, result.stderr
+    assert "负面、敏感、中性事件" in result.stdout and "正面事件不立案、不发预警" in result.stdout
+    assert "[grading] nature" in result.stdout and "年度发稿目标 22 篇" in result.stdout
+
+
+def test_regrade_applies_a_changed_nature_list(yuqing_home, monkeypatch, http_server):
+    meeting = "清河县召开第四季度工作会议"
+    forum_workspace(yuqing_home, monkeypatch, http_server, [(3, meeting, 20, 3200)])
+    assert run("collect", "--force", "--no-escalate").exit_code == 0
+    events = json.loads(run("events", "--json").stdout)
+    assert [(e["level"], e["nature"]) for e in events] == [("特别重大", "中性")]
+    rules = yuqing_home / "rules.toml"
+    rules.write_text(rules.read_text(encoding="utf-8") + '\n[grading]\nnature = ["负面", "敏感"]\n', encoding="utf-8")
+    result = run("regrade")
+    assert result.exit_code == 0, result.stderr
+    assert "特别重大 → 一般" in result.stdout or "特别重大 → 一般" in result.stderr
+    events = json.loads(run("events", "--json").stdout)
+    assert [(e["level"], e["nature"]) for e in events] == [("一般", "中性")]

@@ -141,10 +141,19 @@ def print_event_changes(result: EventUpdate) -> None:
 
 
 def print_rules_ok(path: Path, rules: Rules) -> None:
+    from yuqing.rules import NATURES
+
     console = _out()
     console.print(f"{escape(str(path))}：没有发现错误")
     console.print(f"  阈值 {len(rules.thresholds)} 条，敏感类别 {len(rules.categories)} 个，"
                   f"负面词 {len(rules.tone.words)} 个，主流网站域名 {len(rules.mainstream_domains)} 个，"
                   f"监测主题 {len(rules.topics)} 个")
+    quiet = [n for n in NATURES if n not in rules.spread_natures]
+    console.print(f"  按传播量（点击、跟帖、主流网站、负面扩散）升级：{'、'.join(rules.spread_natures) or '无'}事件；"
+                  f"{'、'.join(quiet) or '无'}事件不按传播量升级"
+                  f"{'，正面事件不立案、不发预警，计入正面宣传' if '正面' in quiet else ''}"
+                  + escape("（[grading] nature；敏感类别和重要人物、重点区域的最低级别不受影响）"))
+    if rules.publicity_target:
+        console.print(f"  本单位年度发稿目标 {rules.publicity_target} 篇" + escape("（[publicity] yearly_target）"))
     if not rules.topics:
-        console.print("  [yellow]提示：还没有 [[topics]] 监测主题，采集到的帖子不会归并为事件、不会分级[/]")
+        console.print("  [yellow]提示：还没有 \\[\\[topics]] 监测主题，采集到的帖子不会归并为事件、不会分级[/]")
