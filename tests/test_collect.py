@@ -121,11 +121,14 @@ def test_retry_after_is_honoured_per_host(yuqing_home, http_server):
     result, summary = collect()
     assert summary["sources"][0]["reason"] == "限流"
     hits = http_server.hits("/limited")
+    http_server.route("/other", rss([("一", "http://example.cn/1")]))
+    add_source(http_server.url("/other"), "同站另一个")
     result = run("collect", "--json")
     summary = json.loads(result.stdout)
-    assert summary["sources"][0]["status"] == "skipped"
-    assert http_server.hits("/limited") == hits  # no request sent while waiting
-    assert result.exit_code == 0
+    statuses = {s["name"]: s["status"] for s in summary["sources"]}
+    assert statuses == {"限流": "backoff", "同站另一个": "skipped"}  # the failed one is still failing
+    assert http_server.hits("/limited") == hits and http_server.hits("/other") == 0  # nothing sent while waiting
+    assert result.exit_code == 1
 
 
 def test_failure_count_then_recovery(yuqing_home, http_server):
@@ -160,7 +163,8 @@ def test_404_backs_off_but_stays_enabled_and_410_disables(yuqing_home, http_serv
     hits = http_server.hits("/gone")
     result, summary = collect()
     gone = next(s for s in summary["sources"] if s["name"] == "410")
-    assert gone["status"] == "skipped" and "410" in gone["message"]
+    assert gone["status"] == "gone" and "410" in gone["message"]
+    assert result.exit_code == 1  # an enabled source that answers 410 is failing until the officer acts
     assert http_server.hits("/gone") == hits
     assert run("source", "enable", "410").exit_code == 0
     assert state(yuqing_home, "410")["gone"] == 0

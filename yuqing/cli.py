@@ -14,6 +14,7 @@ import typer
 
 from yuqing import __version__
 from yuqing.commands import cases as cli_cases
+from yuqing.commands import duty as cli_duty
 from yuqing.commands import events as cli_events
 from yuqing.commands import ops as cli_ops
 from yuqing.commands import report as cli_report
@@ -43,6 +44,7 @@ source_app = typer.Typer(help="管理信息源（sources.toml）。", no_args_is
 export_app = typer.Typer(help="导出数据。", no_args_is_help=True)
 app.add_typer(source_app, name="source")
 app.add_typer(export_app, name="export")
+cli_duty.register(app)
 cli_events.register(app)
 cli_cases.register(app)
 cli_report.register(app)
@@ -184,20 +186,20 @@ def run_command(
     退出码：0 成功，1 部分信息源失败，2 配置错误，3 数据库错误，4 另一次运行尚未结束。
     """
     from yuqing.collect import CollectOptions
-    from yuqing.pipeline import run_pipeline, setup_logging
+    from yuqing.pipeline import logged_run, run_pipeline
     from yuqing.sources.config import load_sources, select_sources
 
     workspace = current_workspace()
     ensure_workspace(workspace)
-    setup_logging(workspace.logs_dir)
-    sources = select_sources(load_sources(workspace.sources_path), [])
-    if not sources:
-        raise ConfigError(f"没有启用的信息源：先用 yuqing source add 添加（{workspace.sources_path}）")
-    rules = current_rules()
-    options = CollectOptions(home=workspace.home)
-    with views.collect_progress(len(sources)) as tick:
-        result = run_pipeline(workspace, rules, sources, options, command="run", on_outcome=tick,
-                              escalate=True)
+    with logged_run(workspace.logs_dir):
+        sources = select_sources(load_sources(workspace.sources_path), [])
+        if not sources:
+            raise ConfigError(f"没有启用的信息源：先用 yuqing source add 添加（{workspace.sources_path}）")
+        rules = current_rules()
+        options = CollectOptions(home=workspace.home)
+        with views.collect_progress(len(sources)) as tick:
+            result = run_pipeline(workspace, rules, sources, options, command="run", on_outcome=tick,
+                                  escalate=True)
     views.print_collect_report(result.collect, result.events, result.notices, as_json=as_json)
     raise typer.Exit(int(result.collect.exit_code))
 

@@ -60,3 +60,19 @@ def local_text(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return parse_iso(value).astimezone(SHANGHAI).strftime(fmt)
     except ValueError:
         return value
+
+
+def brief_text(value: str | None, today: datetime | None = None) -> str:
+    """A stored instant in few characters: HH:MM today, MM-DD HH:MM this year, else with the year."""
+    if not value:
+        return ""
+    try:
+        local = parse_iso(value).astimezone(SHANGHAI)
+    except ValueError:
+        return value
+    current = (today or now()).astimezone(SHANGHAI)
+    if local.date() == current.date():
+        return local.strftime("%H:%M")
+    if local.year == current.year:
+        return local.strftime("%m-%d %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")

@@ -23,6 +23,7 @@ from yuqing.errors import ExitCode, SourceError
 from yuqing.events.workers import cores, die_with_parent
 from yuqing.models import Item, Source
 from yuqing.sources.fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
+from yuqing.sources.health import FAILING_STATUSES, backoff_reason
 from yuqing.text.search import grams
 
 if TYPE_CHECKING:
@@ -41,15 +42,18 @@ POOL_THRESHOLD = 8  # below this many sources a process pool costs more than it 
 class SourceOutcome:
     name: str
     site: str
-    status: str  # ok | unchanged | failed | skipped
+    status: str  # ok | unchanged | failed | backoff | gone | skipped
     new: int = 0
     seen: int = 0
     reason: str = ""
     message: str = ""
+    retry_at: str | None = None  # backoff: when the next run tries again
 
     @property
     def failed(self) -> bool:
-        return self.status == "failed"
+        """Still failing: failed now, or left alone because it failed before (backoff, 410).
+        Such a source never reads as healthy, and the run exits 1 while it lasts."""
+        return self.status in FAILING_STATUSES
 
 
 @dataclass
@@ -167,9 +171,9 @@ class _Collector:
     async def run_source(self, source: Source) -> SourceOutcome:
         state = self.store.source_state(source.name)
         started = clock.now()
-        skip = self._skip_reason(source, state, started)
-        if skip:
-            return SourceOutcome(source.name, source.site, "skipped", reason=skip[0], message=skip[1])
+        skipped = self._skipped(source, state, started)
+        if skipped:
+            return skipped
         try:
             return await self._collect_source(source, state, started)
         except SourceError as error:
@@ -184,20 +188,24 @@ class _Collector:
         self._record_failure(source, state, error, started)
         return SourceOutcome(source.name, source.site, "failed", reason=error.reason, message=error.message)
 
-    def _skip_reason(self, source: Source, state: dict, now: datetime) -> tuple[str, str] | None:
+    def _skipped(self, source: Source, state: dict, now: datetime) -> SourceOutcome | None:
+        """Why this run leaves the source alone, if it does."""
         if state.get("gone"):
-            return ("已停用(410)", f"{source.name}：服务器曾返回 410（已永久删除），已停止采集；"
-                    "地址更正后用 yuqing source enable 恢复")
+            return SourceOutcome(source.name, source.site, "gone", reason="已停用(410)",
+                                 message=f"服务器曾返回 410（已永久删除），已停止采集；"
+                                 f"地址更正后用 yuqing source enable {source.name} 恢复")
         if self.options.force:
             return None
         due = state.get("next_attempt_at")
         if due and due > clock.to_iso(now):
-            return ("退避中", f"{source.name}：连续失败 {state['consecutive_failures']} 次，"
-                    f"{clock.local_text(due)} 后再试")
+            return SourceOutcome(source.name, source.site, "backoff", reason=backoff_reason(due, now),
+                                 message=state.get("last_reason") or state.get("last_error") or "",
+                                 retry_at=due)
         host_wait = self.store.host_retry_at(_host(state.get("url") or source.url))
         if host_wait and host_wait > clock.to_iso(now):
-            return ("等待限流解除", f"{source.name}：网站要求稍后再访问（Retry-After），"
-                    f"{clock.local_text(host_wait)} 后再试")
+            return SourceOutcome(source.name, source.site, "skipped", reason="等待限流解除",
+                                 message=f"{source.name}：网站要求稍后再访问（Retry-After），"
+                                 f"{clock.local_text(host_wait)} 后再试")
         return None
 
     async def _collect_source(self, source: Source, state: dict, started: datetime) -> SourceOutcome:

@@ -92,7 +92,7 @@ def read(text: str, rules: Rules) -> Reading:
     categories_of, mention_order = rules.categories_of_word, rules.mention_order
     categories = {name for word in found for name in categories_of.get(word, ())}
     return Reading(
-        topics=tuple(t.name for t in rules.topics if _topic_holds(found, t)),
+        topics=tuple(t.name for t in rules.topics if topic_holds(found, t)),
         categories=tuple(name for name in rules.categories if name in categories) if categories else (),
         mentions=tuple(sorted((w for w in found if w in mention_order), key=mention_order.__getitem__)),
         negative=negative,
@@ -237,10 +237,10 @@ def _mention_reasons(mentions: Iterable[str]) -> list[Reason]:
 def match_topics(text: str, topics: tuple[Topic, ...]) -> list[str]:
     """Topic names whose keywords (any), `all` (every one) and `exclude` (none) hold."""
     found = {w for t in topics for w in (*t.keywords, *t.all, *t.exclude) if w in text}
-    return [t.name for t in topics if _topic_holds(found, t)]
+    return [t.name for t in topics if topic_holds(found, t)]
 
 
-def _topic_holds(found: set[str] | frozenset[str], topic: Topic) -> bool:
+def topic_holds(found: set[str] | frozenset[str], topic: Topic) -> bool:
     return (
         not found.isdisjoint(topic.keywords)
         and all(k in found for k in topic.all)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from yuqing import clock
 from yuqing.collect import CollectOptions, CollectReport, SourceOutcome, collect
+from yuqing.errors import YuqingError
 from yuqing.events.grouping import EventUpdate, update_events
 from yuqing.store import Store
 from yuqing.store.lock import run_lock
@@ -46,6 +48,18 @@ def setup_logging(logs_dir: Path) -> None:
     root.setLevel(logging.INFO)
 
 
+@contextmanager
+def logged_run(logs_dir: Path) -> Iterator[None]:
+    """A cron run writes why it stopped to logs/yuqing.log too: a bad rules.toml or
+    sources.toml otherwise shows only in a cron mail nobody reads."""
+    setup_logging(logs_dir)
+    try:
+        yield
+    except YuqingError as error:
+        log.error("run stopped (exit %d): %s", int(error.exit_code), error.message)
+        raise
+
+
 def run_pipeline(
     workspace: Workspace,
     rules: Rules,
@@ -61,7 +75,7 @@ def run_pipeline(
         log.info("run %s started: %d sources", run_id, len(sources))
         report = collect(store, sources, options, on_outcome=on_outcome)
         for outcome in report.failed:
-            log.warning("source %s failed: %s", outcome.name, outcome.message)
+            log.warning("source %s failing (%s): %s", outcome.name, outcome.reason, outcome.message)
         store.mark_own_sources([s.name for s in sources if s.own], [s.name for s in sources if not s.own])
         events = update_events(store, rules)
         store.prune_evidence(clock.to_iso(clock.now() - EVIDENCE_GRACE))
@@ -101,7 +115,8 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
             "last_run": store.last_run(),
             "sources": len(sources),
             "failing_sources": [
-                {"name": name, "failures": s["consecutive_failures"], "reason": s["last_reason"]}
+                {"name": name, "failures": s["consecutive_failures"], "reason": s["last_reason"],
+                 "next_attempt_at": s.get("next_attempt_at")}
                 for name, s in store.all_source_states().items() if s.get("consecutive_failures")
             ],
             "deliveries": store.delivery_counts(),

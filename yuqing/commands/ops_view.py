@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.console import Console
@@ -11,6 +12,7 @@ from rich.table import Table
 from yuqing import clock
 from yuqing.commands.console import out as _out
 from yuqing.commands.console import print_json
+from yuqing.sources.health import FAILING_STATUSES, backoff_reason
 from yuqing.text.search import highlight, snippet
 
 
@@ -21,14 +23,15 @@ def print_status(data: dict[str, Any], *, as_json: bool) -> None:
     console = _out()
     run = data["last_run"]
     if run:
-        outcome = {0: "成功", 1: "部分信息源失败"}.get(run["exit_code"], "未完成" if run["exit_code"] is None else "出错")
-        console.print(f"最近运行：{clock.local_text(run['started_at'])}（{run['command']}）{outcome}")
+        console.print(f"最近运行：{clock.local_text(run['started_at'])}（{run['command']}）{run_outcome(run)}")
     else:
         console.print("最近运行：还没有运行过")
     failing = data["failing_sources"]
     console.print(f"信息源：{data['sources']} 个，异常 {len(failing)} 个")
     for source in failing:
-        console.print(f"  [red]{escape(source['name'])}[/]：连续失败 {source['failures']} 次（{escape(source['reason'] or '')}）")
+        retry = f"，{backoff_reason(source['next_attempt_at'])}" if source.get("next_attempt_at") else ""
+        console.print(f"  [red]{escape(source['name'])}[/]：连续失败 {source['failures']} 次"
+                      f"（{escape(source['reason'] or '')}）{retry}")
     deliveries = data["deliveries"]
     console.print(f"通知：已发 {deliveries.get('sent', 0)}，待发 {deliveries.get('due', 0) + deliveries.get('sending', 0)}，"
                   f"失败 {deliveries.get('failed', 0)}")
@@ -38,6 +41,29 @@ def print_status(data: dict[str, Any], *, as_json: bool) -> None:
     for case in data["overdue_cases"][:10]:
         console.print(f"  [red]案件 {case['id']}[/]【{case['level']}】{escape(case['title'])}")
     console.print(f"帖子：{data['posts']} 条；数据库 {data['database_bytes'] / 1024 / 1024:.1f} MiB（{escape(data['home'])}）")
+
+
+def run_outcome(run: dict[str, Any]) -> str:
+    """成功 only when every source was collected: a run that left sources alone because they
+    kept failing (backoff) is not a success, whatever exit code an older version stored."""
+    failing = _failing_sources(run.get("summary"))
+    if run["exit_code"] is None:
+        return "未完成"
+    if run["exit_code"] in (0, 1) and failing:
+        return f"部分信息源失败（{failing} 个）"
+    return {0: "成功", 1: "部分信息源失败"}.get(run["exit_code"], "出错")
+
+
+def _failing_sources(summary: str | dict | None) -> int:
+    if isinstance(summary, str):
+        try:
+            summary = json.loads(summary)
+        except ValueError:
+            return 0
+    if not isinstance(summary, dict):
+        return 0
+    sources = (summary.get("collect") or {}).get("sources") or []
+    return sum(1 for s in sources if s.get("status") in FAILING_STATUSES or str(s.get("reason", "")).startswith("退避中"))
 
 
 def print_search(rows: list[dict[str, Any]], terms: list[str], *, as_json: bool) -> None:

@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # types only: importing collect here would load httpx for eve
     from yuqing.models import Source
     from yuqing.workspace import Workspace
 
-STATUS_TEXT = {"ok": "成功", "unchanged": "无变化", "failed": "失败", "skipped": "跳过"}
+STATUS_TEXT = {"ok": "成功", "unchanged": "无变化", "failed": "失败", "backoff": "失败", "gone": "失败",
+               "skipped": "跳过"}
 
 
 def print_init(workspace: Workspace, created: list[Path]) -> None:
@@ -104,12 +105,19 @@ def collect_progress(total: int) -> Iterator[Callable[[SourceOutcome], None]]:
 
 
 def _outcome_line(outcome: SourceOutcome) -> str:
-    status = STATUS_TEXT.get(outcome.status, outcome.status)
     if outcome.status == "ok":
-        return f"{outcome.name}：{status}，新增 {outcome.new}，已有 {outcome.seen}"
+        return f"{outcome.name}：成功，新增 {outcome.new}，已有 {outcome.seen}"
+    if outcome.status in ("backoff", "gone"):
+        return f"{outcome.name}：{outcome_status(outcome)}：{outcome.message}"
     if outcome.status in ("failed", "skipped"):
-        return f"{outcome.name}：{status}（{outcome.reason}）{outcome.message}"
-    return f"{outcome.name}：{status}"
+        return f"{outcome.name}：{outcome_status(outcome)}{outcome.message}"
+    return f"{outcome.name}：{outcome_status(outcome)}"
+
+
+def outcome_status(outcome: SourceOutcome) -> str:
+    """「失败（退避中，下次 HH:MM 重试）」: a source left alone because it failed still reads 失败."""
+    status = STATUS_TEXT.get(outcome.status, outcome.status)
+    return f"{status}（{outcome.reason}）" if outcome.reason else status
 
 
 def print_collect_report(report: CollectReport, events=None, notices=None, *, as_json: bool) -> None:
@@ -125,9 +133,10 @@ def print_collect_report(report: CollectReport, events=None, notices=None, *, as
         return
     table = Table("信息源", "网站", "结果", "新增", "已有", "原因")
     for o in report.outcomes:
-        style = {"failed": "red", "skipped": "yellow"}.get(o.status, "")
+        style = "red" if o.failed else "yellow" if o.status == "skipped" else ""
+        status = escape(outcome_status(o) if o.failed else STATUS_TEXT[o.status])
         table.add_row(
-            escape(o.name), escape(o.site), f"[{style}]{STATUS_TEXT[o.status]}[/]" if style else STATUS_TEXT[o.status],
+            escape(o.name), escape(o.site), f"[{style}]{status}[/]" if style else status,
             str(o.new), str(o.seen), escape(o.message or o.reason),
         )
     _out().print(table)

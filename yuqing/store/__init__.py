@@ -1,7 +1,7 @@
 """The SQLite store: every SQL statement of the project lives in this package.
 
 One `Store` object per open database, assembled from a mixin per table family
-(posts, events, cases, notices, reports, sources, runs) over `StoreBase`, which opens
+(posts, events, cases, notices, reports, sources, runs, duty) over `StoreBase`, which opens
 the file, applies pending migrations (schema.py) and owns the write transaction.
 
 Writers take the lock up front with `BEGIN IMMEDIATE` so a cron run never fails half-way
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from yuqing.store.base import LATEST_MIGRATION, POST_COLUMNS, BatchCounts, StoreBase, post_key
 from yuqing.store.cases import CasesMixin
+from yuqing.store.duty import DutyMixin
 from yuqing.store.events import EventsMixin
 from yuqing.store.notices import NoticesMixin
 from yuqing.store.posts import PostsMixin
@@ -24,7 +25,8 @@ __all__ = ["LATEST_MIGRATION", "POST_COLUMNS", "BatchCounts", "Store", "post_key
 
 
 class Store(
-    PostsMixin, EventsMixin, CasesMixin, NoticesMixin, ReportsMixin, SourcesMixin, RunsMixin, StoreBase
+    PostsMixin, EventsMixin, CasesMixin, NoticesMixin, ReportsMixin, SourcesMixin, RunsMixin, DutyMixin,
+    StoreBase,
 ):
     """The workspace's database: one connection, every query the project makes."""
 

@@ -222,6 +222,17 @@ class PostsMixin(StoreBase):
         for row in cursor:
             yield dict(zip(POST_COLUMNS, row, strict=True))
 
+    def iter_recent_posts(self, since: str) -> Iterator[dict[str, Any]]:
+        """Posts published (else first seen) since `since`, newest first: a topic's trial."""
+        cols = ("id", "site", "url", "title", "text", "at")
+        cursor = self.conn.execute(
+            "SELECT id, site, url, title, text, coalesce(published_at, first_seen_at) AS at FROM posts"
+            " WHERE coalesce(published_at, first_seen_at) >= ? ORDER BY at DESC, id DESC",
+            [since],
+        )
+        for row in cursor:
+            yield dict(zip(cols, row, strict=True))
+
     def observations(self, post_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT observed_at, clicks, comments FROM observations WHERE post_id = ?"

@@ -320,6 +320,24 @@ def m010_event_nature(db: Database) -> None:
     db.execute("CREATE TABLE own_sources (name TEXT PRIMARY KEY)")
 
 
+@migrations()
+def m011_handovers(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE handovers (        -- 交接班: the end of a duty shift
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            note TEXT NOT NULL,
+            since TEXT,                 -- the shift's start: the previous handover, if any
+            summary TEXT NOT NULL,      -- JSON: new events by level, actions, closed and open cases
+            path TEXT                   -- the Markdown copy under reports/
+        )
+        """
+    )
+    db.execute("CREATE INDEX handovers_at ON handovers (at)")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply the pending migrations, each in its own transaction."""
     migrations.apply(Database(conn, execute_plugins=False))

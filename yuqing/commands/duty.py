@@ -1,0 +1,47 @@
+"""The duty desk: todo (what needs me now) and handover (交接班)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from yuqing.commands import duty_view
+from yuqing.commands.common import current_workspace, open_store
+
+# Library modules are imported where used: see the note in cli.py.
+
+
+def register(app: typer.Typer) -> None:
+    app.command("todo")(todo_command)
+    app.command("handover")(handover_command)
+
+
+def todo_command(
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """值班待办：超时和 2 小时内到期的案件、上次交接以来新的较大及以上事件、未送达的通知、异常信息源、上次交接说明。
+
+    例：yuqing todo
+    """
+    from yuqing.duty.todo import build_todo
+
+    with open_store() as store:
+        todo = build_todo(store, current_workspace())
+    duty_view.print_todo(todo, as_json=as_json)
+
+
+def handover_command(
+    note: Annotated[str, typer.Option("--note", help="交接说明：下一班要注意什么")],
+    by: Annotated[str | None, typer.Option("--by", help="交接人（默认当前登录用户）")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """交接班：记录交接说明和本班情况（新事件、处置、办结、移交事项），并在 reports/ 下写一份 Markdown。
+
+    例：yuqing handover --note '案件 3 等县教育局回复，明早再催'
+    """
+    from yuqing.duty.handover import hand_over
+
+    with open_store() as store:
+        handover = hand_over(store, current_workspace(), note=note, by=by)
+    duty_view.print_handover(handover, as_json=as_json)

@@ -1,0 +1,165 @@
+"""How todo and handover are shown: plain lines that fit 80 columns (no markup, so a
+title like `[突发]` prints as published), JSON for scripts."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import re
+
+from rich.cells import cell_len
+
+from yuqing import clock
+from yuqing.commands.views import err, print_json
+
+if TYPE_CHECKING:
+    from yuqing.duty.handover import Handover
+    from yuqing.duty.todo import Todo
+
+WIDTH = 80
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
+SHOWN = 10  # items per section; the rest are counted
+NOTICE_STATES = {"failed": "发送失败", "retrying": "等待重试", "held": "顺延到上班发送"}
+
+
+def fit(text: str, width: int = WIDTH) -> str:
+    """One line of at most `width` terminal cells (CJK characters take two)."""
+    text = _LINE_BREAKS.sub(" ", text)
+    if cell_len(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        size = cell_len(char)
+        if used + size > width - 1:
+            break
+        kept.append(char)
+        used += size
+    return "".join(kept) + "…"
+
+
+def wrap(text: str, indent: str = "  ", width: int = WIDTH) -> list[str]:
+    """The officer's own words, wrapped rather than cut."""
+    lines = []
+    for paragraph in text.splitlines() or [""]:
+        line, used = indent, cell_len(indent)
+        for char in paragraph:
+            size = cell_len(char)
+            if used + size > width:
+                lines.append(line)
+                line, used = indent, cell_len(indent)
+            line += char
+            used += size
+        lines.append(line)
+    return lines
+
+
+def _when(value: str | None) -> str:
+    return clock.brief_text(value)
+
+
+def _more(count: int, unit: str, hint: str = "") -> list[str]:
+    return [f"  …还有 {count - SHOWN} {unit}{hint}"] if count > SHOWN else []
+
+
+def todo_lines(todo: Todo) -> list[str]:
+    since = (f"新情况从上次交接 {_when(todo.since)} 算起" if todo.since_handover
+             else "还没有交接记录，新情况按最近 24 小时算")
+    lines = [fit(f"值班待办　{clock.local_text(todo.now)}（{since}）")]
+    if todo.all_clear:
+        lines.append("一切正常：没有超时或将到期的案件、新的较大及以上事件、未送达的通知和异常信息源。")
+    for section in (_config, _overdue, _due_soon, _events, _notices, _sources, _last_handover):
+        body = section(todo)
+        if body:
+            lines += ["", *body]
+    return lines
+
+
+def _config(todo: Todo) -> list[str]:
+    if not todo.config_problems:
+        return []
+    lines = [f"配置错误 {len(todo.config_problems)} 处（定时运行会因此停止，用 yuqing rules check 查看）"]
+    return lines + [fit(f"  {problem}") for problem in todo.config_problems[:SHOWN]] + _more(
+        len(todo.config_problems), "处")
+
+
+def _overdue(todo: Todo) -> list[str]:
+    cases = todo.overdue_cases
+    if not cases:
+        return []
+    lines = [f"超时案件 {len(cases)} 件"]
+    for case in cases[:SHOWN]:
+        late = "、".join(f"{d['kind']} {_when(d['due'])}" for d in case["late"])
+        lines.append(fit(f"  案件 {case['id']}【{case['level']}】{late} 已超时　{case['title']}"))
+    return lines + _more(len(cases), "件", "（yuqing case list --overdue）")
+
+
+def _due_soon(todo: Todo) -> list[str]:
+    items = todo.due_soon
+    if not items:
+        return []
+    now = clock.parse_iso(todo.now)
+    lines = [f"2 小时内到期 {len(items)} 项"]
+    for item in items[:SHOWN]:
+        minutes = max(1, int((clock.parse_iso(item["due"]) - now).total_seconds() // 60))
+        lines.append(fit(f"  案件 {item['id']}【{item['level']}】{item['kind']} {_when(item['due'])} 到期"
+                         f"（还有 {minutes} 分钟）　{item['title']}"))
+    return lines + _more(len(items), "项")
+
+
+def _events(todo: Todo) -> list[str]:
+    events = todo.events
+    if not events:
+        return []
+    lines = [f"新的较大及以上事件 {len(events)} 个"]
+    for event in events[:SHOWN]:
+        change = (f"{event['old_level']}→{event['level']}" if event["change"] == "升级" else event["change"])
+        lines.append(fit(f"  事件 {event['id']}【{event['level']}】{change} {_when(event['at'])}　{event['title']}"))
+    return lines + _more(len(events), "个", "（yuqing events --level 较大）")
+
+
+def _notices(todo: Todo) -> list[str]:
+    notices = todo.notices
+    if not notices:
+        return []
+    lines = [f"未送达的通知 {len(notices)} 条"]
+    for notice in notices[:SHOWN]:
+        state = NOTICE_STATES[notice["state"]]
+        if notice["state"] == "held":
+            state += f"（{_when(notice['until'])}）"
+        elif notice["error"]:
+            state += f"：{notice['error']}"
+        lines.append(fit(f"  {notice['notice_no']} → {notice['channel']} {state}　{notice['subject']}"))
+    return lines + _more(len(notices), "条", "（yuqing status）")
+
+
+def _sources(todo: Todo) -> list[str]:
+    sources = todo.sources
+    if not sources:
+        return []
+    lines = [f"信息源异常 {len(sources)} 个"]
+    lines += [fit(f"  {s['name']}：{s['text']}（连续 {s['failures']} 次）") for s in sources[:SHOWN]]
+    return lines + _more(len(sources), "个", "（yuqing source list）")
+
+
+def _last_handover(todo: Todo) -> list[str]:
+    last = todo.last_handover
+    if not last:
+        return []
+    return [fit(f"上次交接　{_when(last['at'])}　{last['by']}"), *wrap(last["note"])]
+
+
+def print_todo(todo: Todo, *, as_json: bool) -> None:
+    if as_json:
+        print_json(todo.as_dict())
+        return
+    sys.stdout.write("\n".join(todo_lines(todo)) + "\n")
+
+
+def print_handover(handover: Handover, *, as_json: bool) -> None:
+    if as_json:
+        print_json({"id": handover.id, "at": handover.at, "by": handover.by, "note": handover.note,
+                    "since": handover.since, "summary": handover.summary, "path": str(handover.path)})
+        return
+    sys.stdout.write(handover.markdown)
+    err(f"已记录交接班（第 {handover.id} 次）→ {handover.path}")

@@ -1,0 +1,167 @@
+"""`yuqing todo`: the officer's first command of a shift.
+
+Everything that needs a person, most urgent first: configuration that stops the cron
+run, overdue cases, deadlines within two hours, events of 较大 and above that are new or
+changed since the last handover, notices that failed or wait for duty hours, failing
+sources, and the last handover note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from yuqing import clock
+from yuqing.errors import ConfigError
+from yuqing.models import Source
+from yuqing.rules import LEVELS, level_rank
+from yuqing.sources.health import failing_text
+from yuqing.store import Store
+from yuqing.workspace import Workspace
+
+DUE_SOON = timedelta(hours=2)
+FIRST_SHIFT = timedelta(hours=24)  # "new" before any handover: the last day
+WATCH_FROM = "较大"
+DEADLINES = (("report", "报告", "reported_at"), ("forward", "转办", "forwarded_at"), ("answer", "答复", "answered_at"))
+NOTICE_ORDER = {"failed": 0, "retrying": 1, "held": 2}
+
+
+@dataclass
+class Todo:
+    now: str
+    since: str
+    since_handover: bool  # False: no handover yet, "new" means the last 24 hours
+    config_problems: list[str] = field(default_factory=list)
+    overdue_cases: list[dict[str, Any]] = field(default_factory=list)
+    due_soon: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    last_handover: dict[str, Any] | None = None
+
+    @property
+    def all_clear(self) -> bool:
+        return not (self.config_problems or self.overdue_cases or self.due_soon or self.events
+                    or self.notices or self.sources)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "all_clear": self.all_clear}
+
+
+def shift_start(store: Store, now: datetime) -> tuple[str, bool]:
+    """Where "new" starts: the last handover, else 24 hours ago."""
+    last = store.last_handover()
+    if last:
+        return last["at"], True
+    return clock.to_iso(now - FIRST_SHIFT), False
+
+
+def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) -> Todo:
+    now = now or clock.now()
+    since, from_handover = shift_start(store, now)
+    sources, problems = _read_config(workspace)
+    todo = Todo(now=clock.to_iso(now), since=since, since_handover=from_handover, config_problems=problems)
+    open_cases = store.open_cases()
+    todo.overdue_cases = overdue_cases(open_cases, now)
+    todo.due_soon = due_soon(open_cases, now)
+    todo.events = watched_events(store, since)
+    todo.notices = undelivered_notices(store, now)
+    todo.sources = failing_sources(store, sources, now)
+    last = store.last_handover()
+    if last:
+        todo.last_handover = {"at": last["at"], "by": last["by"], "note": last["note"]}
+    return todo
+
+
+def _read_config(workspace: Workspace) -> tuple[list[Source], list[str]]:
+    """The enabled sources, and what in sources.toml or rules.toml would stop a cron run."""
+    from yuqing.rules import check_rules
+    from yuqing.sources.config import load_sources
+
+    problems: list[str] = []
+    sources: list[Source] = []
+    try:
+        sources = [s for s in load_sources(workspace.sources_path) if s.enabled]
+    except ConfigError as error:
+        problems.append(error.message)
+    if workspace.rules_path.exists():
+        problems += check_rules(workspace.rules_path)
+    return sources, problems
+
+
+def _open_deadlines(case: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, due) of each deadline of the case not yet met."""
+    return [(label, case[f"{key}_due"]) for key, label, stamp in DEADLINES
+            if case.get(f"{key}_due") and not case.get(stamp)]
+
+
+def _case_row(case: dict[str, Any]) -> dict[str, Any]:
+    return {"id": case["id"], "level": case["level"], "status": case["status"], "title": case["title"]}
+
+
+def overdue_cases(open_cases: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Open cases with a missed deadline: highest level first, then the longest overdue."""
+    now_iso = clock.to_iso(now)
+    rows = []
+    for case in open_cases:
+        late = [{"kind": label, "due": due} for label, due in _open_deadlines(case) if due <= now_iso]
+        if late:
+            rows.append({**_case_row(case), "late": late})
+    return sorted(rows, key=lambda r: (-level_rank(r["level"]), min(d["due"] for d in r["late"]), r["id"]))
+
+
+def due_soon(open_cases: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Deadlines falling within the next two hours, soonest first."""
+    now_iso, until = clock.to_iso(now), clock.to_iso(now + DUE_SOON)
+    rows = [{**_case_row(case), "kind": label, "due": due}
+            for case in open_cases for label, due in _open_deadlines(case) if now_iso < due <= until]
+    return sorted(rows, key=lambda r: (r["due"], -level_rank(r["level"]), r["id"]))
+
+
+def watched_events(store: Store, since: str) -> list[dict[str, Any]]:
+    """Events at 较大 or above that are new, rose, or gained posts since `since`."""
+    levels = list(LEVELS[level_rank(WATCH_FROM):])
+    found: dict[int, dict[str, Any]] = {}
+    for change in store.level_changes_since(since, levels):
+        if change["level"] not in levels:  # it has since gone back down
+            continue
+        found[change["event_id"]] = {
+            "id": change["event_id"], "level": change["level"], "title": change["title"],
+            "change": "新" if change["old_level"] is None else "升级", "old_level": change["old_level"],
+            "at": change["at"], "posts": change["posts"], "sites": change["sites"],
+        }
+    for event in store.list_events(level_at_least=levels, since=since):
+        if event["id"] not in found:
+            found[event["id"]] = {
+                "id": event["id"], "level": event["level"], "title": event["title"], "change": "有新帖",
+                "old_level": None, "at": event["last_seen_at"], "posts": event["posts"], "sites": event["sites"],
+            }
+    latest_first = sorted(found.values(), key=lambda e: (e["at"], e["id"]), reverse=True)
+    return sorted(latest_first, key=lambda e: -level_rank(e["level"]))
+
+
+def undelivered_notices(store: Store, now: datetime) -> list[dict[str, Any]]:
+    """Failed deliveries, then ones waiting to retry after an error, then ones held for duty hours."""
+    rows = []
+    for row in store.undelivered_notices(clock.to_iso(now)):
+        state = "failed" if row["status"] == "failed" else "retrying" if row["last_error"] else "held"
+        rows.append({"notice_no": row["notice_no"], "subject": row["subject"], "level": row["level"],
+                     "channel": row["channel"], "state": state, "until": row["next_try_at"],
+                     "error": row["last_error"]})
+    return sorted(rows, key=lambda r: NOTICE_ORDER[r["state"]])
+
+
+def failing_sources(store: Store, sources: list[Source], now: datetime) -> list[dict[str, Any]]:
+    """Enabled sources that failed last time (in backoff or 410), most failures first."""
+    states = store.all_source_states()
+    rows = []
+    for source in sources:
+        state = states.get(source.name) or {}
+        if not (state.get("consecutive_failures") or state.get("gone")):
+            continue
+        rows.append({"name": source.name, "site": source.site, "failures": state.get("consecutive_failures") or 0,
+                     "reason": state.get("last_reason"), "error": state.get("last_error"),
+                     "gone": bool(state.get("gone")), "next_attempt_at": state.get("next_attempt_at"),
+                     "text": failing_text(state, now)})
+    return sorted(rows, key=lambda r: (not r["gone"], -r["failures"], r["name"]))
