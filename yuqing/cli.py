@@ -18,6 +18,7 @@ from yuqing.commands import duty as cli_duty
 from yuqing.commands import events as cli_events
 from yuqing.commands import ops as cli_ops
 from yuqing.commands import report as cli_report
+from yuqing.commands import topics as cli_topics
 from yuqing.commands import views
 from yuqing.commands.common import (
     current_rules,
@@ -46,6 +47,7 @@ app.add_typer(source_app, name="source")
 app.add_typer(export_app, name="export")
 cli_duty.register(app)
 cli_events.register(app)
+cli_topics.register(app)
 cli_cases.register(app)
 cli_report.register(app)
 cli_ops.register(app)

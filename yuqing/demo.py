@@ -23,6 +23,8 @@ from typing import Any
 
 from yuqing import clock
 from yuqing.collect import CollectOptions
+from yuqing.duty.handover import Handover, hand_over
+from yuqing.duty.todo import Todo, build_todo
 from yuqing.events.cases import act
 from yuqing.models import Source
 from yuqing.pipeline import RunResult, run_pipeline
@@ -231,6 +233,8 @@ class DemoResult:
     reports: list[Path] = field(default_factory=list)
     temporary: bool = True
     publicity: dict[str, Any] = field(default_factory=dict)  # the office's own posts that day
+    todo: Todo | None = None  # what the officer sees at the end of the day (yuqing todo)
+    handover: Handover | None = None  # and how the shift is handed over (yuqing handover)
 
 
 def prepare_workspace(workspace: Workspace, server: SampleServer) -> None:
@@ -277,8 +281,18 @@ def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
             with Store(workspace.db_path) as store:
                 events = store.list_events(limit=20)
                 total = store.count_posts()
+                todo, handover = _end_of_shift(store, workspace)
+        reports.append(handover.path)
         return DemoResult(workspace.home, server.url, runs, events, total, len(server.robot_messages),
-                          workspace.outbox_dir, reports, temporary, publicity=own)
+                          workspace.outbox_dir, reports, temporary, publicity=own, todo=todo, handover=handover)
+
+
+def _end_of_shift(store: Store, workspace: Workspace) -> tuple[Todo, Handover]:
+    """The shift loop: look at what is still open (yuqing todo), then hand over."""
+    todo = build_todo(store, workspace)
+    note = ("夜跑群灯光一事转办已超时，明早先电话催城南街道；"
+            "电梯故障、一中食堂两件已报分管领导，注意两家主流网站后续报道。")
+    return todo, hand_over(store, workspace, note=note, by="值班员小王")
 
 
 def _officer_handles_morning_cases(workspace: Workspace, moment: str) -> None:

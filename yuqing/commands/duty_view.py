@@ -3,10 +3,9 @@ title like `[突发]` prints as published), JSON for scripts."""
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import TYPE_CHECKING
-
-import re
 
 from rich.cells import cell_len
 
@@ -54,8 +53,9 @@ def wrap(text: str, indent: str = "  ", width: int = WIDTH) -> list[str]:
     return lines
 
 
-def _when(value: str | None) -> str:
-    return clock.brief_text(value)
+def _when(value: str | None, todo: Todo) -> str:
+    """Short times, read against the moment the list was made (the demo's frozen day)."""
+    return clock.brief_text(value, clock.parse_iso(todo.now))
 
 
 def _more(count: int, unit: str, hint: str = "") -> list[str]:
@@ -63,7 +63,7 @@ def _more(count: int, unit: str, hint: str = "") -> list[str]:
 
 
 def todo_lines(todo: Todo) -> list[str]:
-    since = (f"新情况从上次交接 {_when(todo.since)} 算起" if todo.since_handover
+    since = (f"新情况从上次交接 {_when(todo.since, todo)} 算起" if todo.since_handover
              else "还没有交接记录，新情况按最近 24 小时算")
     lines = [fit(f"值班待办　{clock.local_text(todo.now)}（{since}）")]
     if todo.all_clear:
@@ -89,7 +89,7 @@ def _overdue(todo: Todo) -> list[str]:
         return []
     lines = [f"超时案件 {len(cases)} 件"]
     for case in cases[:SHOWN]:
-        late = "、".join(f"{d['kind']} {_when(d['due'])}" for d in case["late"])
+        late = "、".join(f"{d['kind']} {_when(d['due'], todo)}" for d in case["late"])
         lines.append(fit(f"  案件 {case['id']}【{case['level']}】{late} 已超时　{case['title']}"))
     return lines + _more(len(cases), "件", "（yuqing case list --overdue）")
 
@@ -102,7 +102,7 @@ def _due_soon(todo: Todo) -> list[str]:
     lines = [f"2 小时内到期 {len(items)} 项"]
     for item in items[:SHOWN]:
         minutes = max(1, int((clock.parse_iso(item["due"]) - now).total_seconds() // 60))
-        lines.append(fit(f"  案件 {item['id']}【{item['level']}】{item['kind']} {_when(item['due'])} 到期"
+        lines.append(fit(f"  案件 {item['id']}【{item['level']}】{item['kind']} {_when(item['due'], todo)} 到期"
                          f"（还有 {minutes} 分钟）　{item['title']}"))
     return lines + _more(len(items), "项")
 
@@ -114,7 +114,7 @@ def _events(todo: Todo) -> list[str]:
     lines = [f"新的较大及以上事件 {len(events)} 个"]
     for event in events[:SHOWN]:
         change = (f"{event['old_level']}→{event['level']}" if event["change"] == "升级" else event["change"])
-        lines.append(fit(f"  事件 {event['id']}【{event['level']}】{change} {_when(event['at'])}　{event['title']}"))
+        lines.append(fit(f"  事件 {event['id']}【{event['level']}】{change} {_when(event['at'], todo)}　{event['title']}"))
     return lines + _more(len(events), "个", "（yuqing events --level 较大）")
 
 
@@ -126,7 +126,7 @@ def _notices(todo: Todo) -> list[str]:
     for notice in notices[:SHOWN]:
         state = NOTICE_STATES[notice["state"]]
         if notice["state"] == "held":
-            state += f"（{_when(notice['until'])}）"
+            state += f"（{_when(notice['until'], todo)}）"
         elif notice["error"]:
             state += f"：{notice['error']}"
         lines.append(fit(f"  {notice['notice_no']} → {notice['channel']} {state}　{notice['subject']}"))
@@ -146,7 +146,7 @@ def _last_handover(todo: Todo) -> list[str]:
     last = todo.last_handover
     if not last:
         return []
-    return [fit(f"上次交接　{_when(last['at'])}　{last['by']}"), *wrap(last["note"])]
+    return [fit(f"上次交接　{_when(last['at'], todo)}　{last['by']}"), *wrap(last["note"])]
 
 
 def print_todo(todo: Todo, *, as_json: bool) -> None:

@@ -175,6 +175,16 @@ def print_demo(result) -> None:
         console.print(f"\n[bold]正面宣传[/]：本单位发稿 {own['posts']} 篇，被主流网站转载 {own['mainstream_reprints']} 次"
                       f"{f'（{escape(names)}）' if names else ''}；只计入宣传成效，不发预警。")
     console.print(f"\n共入库 {result.total} 条帖子；机器人收到 {result.robot_messages} 条消息。")
+    from yuqing.commands.duty_view import todo_lines, wrap
+    if result.todo is not None:
+        console.print("\n[bold]下班前：yuqing todo[/]")
+        for line in todo_lines(result.todo):
+            console.print(escape(line))
+    if result.handover is not None:
+        console.print(f"\n[bold]交接班：yuqing handover --note …[/]（{escape(result.handover.by)}）")
+        for line in wrap(result.handover.note):
+            console.print(escape(line))
+        console.print()
     console.print("[bold]去哪里看[/]：")
     console.print(f"  数据库　{escape(str(result.home / 'yuqing.db'))}")
     console.print(f"  通知　　{escape(str(result.outbox))}/")
