@@ -65,9 +65,10 @@ def _more(count: int, unit: str, hint: str = "") -> list[str]:
 def todo_lines(todo: Todo) -> list[str]:
     since = (f"新情况从上次交接 {_when(todo.since, todo)} 算起" if todo.since_handover
              else "还没有交接记录，新情况按最近 24 小时算")
-    lines = [fit(f"值班待办　{clock.local_text(todo.now)}（{since}）")]
     if todo.all_clear:
-        lines.append("一切正常：没有超时或将到期的案件、新的较大及以上事件、未送达的通知和异常信息源。")
+        lines = [f"一切正常（{_when(todo.now, todo)}）：无超时或将到期案件、新的较大以上事件、未送达通知、异常信息源"]
+    else:
+        lines = [fit(f"值班待办　{clock.local_text(todo.now)}（{since}）")]
     for section in (_config, _overdue, _due_soon, _events, _notices, _sources, _last_handover):
         body = section(todo)
         if body:

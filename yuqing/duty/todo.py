@@ -120,7 +120,8 @@ def due_soon(open_cases: list[dict[str, Any]], now: datetime) -> list[dict[str, 
 
 
 def watched_events(store: Store, since: str) -> list[dict[str, Any]]:
-    """Events at 较大 or above that are new, rose, or gained posts since `since`."""
+    """Events at 较大 or above that are new, rose, or gained posts since `since` (a post
+    seen again is not news: its event's last_seen_at moves with every run)."""
     levels = list(LEVELS[level_rank(WATCH_FROM):])
     found: dict[int, dict[str, Any]] = {}
     for change in store.level_changes_since(since, levels):
@@ -131,11 +132,11 @@ def watched_events(store: Store, since: str) -> list[dict[str, Any]]:
             "change": "新" if change["old_level"] is None else "升级", "old_level": change["old_level"],
             "at": change["at"], "posts": change["posts"], "sites": change["sites"],
         }
-    for event in store.list_events(level_at_least=levels, since=since):
+    for event in store.events_with_new_posts(since, levels):
         if event["id"] not in found:
             found[event["id"]] = {
                 "id": event["id"], "level": event["level"], "title": event["title"], "change": "有新帖",
-                "old_level": None, "at": event["last_seen_at"], "posts": event["posts"], "sites": event["sites"],
+                "old_level": None, "at": event["at"], "posts": event["posts"], "sites": event["sites"],
             }
     latest_first = sorted(found.values(), key=lambda e: (e["at"], e["id"]), reverse=True)
     return sorted(latest_first, key=lambda e: -level_rank(e["level"]))

@@ -38,6 +38,16 @@ class DutyMixin(StoreBase):
             [since, *levels],
         )
 
+    def events_with_new_posts(self, since: str, levels: list[str]) -> list[dict[str, Any]]:
+        """Events at one of `levels` that gained posts (reprints, follow-ups) since `since`."""
+        marks = ",".join("?" * len(levels))
+        return self._rows(
+            f"SELECT e.id, e.level, e.title, e.posts, e.sites, max(p.first_seen_at) AS at, count(*) AS new_posts"
+            f" FROM posts p JOIN events e ON e.id = p.event_id"
+            f" WHERE p.first_seen_at >= ? AND e.level IN ({marks}) GROUP BY e.id",
+            [since, *levels],
+        )
+
     def new_event_levels(self, since: str) -> dict[str, int]:
         """Events first seen since `since`, counted by their current level."""
         rows = self.conn.execute(
@@ -67,7 +77,8 @@ class DutyMixin(StoreBase):
         return self._rows(
             "SELECT n.notice_no, n.subject, n.level, n.kind, n.created_at, d.channel, d.status,"
             " d.next_try_at, d.last_error, d.attempts FROM deliveries d JOIN notices n ON n.id = d.notice_id"
-            " WHERE d.status = 'failed' OR (d.status = 'due' AND d.next_try_at > ?)"
+            " WHERE d.status = 'failed'"
+            " OR (d.status IN ('due', 'sending') AND (d.last_error IS NOT NULL OR d.next_try_at > ?))"
             " ORDER BY n.id, d.id",
             [now],
         )

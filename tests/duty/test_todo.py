@@ -1,0 +1,101 @@
+"""`yuqing todo`: what needs the duty officer now, most urgent first, in 80 columns."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from helpers import run
+from rich.cells import cell_len
+from shift_fixture import MORNING, at, start_shift, todo_json
+
+from yuqing.commands.duty_view import fit, wrap
+
+
+def test_empty_workspace_is_one_all_clear_line(yuqing_home, monkeypatch):
+    at(monkeypatch, MORNING)
+    result = run("todo")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("一切正常（09:00）") and cell_len(lines[0]) <= 80
+    data = json.loads(run("todo", "--json").stdout)
+    assert data["all_clear"] is True and data["overdue_cases"] == [] and data["last_handover"] is None
+
+
+def test_deadlines_soon_then_overdue_events_notices_and_failing_sources(yuqing_home, http_server, monkeypatch):
+    start_shift(http_server, yuqing_home, monkeypatch)
+    soon = todo_json(monkeypatch, "2026-11-27T10:30:00+08:00")
+    assert soon["since_handover"] is False and soon["overdue_cases"] == []
+    # both cases must be forwarded by 11:00; the higher level comes first at the same time
+    assert [(d["kind"], d["level"]) for d in soon["due_soon"]] == [("转办", "较大"), ("转办", "一般")]
+    assert [(e["title"], e["change"]) for e in soon["events"]] == [("清河县第一中学食堂食物中毒 多名学生送医", "新")]
+    assert {n["state"] for n in soon["notices"]} == {"retrying"}
+    assert all("500" in n["error"] for n in soon["notices"])
+    [source] = soon["sources"]
+    assert source["name"] == "坏掉的论坛" and source["text"] == "失败（下次运行重试）：HTTP 404"
+    [backing_off] = todo_json(monkeypatch, "2026-11-27T09:05:00+08:00")["sources"]
+    assert backing_off["text"] == "失败（退避中，下次 09:10 重试）：HTTP 404"
+
+    late = todo_json(monkeypatch, "2026-11-27T12:00:00+08:00")
+    assert [c["level"] for c in late["overdue_cases"]] == ["较大", "一般"]
+    assert late["overdue_cases"][0]["late"] == [{"kind": "转办", "due": "2026-11-27T03:00:00+00:00"}]
+    assert late["due_soon"] == []
+
+    text = run("todo").stdout
+    lines = text.splitlines()
+    assert all(cell_len(line) <= 80 for line in lines), [line for line in lines if cell_len(line) > 80]
+    headings = [line.split(" ")[0] for line in lines if line and not line.startswith(" ")]
+    assert headings == ["值班待办　2026-11-27", "超时案件", "新的较大及以上事件", "未送达的通知", "信息源异常"]
+    assert "  坏掉的论坛：失败（下次运行重试）：HTTP 404（连续 1 次）" in lines
+    assert "2 小时内到期" not in text  # empty sections are left out
+
+    assert run("case", "act", "1", "--action", "转办", "--to", "县教育局", "--by", "值班员").exit_code == 0
+    after = todo_json(monkeypatch, "2026-11-27T12:00:00+08:00")
+    assert [c["id"] for c in after["overdue_cases"]] == [2]
+
+
+def test_many_overdue_cases_are_counted_not_listed(yuqing_home, http_server, monkeypatch):
+    items = [(f"清河县第{i}号公告：供水管网检修", f"http://example.cn/water{i}") for i in range(13)]
+    from test_collect import add_source, rss
+    at(monkeypatch, MORNING)
+    http_server.route("/many", rss(items))
+    add_source(http_server.url("/many"), "公告")
+    (yuqing_home / "rules.toml").write_text(
+        (yuqing_home / "rules.toml").read_text(encoding="utf-8") + '\n[[topics]]\nname = "供水"\nkeywords = ["供水"]\n',
+        encoding="utf-8")
+    assert run("run").exit_code == 0
+    at(monkeypatch, "2026-11-27T15:00:00+08:00")
+    data = json.loads(run("todo", "--json").stdout)
+    lines = run("todo").stdout.splitlines()
+    overdue = len(data["overdue_cases"])
+    assert overdue > 10  # reprints may merge, but these are separate notices on one site
+    assert lines[1] == "" and lines[2] == f"超时案件 {overdue} 件"
+    assert f"  …还有 {overdue - 10} 件（yuqing case list --overdue）" in lines
+
+
+def test_broken_config_that_stops_cron_tops_the_list(yuqing_home, monkeypatch):
+    at(monkeypatch, MORNING)
+    assert run("init").exit_code == 0
+    (yuqing_home / "sources.toml").write_text("[[sources]\nname = ", encoding="utf-8")
+    data = json.loads(run("todo", "--json").stdout)
+    assert len(data["config_problems"]) == 1 and "sources.toml" in data["config_problems"][0]
+    assert data["all_clear"] is False
+    assert run("todo").stdout.splitlines()[2].startswith("配置错误 1 处")
+
+
+def test_todo_through_a_real_subprocess(yuqing_home, http_server, monkeypatch):
+    start_shift(http_server, yuqing_home, monkeypatch)
+    env = dict(os.environ, YUQING_HOME=str(yuqing_home), YUQING_NOW="2026-11-27T12:00:00+08:00")
+    done = subprocess.run([sys.executable, "-m", "yuqing.cli", "todo"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""
+    assert "超时案件 2 件" in done.stdout and "Traceback" not in done.stdout
+    assert all(cell_len(line) <= 80 for line in done.stdout.splitlines())
+
+
+def test_fit_and_wrap_count_terminal_cells():
+    assert fit("标题" * 50) == "标题" * 19 + "标…" and cell_len(fit("标题" * 50)) == 79  # no half characters
+    assert fit("  [突发] a&b\n第二行") == "  [突发] a&b 第二行"
+    assert [cell_len(line) for line in wrap("交" * 100)] == [80, 80, 46]  # 39 characters after the indent
