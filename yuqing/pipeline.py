@@ -39,13 +39,17 @@ class RunResult:
 def setup_logging(logs_dir: Path) -> None:
     """Rotated plain-text log, no colour; secrets never reach it (httpx URL logging is off)."""
     logs_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(logs_dir / "yuqing.log", maxBytes=5 * 1024 * 1024,
-                                                   backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    path = str((logs_dir / "yuqing.log").resolve())
     root = logging.getLogger("yuqing")
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        root.addHandler(handler)
     root.setLevel(logging.INFO)
+    for old in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
+        if old.baseFilename == path:
+            return
+        root.removeHandler(old)  # another workspace's log, from an earlier run in this process
+        old.close()
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5 * 1024 * 1024, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
 
 
 @contextmanager
