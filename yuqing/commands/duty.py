@@ -20,7 +20,10 @@ def register(app: typer.Typer) -> None:
 def todo_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """值班待办：超时和 2 小时内到期的案件、上次交接以来新的较大及以上事件、未送达的通知、异常信息源、上次交接说明。
+    """值班待办：现在要处理什么（接班后的第一条命令）。
+
+    按紧急程度列出：超时和 2 小时内到期的案件、上次交接以来新的或有变化的较大及以上事件、
+    发送失败或等上班再发的通知、失败或退避中的信息源、上次交接说明。没有事项时只显示一行「一切正常」。
 
     例：yuqing todo
     """
@@ -36,7 +39,10 @@ def handover_command(
     by: Annotated[str | None, typer.Option("--by", help="交接人（默认当前登录用户）")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """交接班：记录交接说明和本班情况（新事件、处置、办结、移交事项），并在 reports/ 下写一份 Markdown。
+    """交接班：记录交接说明和本班情况，并在 reports/ 下写一份 Markdown。
+
+    本班情况包括新事件（按级别）、级别上升、处置记录、办结案件，以及移交下一班的在办、超时案件和异常信息源。
+    下一次 yuqing todo 从这次交接起算「新」。
 
     例：yuqing handover --note '案件 3 等县教育局回复，明早再催'
     """

@@ -11,7 +11,7 @@ from yuqing.commands.common import current_workspace, open_store
 
 # Library modules are imported where used: see the note in cli.py.
 
-topic_app = typer.Typer(help="监测主题（rules.toml 中的 [[topics]]）：列出、添加、删除、试匹配。",
+topic_app = typer.Typer(help="监测主题（rules.toml 中的 \\[\\[topics]]）：列出、添加、删除、试匹配。",
                         no_args_is_help=True)
 
 KEYWORDS_HELP = "关键词，任一出现即命中；多个词用逗号分开，如 拆迁,征地"
