@@ -101,12 +101,9 @@ def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
 
 def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store = Store(tmp_path / "y.db")
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_event_nature'")
-    for column in ("nature", "nature_basis", "nature_manual"):
-        store.conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
-    store.conn.execute("DROP TABLE own_sources")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_handovers'")
+    store.conn.execute("DROP TABLE handovers")
     store.close()
     store = Store(tmp_path / "y.db")
-    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(events)")}
-    assert {"nature", "nature_basis", "nature_manual"} <= columns
+    assert store.last_handover() is None  # the table is back
     store.close()
