@@ -17,6 +17,8 @@ ALLOWED = {
     "events": {"clock", "errors", "grade", "rules", "sources", "store", "text"},
     "notify": {"clock", "errors", "rules", "store"},
     "render": {"clock", "errors", "report", "rules", "store", "workspace"},
+    "duty": {"clock", "errors", "events", "models", "rules", "sources", "store", "workspace"},
+    "topics": {"clock", "errors", "events", "grade", "rules", "store", "text", "workspace"},
 }
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 
 from yuqing import clock
-from yuqing.commands.views import err, print_json
+from yuqing.commands.console import err, print_json
 
 if TYPE_CHECKING:
     from yuqing.duty.handover import Handover

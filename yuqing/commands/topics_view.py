@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yuqing import clock
+from yuqing.commands.console import err, print_json
 from yuqing.commands.duty_view import fit
-from yuqing.commands.views import err, print_json
 
 if TYPE_CHECKING:
     from yuqing.events.grouping import EventUpdate
