@@ -136,7 +136,7 @@ def test_topic_test_counts_recent_posts_with_examples(workspace, monkeypatch):
     draft = json.loads(run("topic", "test", "拆迁", "--keywords", "拆迁", "--json").stdout)
     assert draft["matched"] == 2 and draft["draft"] is True  # the 招聘 post counts without the exclude
     text = run("topic", "test", "征地拆迁").stdout
-    assert "最近 30 天已采集的 4 条帖子中，会命中 2 条，例如：" in text
+    assert "最近 30 天发布的 4 条帖子中（没有发布时间的按采集时间），会命中 2 条，例如：" in text
     monkeypatch.setenv("YUQING_NOW", "2027-01-15T09:00:00+08:00")  # the posts are now older than 30 days
     assert json.loads(run("topic", "test", "征地拆迁", "--json").stdout)["scanned"] == 0
 

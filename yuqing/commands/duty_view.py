@@ -47,6 +47,8 @@ def wrap(text: str, indent: str = "  ", width: int = WIDTH) -> list[str]:
             if used + size > width:
                 lines.append(line)
                 line, used = indent, cell_len(indent)
+                if char == " ":  # a break falls on the space: the next line starts with the word
+                    continue
             line += char
             used += size
         lines.append(line)
@@ -69,7 +71,7 @@ def todo_lines(todo: Todo) -> list[str]:
         lines = [f"一切正常（{_when(todo.now, todo)}）：无超时或将到期案件、新的较大以上事件、未送达通知、异常信息源"]
     else:
         lines = [fit(f"值班待办　{clock.local_text(todo.now)}（{since}）")]
-    for section in (_config, _overdue, _due_soon, _events, _notices, _sources, _last_handover):
+    for section in (_config, _collection, _overdue, _due_soon, _events, _notices, _sources, _last_handover):
         body = section(todo)
         if body:
             lines += ["", *body]
@@ -82,6 +84,10 @@ def _config(todo: Todo) -> list[str]:
     lines = [f"配置错误 {len(todo.config_problems)} 处（定时运行会因此停止，用 yuqing rules check 查看）"]
     return lines + [fit(f"  {problem}") for problem in todo.config_problems[:SHOWN]] + _more(
         len(todo.config_problems), "处")
+
+
+def _collection(todo: Todo) -> list[str]:
+    return ["采集停止", *wrap(todo.collection)] if todo.collection else []
 
 
 def _overdue(todo: Todo) -> list[str]:
@@ -138,7 +144,7 @@ def _sources(todo: Todo) -> list[str]:
     sources = todo.sources
     if not sources:
         return []
-    lines = [f"信息源异常 {len(sources)} 个"]
+    lines = [f"信息源异常 {len(sources)} 个（修好后 yuqing collect --force 立即重试）"]
     lines += [fit(f"  {s['name']}：{s['text']}（连续 {s['failures']} 次）") for s in sources[:SHOWN]]
     return lines + _more(len(sources), "个", "（yuqing source list）")
 

@@ -89,7 +89,7 @@ def topic_test(
     days: Annotated[int, typer.Option("--days", min=1, max=3650, help="看最近几天的帖子")] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """试匹配：一个主题会命中最近 30 天已采集的多少条帖子，并举 5 个例子（不修改任何东西）。
+    """试匹配：一个主题会命中最近 30 天发布的多少条已采集帖子，并举 5 个例子（不修改任何东西）。
 
     例：yuqing topic test 征地拆迁　或先试再加：yuqing topic test 拆迁 --keywords 拆迁,强拆
     """

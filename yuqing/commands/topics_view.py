@@ -61,7 +61,7 @@ def print_trial(trial: Trial, *, draft: bool, as_json: bool) -> None:
         return
     label = "（未保存的试用规则）" if draft else ""
     lines = [f"主题「{trial.topic.name}」{label}：{topic_words(trial.topic)}",
-             f"最近 {trial.days} 天已采集的 {trial.scanned} 条帖子中，会命中 {trial.matched} 条"
+             f"最近 {trial.days} 天发布的 {trial.scanned} 条帖子中（没有发布时间的按采集时间），会命中 {trial.matched} 条"
              + ("，例如：" if trial.examples else "")]
     for example in trial.examples:
         lines.append(fit(f"  {clock.brief_text(example['at'])}　{example['site']}　{example['title']}"))

@@ -21,6 +21,7 @@ from yuqing.store import Store
 from yuqing.workspace import Workspace
 
 DUE_SOON = timedelta(hours=2)
+STALE_RUN = timedelta(hours=1)  # cron runs every 15 minutes: an hour of silence means it stopped
 FIRST_SHIFT = timedelta(hours=24)  # "new" before any handover: the last day
 WATCH_FROM = "较大"
 DEADLINES = (("report", "报告", "reported_at"), ("forward", "转办", "forwarded_at"), ("answer", "答复", "answered_at"))
@@ -33,6 +34,7 @@ class Todo:
     since: str
     since_handover: bool  # False: no handover yet, "new" means the last 24 hours
     config_problems: list[str] = field(default_factory=list)
+    collection: str | None = None  # collection never ran, or stopped: why the lists may be stale
     overdue_cases: list[dict[str, Any]] = field(default_factory=list)
     due_soon: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -42,7 +44,7 @@ class Todo:
 
     @property
     def all_clear(self) -> bool:
-        return not (self.config_problems or self.overdue_cases or self.due_soon or self.events
+        return not (self.config_problems or self.collection or self.overdue_cases or self.due_soon or self.events
                     or self.notices or self.sources)
 
     def as_dict(self) -> dict[str, Any]:
@@ -62,6 +64,7 @@ def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) 
     since, from_handover = shift_start(store, now)
     sources, problems = _read_config(workspace)
     todo = Todo(now=clock.to_iso(now), since=since, since_handover=from_handover, config_problems=problems)
+    todo.collection = stale_collection(store.last_run(), sources, now)
     open_cases = store.open_cases()
     todo.overdue_cases = overdue_cases(open_cases, now)
     todo.due_soon = due_soon(open_cases, now)
@@ -88,6 +91,18 @@ def _read_config(workspace: Workspace) -> tuple[list[Source], list[str]]:
     if workspace.rules_path.exists():
         problems += check_rules(workspace.rules_path)
     return sources, problems
+
+
+def stale_collection(last_run: dict[str, Any] | None, sources: list[Source], now: datetime) -> str | None:
+    """An all-clear means nothing when nothing was collected lately."""
+    if not sources:
+        return None
+    if last_run is None:
+        return "还没有采集过：运行 yuqing run，并按 README 配置定时运行（cron）"
+    if last_run["started_at"] < clock.to_iso(now - STALE_RUN):
+        return (f"最近一次采集在 {clock.local_text(last_run['started_at'])}，已超过 1 小时没有运行："
+                "检查定时运行（cron）和 logs/yuqing.log")
+    return None
 
 
 def _open_deadlines(case: dict[str, Any]) -> list[tuple[str, str]]:
