@@ -113,3 +113,4 @@ def test_fit_and_wrap_count_terminal_cells():
     assert fit("  [突发] a&b\n第二行") == "  [突发] a&b 第二行"
     assert [cell_len(line) for line in wrap("交" * 100)] == [80, 80, 46]  # 39 characters after the indent
     assert wrap("交" * 38 + "和 logs/yuqing.log") == ["  " + "交" * 38 + "和", "  logs/yuqing.log"]
+    assert wrap("交" * 39 + "，接") == ["  " + "交" * 38, "  交，接"]  # no line opens with a comma

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from yuqing.duty.todo import Todo
 
 WIDTH = 80
+_NO_LINE_START = set("，。、；：！？）」』”’》…")
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
 SHOWN = 10  # items per section; the rest are counted
 NOTICE_STATES = {"failed": "发送失败", "retrying": "等待重试", "held": "顺延到上班发送"}
@@ -45,8 +46,11 @@ def wrap(text: str, indent: str = "  ", width: int = WIDTH) -> list[str]:
         for char in paragraph:
             size = cell_len(char)
             if used + size > width:
+                carried = ""
+                if char in _NO_LINE_START and len(line) > len(indent) + 1:
+                    line, carried = line[:-1], line[-1]  # 、，。 never open a line: take a character along
                 lines.append(line)
-                line, used = indent, cell_len(indent)
+                line, used = indent + carried, cell_len(indent + carried)
                 if char == " ":  # a break falls on the space: the next line starts with the word
                     continue
             line += char
@@ -82,7 +86,7 @@ def _config(todo: Todo) -> list[str]:
     if not todo.config_problems:
         return []
     lines = [f"配置错误 {len(todo.config_problems)} 处（定时运行会因此停止，用 yuqing rules check 查看）"]
-    return lines + [fit(f"  {problem}") for problem in todo.config_problems[:SHOWN]] + _more(
+    return lines + [line for problem in todo.config_problems[:SHOWN] for line in wrap(problem)] + _more(
         len(todo.config_problems), "处")
 
 

@@ -90,7 +90,8 @@ def _read_config(workspace: Workspace) -> tuple[list[Source], list[str]]:
         problems.append(error.message)
     if workspace.rules_path.exists():
         problems += check_rules(workspace.rules_path)
-    return sources, problems
+    home = f"{workspace.home}/"
+    return sources, [problem.replace(home, "") for problem in problems]  # rules.toml: the officer knows where
 
 
 def stale_collection(last_run: dict[str, Any] | None, sources: list[Source], now: datetime) -> str | None:
