@@ -141,14 +141,20 @@ def test_topic_test_counts_recent_posts_with_examples(workspace, monkeypatch):
     assert json.loads(run("topic", "test", "征地拆迁", "--json").stdout)["scanned"] == 0
 
 
-def test_topic_commands_through_a_real_subprocess(workspace):
+def test_topic_commands_through_a_real_subprocess_and_the_next_run_uses_them(workspace, http_server):
     env = dict(os.environ, YUQING_HOME=str(workspace))
-    added = subprocess.run([sys.executable, "-m", "yuqing.cli", "topic", "add", "征地拆迁", "--keywords", "拆迁"],
-                           env=env, capture_output=True, text=True, timeout=60)
+
+    def yuqing(*args):
+        return subprocess.run([sys.executable, "-m", "yuqing.cli", *args], env=env, capture_output=True,
+                              text=True, timeout=60)
+
+    added = yuqing("topic", "add", "征地拆迁", "--keywords", "拆迁,强拆")
     assert added.returncode == 0 and "已添加监测主题" in added.stderr
-    tried = subprocess.run([sys.executable, "-m", "yuqing.cli", "topic", "test", "征地拆迁"],
-                           env=env, capture_output=True, text=True, timeout=60)
+    tried = yuqing("topic", "test", "征地拆迁")
     assert tried.returncode == 0 and "会命中 2 条" in tried.stdout
+    http_server.route("/news", rss([*POSTS, ("河东村民反映夜间强拆", "http://example.cn/5")]))
+    assert yuqing("run").returncode == 0
+    assert "河东村民反映夜间强拆" in [e["title"] for e in events(workspace)]
 
 
 def test_parse_words_takes_either_comma():

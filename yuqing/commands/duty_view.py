@@ -20,7 +20,7 @@ WIDTH = 80
 _NO_LINE_START = set("，。、；：！？）」』”’》…")
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
 SHOWN = 10  # items per section; the rest are counted
-NOTICE_STATES = {"failed": "发送失败", "retrying": "等待重试", "held": "顺延到上班发送"}
+NOTICE_STATES = {"failed": "发送失败", "retrying": "等待重试", "held": "上班后发"}
 
 
 def fit(text: str, width: int = WIDTH) -> str:
@@ -140,8 +140,15 @@ def _notices(todo: Todo) -> list[str]:
             state += f"（{_when(notice['until'], todo)}）"
         elif notice["error"]:
             state += f"：{notice['error']}"
-        lines.append(fit(f"  {notice['notice_no']} → {notice['channel']} {state}　{notice['subject']}"))
+        lines.append(fit(f"  {notice['notice_no']} {channel_name(notice['channel'])} {state}　{notice['subject']}"))
     return lines + _more(len(notices), "条", "（yuqing status）")
+
+
+def channel_name(channel: str) -> str:
+    """robot:值班群 → 值班群; mail → 邮件; file → 发件箱."""
+    if channel.startswith("robot:"):
+        return channel.split(":", 1)[1]
+    return {"mail": "邮件", "file": "发件箱"}.get(channel, channel)
 
 
 def _sources(todo: Todo) -> list[str]:
