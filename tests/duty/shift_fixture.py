@@ -11,7 +11,7 @@ from test_collect import add_source, rss
 MORNING = "2026-11-27T09:00:00+08:00"  # a Friday: duty hours
 NEWS = [
     ("清河县第一中学食堂食物中毒 多名学生送医", "http://example.cn/food"),
-    ("清河县举办第三届柑橘文化节", "http://example.cn/fair"),
+    ("清河县城关镇老街路灯坏了半个月没人修", "http://example.cn/lamp-old"),
     ("外县新闻一则", "http://example.cn/other"),
 ]
 TOPIC = '\n[[topics]]\nname = "清河县"\nkeywords = ["清河"]\n'

@@ -60,16 +60,16 @@ def test_deadlines_soon_then_overdue_events_notices_and_failing_sources(yuqing_h
 def test_notices_held_for_duty_hours_show_when_they_go(yuqing_home, http_server, monkeypatch):
     start_shift(http_server, yuqing_home, monkeypatch)
     http_server.route("/robot", b'{"errcode": 0}')
-    http_server.route("/news", rss([("清河县城关镇路灯不亮", "http://example.cn/lamp")]))
+    http_server.route("/news", rss([("清河县城南菜市场污水横流", "http://example.cn/market")]))
     at(monkeypatch, "2026-11-27T22:00:00+08:00")  # Friday night: routine notices wait for Monday
     run("run")
     data = todo_json(monkeypatch, "2026-11-27T22:05:00+08:00")
     held = [n for n in data["notices"] if n["state"] == "held"]
-    lamp = [n for n in held if "路灯" in n["subject"]]  # the morning's retries wait for Monday too
+    lamp = [n for n in held if "菜市场" in n["subject"]]  # the morning's retries wait for Monday too
     assert len(lamp) == 1 and lamp[0]["until"] == "2026-11-30T00:30:00+00:00"  # Monday 08:30
     assert all(n["until"] == lamp[0]["until"] for n in held)
     line = next(line for line in run("todo").stdout.splitlines() if lamp[0]["notice_no"] in line)
-    assert line.startswith(f"  {lamp[0]['notice_no']} 值班群 上班后发（11-30 08:30）　【一般舆情】清河县城关镇路灯")
+    assert line.startswith(f"  {lamp[0]['notice_no']} 值班群 上班后发（11-30 08:30）　【一般舆情】清河县城南菜市场")
 
 
 def test_many_overdue_cases_are_counted_not_listed(yuqing_home, http_server, monkeypatch):

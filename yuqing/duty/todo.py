@@ -145,7 +145,7 @@ def watched_events(store: Store, since: str) -> list[dict[str, Any]]:
             continue
         found[change["event_id"]] = {
             "id": change["event_id"], "level": change["level"], "title": change["title"],
-            "change": "新" if change["old_level"] is None else "升级", "old_level": change["old_level"],
+            "change": _change_word(change["old_level"], change["new_level"]), "old_level": change["old_level"],
             "at": change["at"], "posts": change["posts"], "sites": change["sites"],
         }
     for event in store.events_with_new_posts(since, levels):
@@ -156,6 +156,12 @@ def watched_events(store: Store, since: str) -> list[dict[str, Any]]:
             }
     latest_first = sorted(found.values(), key=lambda e: (e["at"], e["id"]), reverse=True)
     return sorted(latest_first, key=lambda e: -level_rank(e["level"]))
+
+
+def _change_word(old: str | None, new: str) -> str:
+    if old is None:
+        return "新"
+    return "升级" if level_rank(new) > level_rank(old) else "降级"
 
 
 def undelivered_notices(store: Store, now: datetime) -> list[dict[str, Any]]:
