@@ -276,12 +276,16 @@ def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
             runs.append(DemoRun(moment, result))
             if index == 0:
                 _officer_handles_morning_cases(workspace, moment)
+        # Half an hour after the last run the day shift looks at its to-do list and hands over
+        # (later and the list would rightly say collection has stopped: the demo runs no cron).
+        with clock.frozen_at(datetime.fromisoformat(RUN_TIMES[-1]) + timedelta(minutes=30)), \
+                Store(workspace.db_path) as store:
+            todo, handover = _end_of_shift(store, workspace)
         with clock.frozen_at(datetime.fromisoformat(RUN_TIMES[-1]).replace(hour=17, minute=30)):
             reports, own = _write_reports(workspace, rules, sources)
             with Store(workspace.db_path) as store:
                 events = store.list_events(limit=20)
                 total = store.count_posts()
-                todo, handover = _end_of_shift(store, workspace)
         reports.append(handover.path)
         return DemoResult(workspace.home, server.url, runs, events, total, len(server.robot_messages),
                           workspace.outbox_dir, reports, temporary, publicity=own, todo=todo, handover=handover)

@@ -177,7 +177,7 @@ def print_demo(result) -> None:
     console.print(f"\n共入库 {result.total} 条帖子；机器人收到 {result.robot_messages} 条消息。")
     from yuqing.commands.duty_view import todo_lines, wrap
     if result.todo is not None:
-        console.print("\n[bold]下班前：yuqing todo[/]")
+        console.print(f"\n[bold]{clock.local_text(result.todo.now, '%H:%M')} 交班前：yuqing todo[/]")
         for line in todo_lines(result.todo):
             console.print(escape(line))
     if result.handover is not None:
