@@ -29,7 +29,10 @@ def archive_command(
     event_id: Annotated[int, typer.Argument(help="事件编号")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="zip 文件路径（默认放在 reports/ 下）")] = None,
 ) -> None:
-    """资料归档：把一个事件的帖子、原始网页证据（含 sha256）、数字变化、处置记录、通知和通报打包成 zip。"""
+    """资料归档：把一个事件的帖子、原始网页证据（含 sha256）、数字变化、处置记录、通知和通报打包成 zip。
+
+    示例：yuqing archive 12
+    """
     from yuqing.commands.common import current_rules
     from yuqing.render.archive import archive_event
 
@@ -44,7 +47,10 @@ def archive_command(
 def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """一眼看全：最近一次运行、信息源健康、待发或失败的通知、超时案件、数据库大小。"""
+    """一眼看全：最近一次运行、信息源健康、待发或失败的通知、超时案件、数据库大小。
+
+    示例：yuqing status --json
+    """
     from yuqing.pipeline import status_report
 
     data = status_report(current_workspace())
@@ -59,7 +65,10 @@ def search_command(
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="最多显示几条")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """全文检索已采集的帖子（标题和正文），命中处高亮。"""
+    """全文检索已采集的帖子（标题和正文），命中处高亮。
+
+    示例：yuqing search 拆迁 补偿 --since 30d
+    """
     from yuqing.commands.timespec import parse_since
     from yuqing.rules import LEVELS
     from yuqing.text.search import match_expression, query_terms
@@ -80,7 +89,10 @@ def search_command(
 def backup_command(
     target: Annotated[Path, typer.Argument(help="备份文件路径")],
 ) -> None:
-    """在运行中也能做出一致的数据库备份（VACUUM INTO）。"""
+    """在运行中也能做出一致的数据库备份（VACUUM INTO）。
+
+    示例：yuqing backup /mnt/u盘/yuqing-20261127.db
+    """
     target = target.expanduser().resolve()
     if target.exists():
         raise UsageError(f"{target} 已存在：请换一个文件名（不会覆盖）")
@@ -93,7 +105,10 @@ def backup_command(
 def restore_command(
     source: Annotated[Path, typer.Argument(help="用 yuqing backup 做的备份文件")],
 ) -> None:
-    """检查备份完好后恢复到工作目录（当前数据库先另存为 yuqing.db.before-restore）。"""
+    """检查备份完好后恢复到工作目录（当前数据库先另存为 yuqing.db.before-restore）。
+
+    示例：yuqing restore /mnt/u盘/yuqing-20261127.db
+    """
     from yuqing.store import Store
     from yuqing.store.lock import run_lock
 
