@@ -138,8 +138,6 @@ def _inline_plain(children: list[Token]) -> str:
             link = None
         elif child.type in ("softbreak", "hardbreak"):
             parts.append("\n")
-        elif child.type == "image":
-            parts.append(child.content)
-        elif child.content:
+        elif child.content:  # text, code, an image's alt text
             parts.append(child.content)
     return "".join(parts)
