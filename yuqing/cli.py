@@ -292,7 +292,8 @@ def export_posts(
     with open_store() as store:
         rows = export_rows(store)
         if output is None:
-            sys.stdout.reconfigure(newline="") if fmt == "csv" else None
+            if fmt == "csv" and hasattr(sys.stdout, "reconfigure"):  # CSV writes its own \r\n
+                sys.stdout.reconfigure(newline="")
             count = writers[fmt](rows, sys.stdout)
         else:
             with open(output, "w", encoding="utf-8", newline="") as out:
@@ -327,7 +328,6 @@ HELP_PANELS: dict[str, tuple[str, ...]] = {
     "维护": ("init", "paths", "backup", "restore", "archive", "export", "rules", "demo"),
 }
 
-chrome.install()
 chrome.apply(app, HELP_PANELS)
 
 

@@ -7,7 +7,7 @@ import logging
 import logging.handlers
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,15 +34,28 @@ class RunResult:
     notices: EscalateReport | None
 
 
+class ShanghaiFormatter(logging.Formatter):
+    """Log times as ISO-8601 in Asia/Shanghai (2026-11-27T10:00:03+08:00), whatever the
+    server's time zone: the log is read next to reports and notices."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return datetime.fromtimestamp(record.created, clock.SHANGHAI).isoformat(timespec="seconds")
+
+
 def setup_logging(logs_dir: Path) -> None:
     """Rotated plain-text log, no colour; secrets never reach it (httpx URL logging is off)."""
     logs_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(logs_dir / "yuqing.log", maxBytes=5 * 1024 * 1024,
                                                    backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ShanghaiFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("yuqing")
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        root.addHandler(handler)
+    for old in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
+        if old.baseFilename == handler.baseFilename:  # already logging there
+            handler.close()
+            return
+        root.removeHandler(old)  # another workspace's log, earlier in this process
+        old.close()
+    root.addHandler(handler)
     root.setLevel(logging.INFO)
 
 

@@ -3,8 +3,8 @@
 typer builds `--help` from module-level strings in `typer.rich_utils` (panel titles,
 「[required]」, 「[default: …]」) and from its vendored Click, which hard-codes "Usage: ",
 "[OPTIONS]" and the help option's "Show this message and exit." (no gettext hook to
-translate through). The strings are replaced here once; the Click ones through the
-command classes every yuqing command is built with (`apply`). tests/commands/test_help.py
+translate through). The strings are replaced when help is first shown; the Click ones through
+the command classes every yuqing command is built with (`apply`). tests/commands/test_help.py
 fails if an English word of help chrome comes back after a typer upgrade.
 """
 
@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import typer
-from typer import rich_utils
 from typer.core import TyperCommand, TyperGroup
 
 USAGE_PREFIX = "用法："
@@ -45,7 +44,11 @@ _TYPE_LABELS = {
 
 
 def install() -> None:
-    """Put the Chinese strings into typer's help renderer."""
+    """Put the Chinese strings into typer's help renderer. Called when help is shown:
+    importing typer.rich_utils (rich's Markdown, markdown-it) costs every command
+    a fifth of a second of start-up otherwise."""
+    from typer import rich_utils
+
     for name, text in _RICH_STRINGS.items():
         setattr(rich_utils, name, text)
 
@@ -62,6 +65,10 @@ def _chinese_type(original):
 
 class _Chinese:
     """What both command classes change: the usage line, the help option, type labels."""
+
+    def format_help(self, ctx, formatter) -> None:
+        install()
+        super().format_help(ctx, formatter)
 
     def format_usage(self, ctx, formatter) -> None:
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix=USAGE_PREFIX)

@@ -74,12 +74,13 @@ def _open_batch(path: str):
 
 def events_command(
     level: Annotated[str | None, typer.Option("--level", help="只看这个级别及以上，如 重大")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="最近多久：如 7d、24h、2026-11-01")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="最近多久发布的：如 7d、24h、2026-11-01")] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="只看这个监测主题")] = None,
+    collected: Annotated[bool, typer.Option("--collected", help="按采集时间筛选和排序（默认按发布时间）")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="最多显示几条")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """列出事件（同一件事在各网站的转载合并为一个事件），最近的在前。
+    """列出事件（同一件事在各网站的转载合并为一个事件），最近发布的在前。
 
     示例：yuqing events --level 重大 --since 7d
     """
@@ -91,8 +92,9 @@ def events_command(
     levels = list(LEVELS[LEVELS.index(level):]) if level else None
     cutoff = clock.to_iso(parse_since(since)) if since else None
     with open_store() as store:
-        rows = store.list_events(level_at_least=levels, since=cutoff, topic=topic, limit=limit)
-    events_view.print_events(rows, as_json=as_json)
+        rows = store.list_events(level_at_least=levels, since=cutoff, topic=topic, limit=limit,
+                                 by="collected" if collected else "published")
+    events_view.print_events(rows, as_json=as_json, by="collected" if collected else "published")
 
 
 @event_app.command("show")

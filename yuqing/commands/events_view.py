@@ -49,14 +49,15 @@ def _event_json(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def print_events(rows: list[dict[str, Any]], *, as_json: bool) -> None:
+def print_events(rows: list[dict[str, Any]], *, as_json: bool, by: str = "collected") -> None:
     if as_json:
         print_json([_event_json(r) for r in rows])
         return
     if not rows:
         Console(stderr=True).print("没有符合条件的事件")
         return
-    table = Table("编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发")
+    latest = "最近发布" if by == "published" else "最近采集"
+    table = Table("编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发", latest)
     for column in table.columns:
         column.no_wrap = column.header not in ("标题", "首发")
     table.columns[3].min_width = 20
@@ -67,6 +68,7 @@ def print_events(rows: list[dict[str, Any]], *, as_json: bool) -> None:
             styled_nature(row.get("nature")), escape(row["title"]),
             f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
             escape(f"{row['first_site'] or ''} {clock.local_text(row['first_at'], '%m-%d')}"),
+            clock.local_text(row["last_published_at"] if by == "published" else row["last_seen_at"], "%m-%d %H:%M"),
         )
     _out().print(table)
 

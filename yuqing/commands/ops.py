@@ -37,7 +37,7 @@ def archive_command(
     from yuqing.render.archive import archive_event
 
     workspace = current_workspace()
-    target = output or workspace.reports_dir / f"archive-event-{event_id}-{clock.now():%Y%m%d}.zip"
+    target = output or workspace.reports_dir / f"archive-event-{event_id}-{clock.now().astimezone(clock.SHANGHAI):%Y%m%d}.zip"
     target.parent.mkdir(parents=True, exist_ok=True)
     with open_store() as store:
         result = archive_event(store, current_rules(), event_id, target, workspace.home)
@@ -59,7 +59,8 @@ def status_command(
 
 def search_command(
     query: Annotated[list[str], typer.Argument(help="关键词，多个词都要出现；两个字的词也能搜")],
-    since: Annotated[str | None, typer.Option("--since", help="最近多久：7d、24h 或日期")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="最近多久发布的：7d、24h 或日期")] = None,
+    collected: Annotated[bool, typer.Option("--collected", help="按采集时间筛选（默认按发布时间）")] = False,
     level: Annotated[str | None, typer.Option("--level", help="只看这个级别及以上的事件中的帖子")] = None,
     site: Annotated[str | None, typer.Option("--site", help="只看这个网站")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="最多显示几条")] = 50,
@@ -82,8 +83,9 @@ def search_command(
     levels = list(LEVELS[LEVELS.index(level):]) if level else None
     cutoff = clock.to_iso(parse_since(since)) if since else None
     with open_store() as store:
-        rows = store.search_posts(match, singles, since=cutoff, level=levels, site=site, limit=limit)
-    ops_view.print_search(rows, terms, as_json=as_json)
+        rows = store.search_posts(match, singles, since=cutoff, level=levels, site=site, limit=limit,
+                                  by="collected" if collected else "published")
+    ops_view.print_search(rows, terms, as_json=as_json, by="collected" if collected else "published")
 
 
 def backup_command(
@@ -118,7 +120,7 @@ def restore_command(
     with run_lock(workspace.home, "恢复"):
         if workspace.db_path.exists():
             with Store(workspace.db_path) as store:
-                keep = workspace.home / f"yuqing.db.before-restore-{clock.now():%Y%m%d%H%M%S}"
+                keep = workspace.home / f"yuqing.db.before-restore-{clock.now().astimezone(clock.SHANGHAI):%Y%m%d%H%M%S}"
                 store.backup_to(keep)
             for suffix in ("", "-wal", "-shm"):
                 Path(str(workspace.db_path) + suffix).unlink(missing_ok=True)

@@ -104,8 +104,11 @@ class PostsMixin(StoreBase):
     def search_posts(
         self, match: str | None, singles: list[str], *, since: str | None = None,
         level: list[str] | None = None, site: str | None = None, limit: int = 50,
+        by: str = "published",
     ) -> list[dict[str, Any]]:
-        """Posts matching the FTS expression and every single character, newest first.
+        """Posts matching the FTS expression and every single character, newest first;
+        `since` compares with the publication time (`by="published"`, the collection time
+        for a post without one) or with the collection time (`by="collected"`).
 
         Post ids grow in collection order, so the newest matches are the highest rowids:
         the FTS index is walked from the top a page at a time and stops once `limit`
@@ -116,7 +119,8 @@ class PostsMixin(StoreBase):
             where.append("(p.title LIKE ? OR p.text LIKE ?)")
             params += [f"%{char}%", f"%{char}%"]
         if since:
-            where.append("p.first_seen_at >= ?")
+            where.append(("coalesce(p.published_at, p.first_seen_at)" if by == "published" else "p.first_seen_at")
+                         + " >= ?")
             params.append(since)
         if level:
             where.append(f"e.level IN ({','.join('?' * len(level))})")
