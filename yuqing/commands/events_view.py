@@ -67,8 +67,8 @@ def print_events(rows: list[dict[str, Any]], *, as_json: bool, by: str = "collec
             str(row["id"]), styled_nature("正面", listing=True) if positive else styled_level(row["level"]),
             styled_nature(row.get("nature")), escape(row["title"]),
             f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
-            escape(f"{row['first_site'] or ''} {clock.local_text(row['first_at'], '%m-%d')}"),
-            clock.local_text(row["last_published_at"] if by == "published" else row["last_seen_at"], "%m-%d %H:%M"),
+            escape(row["first_site"] or ""),
+            clock.local_text(row["last_published_at"] if by == "published" else row["last_seen_at"], "%m-%d"),
         )
     _out().print(table)
 
