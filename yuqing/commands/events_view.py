@@ -68,7 +68,7 @@ def print_events(rows: list[dict[str, Any]], *, as_json: bool, by: str = "collec
             styled_nature(row.get("nature")), escape(row["title"]),
             f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
             escape(row["first_site"] or ""),
-            clock.local_text(row["last_published_at"] if by == "published" else row["last_seen_at"], "%m-%d"),
+            _when(row["last_published_at"] if by == "published" else row["last_seen_at"]),
         )
     _out().print(table)
 
@@ -112,6 +112,14 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
         old = change["old_level"] or "（新事件）"
         reasons = "；".join(r["text"] for r in change["reasons"])
         console.print(f"  {clock.local_text(change['at'])}　{old} → {styled_level(change['new_level'])}　{escape(reasons)}")
+
+
+def _when(value: str | None) -> str:
+    """Today's time of day, else the date (with the year when not this year)."""
+    today = clock.now().astimezone(clock.SHANGHAI).date()
+    if value and clock.parse_iso(value).astimezone(clock.SHANGHAI).date() == today:
+        return clock.local_text(value, "%H:%M")
+    return clock.local_text(value, "%m-%d")
 
 
 def _num(value: int | None) -> str:
