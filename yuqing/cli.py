@@ -14,12 +14,12 @@ import typer
 
 from yuqing import __version__
 from yuqing.commands import cases as cli_cases
+from yuqing.commands import chrome, views
 from yuqing.commands import duty as cli_duty
 from yuqing.commands import events as cli_events
 from yuqing.commands import ops as cli_ops
 from yuqing.commands import report as cli_report
 from yuqing.commands import topics as cli_topics
-from yuqing.commands import views
 from yuqing.commands.common import (
     current_rules,
     current_workspace,
@@ -35,14 +35,13 @@ from yuqing.workspace import ensure_workspace, resolve_home
 # was a second of a three-second run). Keep this module's imports light.
 
 app = typer.Typer(
-    help="舆情监测值班工具：采集新闻网站和论坛、分级、预警、出报告。",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-source_app = typer.Typer(help="管理信息源（sources.toml）。", no_args_is_help=True)
-export_app = typer.Typer(help="导出数据。", no_args_is_help=True)
+source_app = typer.Typer(help="管理信息源（sources.toml）。\n\n示例：yuqing source list", no_args_is_help=True)
+export_app = typer.Typer(help="导出数据。\n\n示例：yuqing export posts --format csv -o posts.csv", no_args_is_help=True)
 app.add_typer(source_app, name="source")
 app.add_typer(export_app, name="export")
 cli_duty.register(app)
@@ -52,17 +51,25 @@ cli_cases.register(app)
 cli_report.register(app)
 cli_ops.register(app)
 
+def _print_version(value: bool) -> None:
+    if value:  # eager: answered before Click asks for a command
+        typer.echo(f"yuqing {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     home: Annotated[
         str | None,
         typer.Option("--home", help="工作目录（默认取环境变量 YUQING_HOME，否则 ~/yuqing）"),
     ] = None,
-    version: Annotated[bool, typer.Option("--version", help="显示版本")] = False,
+    version: Annotated[bool, typer.Option("--version", "-V", help="显示版本并退出", is_eager=True,
+                                          callback=_print_version)] = False,
 ) -> None:
-    if version:
-        typer.echo(f"yuqing {__version__}")
-        raise typer.Exit()
+    """舆情监测值班工具：采集新闻网站和论坛、分级、预警、出报告。
+
+    示例：yuqing status
+    """
     set_workspace(resolve_home(home))
 
 
@@ -71,7 +78,10 @@ def _root(
 
 @app.command()
 def init() -> None:
-    """创建工作目录和带注释的示例配置（已有文件不会覆盖）。"""
+    """创建工作目录和带注释的示例配置（已有文件不会覆盖）。
+
+    示例：yuqing init
+    """
     from yuqing.store import Store
     from yuqing.workspace import init_workspace
 
@@ -83,7 +93,10 @@ def init() -> None:
 
 @app.command()
 def paths() -> None:
-    """显示工作目录中各文件的位置。"""
+    """显示工作目录中各文件的位置。
+
+    示例：yuqing paths
+    """
     views.print_paths(current_workspace())
 
 
@@ -103,7 +116,10 @@ def source_add(
     encoding: Annotated[str | None, typer.Option("--encoding", help="强制使用的编码，如 gb18030")] = None,
     cookie_file: Annotated[str | None, typer.Option("--cookie-file", help="需要登录的论坛的 Cookie 文件")] = None,
 ) -> None:
-    """添加一个信息源。"""
+    """添加一个信息源。
+
+    示例：yuqing source add http://www.people.com.cn/rss/politics.xml --kind rss --name 人民网-时政 --site 人民网 --mainstream
+    """
     from yuqing.models import Source
     from yuqing.sources.config import add_source
 
@@ -119,7 +135,10 @@ def source_add(
 def source_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """列出信息源及其健康状况（最近成功、连续失败次数、最近错误）。"""
+    """列出信息源及其健康状况（最近成功、连续失败次数、最近错误）。
+
+    示例：yuqing source list
+    """
     from yuqing.sources.config import load_sources
 
     workspace = current_workspace()
@@ -132,7 +151,10 @@ def source_list(
 
 @source_app.command("disable")
 def source_disable(name: Annotated[str, typer.Argument(help="信息源名称")]) -> None:
-    """停用一个信息源（保留已采集的数据）。"""
+    """停用一个信息源（保留已采集的数据）。
+
+    示例：yuqing source disable 桂北人社区
+    """
     from yuqing.sources.config import set_enabled
 
     set_enabled(current_workspace().sources_path, name, False)
@@ -141,7 +163,10 @@ def source_disable(name: Annotated[str, typer.Argument(help="信息源名称")])
 
 @source_app.command("enable")
 def source_enable(name: Annotated[str, typer.Argument(help="信息源名称")]) -> None:
-    """重新启用一个信息源，并清除 410 停用标记和退避等待。"""
+    """重新启用一个信息源，并清除 410 停用标记和退避等待。
+
+    示例：yuqing source enable 桂北人社区
+    """
     from yuqing.sources.config import enable_source
 
     enable_source(current_workspace(), name)
@@ -160,7 +185,10 @@ def collect_command(
     timeout: Annotated[float, typer.Option("--timeout", min=1, max=600, help="单次抓取的总时限（秒）")] = 20.0,
     escalate: Annotated[bool, typer.Option("--escalate/--no-escalate", help="采集后发送预警通知")] = True,
 ) -> None:
-    """采集信息源：抓取、解析、入库、归并事件、分级、发送预警。退出码 0 全部成功，1 部分失败。"""
+    """采集信息源：抓取、解析、入库、归并事件、分级、发送预警。退出码 0 全部成功，1 部分失败。
+
+    示例：yuqing collect 桂北人社区 --force
+    """
     from yuqing.collect import CollectOptions
     from yuqing.pipeline import run_pipeline
     from yuqing.sources.config import load_sources, select_sources
@@ -186,6 +214,8 @@ def run_command(
     """给 cron 用的一次完整运行：采集 → 归并分级 → 发送预警；日志写入 logs/。
 
     退出码：0 成功，1 部分信息源失败，2 配置错误，3 数据库错误，4 另一次运行尚未结束。
+
+    示例：yuqing run
     """
     from yuqing.collect import CollectOptions
     from yuqing.pipeline import logged_run, run_pipeline
@@ -216,7 +246,10 @@ def add_command(
     clicks: Annotated[int | None, typer.Option("--clicks", help="点击/浏览数")] = None,
     comments: Annotated[int | None, typer.Option("--comments", help="评论/跟帖数")] = None,
 ) -> None:
-    """录入一条粘贴来的帖子（正文从标准输入读取）。"""
+    """录入一条粘贴来的帖子（正文从标准输入读取）。
+
+    示例：echo '正文……' | yuqing add --title '标题' --site 12345热线
+    """
     from yuqing.sources.intake import add_post, make_item
 
     body = text if text is not None else read_stdin()
@@ -232,7 +265,10 @@ def import_command(
     source: Annotated[str, typer.Option("--source", help="渠道名称，如 12345热线、县长信箱")] = "导入",
     site: Annotated[str, typer.Option("--site", help="行中没有网站/来源列时使用的名称")] = "",
 ) -> None:
-    """导入 CSV/JSONL（12345 热线、县长信箱、网信办转来的条目），逐行报告错误。"""
+    """导入 CSV/JSONL（12345 热线、县长信箱、网信办转来的条目），逐行报告错误。
+
+    示例：yuqing import 12345热线-11月.csv --source 12345热线
+    """
     from yuqing.sources.intake import MANUAL_SOURCE, import_file
 
     if source == MANUAL_SOURCE:
@@ -248,7 +284,10 @@ def export_posts(
     fmt: Annotated[str, typer.Option("--format", help="jsonl 或 csv（CSV 带 BOM，可直接用 Excel 打开）")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（默认标准输出）")] = None,
 ) -> None:
-    """导出已采集的帖子。"""
+    """导出已采集的帖子。
+
+    示例：yuqing export posts --format csv -o posts.csv
+    """
     from yuqing.render.export import export_rows, write_csv, write_jsonl
 
     writers = {"jsonl": write_jsonl, "csv": write_csv}
@@ -257,7 +296,8 @@ def export_posts(
     with open_store() as store:
         rows = export_rows(store)
         if output is None:
-            sys.stdout.reconfigure(newline="") if fmt == "csv" else None
+            if fmt == "csv" and hasattr(sys.stdout, "reconfigure"):  # CSV writes its own \r\n
+                sys.stdout.reconfigure(newline="")
             count = writers[fmt](rows, sys.stdout)
         else:
             with open(output, "w", encoding="utf-8", newline="") as out:
@@ -269,11 +309,30 @@ def export_posts(
 def demo(
     keep: Annotated[Path | None, typer.Option("--keep", help="把演示工作目录保存到这里（默认用临时目录）")] = None,
 ) -> None:
-    """离线演示：在本机启动示例网站，采集示例 RSS 和论坛页面到临时工作目录并展示结果。"""
+    """离线演示：在本机启动示例网站，采集示例 RSS 和论坛页面到临时工作目录并展示结果。
+
+    示例：yuqing demo --keep ./演示
+    """
     from yuqing.demo import run_demo
 
     result = run_demo(keep)
     views.print_demo(result)
+
+
+# -- help panels -----------------------------------------------------------------
+
+# Every command's panel in `yuqing --help`, panels and commands in the order of a duty
+# day. A command not listed here lands in a last panel 「命令」: add new ones here.
+HELP_PANELS: dict[str, tuple[str, ...]] = {
+    "值班": ("todo", "run", "collect", "status", "handover"),
+    "研判": ("events", "event", "grade", "regrade", "search", "topic"),
+    "处置": ("case", "escalate"),
+    "报告": ("report",),
+    "信息源": ("source", "import", "add"),
+    "维护": ("init", "paths", "backup", "restore", "archive", "export", "rules", "demo"),
+}
+
+chrome.apply(app, HELP_PANELS)
 
 
 # -- the edge ------------------------------------------------------------------

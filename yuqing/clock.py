@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -53,13 +55,16 @@ def now_iso() -> str:
 
 
 def local_text(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC instant as the officer reads it (Asia/Shanghai)."""
+    """A stored UTC instant as the officer reads it (Asia/Shanghai). A format without the
+    year gets it when the instant is not in the current year, and one without the day
+    gets the day when it is not today: a 2019 thread's 首发 reads 2019-04-27."""
     if not value:
         return ""
     try:
-        return parse_iso(value).astimezone(SHANGHAI).strftime(fmt)
+        moment = parse_iso(value).astimezone(SHANGHAI)
     except ValueError:
         return value
+    return moment.strftime(_with_context(fmt, moment))
 
 
 def brief_text(value: str | None, today: datetime | None = None) -> str:
@@ -76,3 +81,36 @@ def brief_text(value: str | None, today: datetime | None = None) -> str:
     if local.year == current.year:
         return local.strftime("%m-%d %H:%M")
     return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _with_context(fmt: str, moment: datetime) -> str:
+    if "%Y" in fmt or "%y" in fmt:
+        return fmt
+    today = now().astimezone(SHANGHAI).date()
+    if "%d" not in fmt:  # a time of day alone
+        if moment.date() == today:
+            return fmt
+        fmt = "%m-%d " + fmt
+    if moment.year != today.year:
+        fmt = "%Y-" + fmt
+    return fmt
+
+
+_UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?\+00:00")
+
+
+def local_iso(value: str) -> str:
+    """A stored UTC instant as ISO-8601 in Asia/Shanghai: 2026-11-27T10:00:00+08:00."""
+    return parse_iso(value).astimezone(SHANGHAI).isoformat()
+
+
+def localise(data: Any) -> Any:
+    """`data` for a JSON or CSV export: every stored UTC instant in it said in
+    Asia/Shanghai (+08:00), like everything else a person reads."""
+    if isinstance(data, str):
+        return local_iso(data) if _UTC_ISO.fullmatch(data) else data
+    if isinstance(data, dict):
+        return {key: localise(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [localise(value) for value in data]
+    return data

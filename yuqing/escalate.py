@@ -25,7 +25,8 @@ from yuqing.notify.workcal import (
     in_duty,
     next_duty_start,
 )
-from yuqing.render.templating import md_text, render
+from yuqing.render.markup import markdown_to_text, md_text, one_line
+from yuqing.render.templating import render
 from yuqing.rules import LEVELS, Rules, level_rank
 from yuqing.store import Store
 
@@ -143,7 +144,7 @@ def _event_notice(ctx: Context, event: dict, posts: list[dict], case: dict | Non
     }
     verb = f"升级为{event['level']}" if old_level else event["level"]
     return Planned(
-        dedupe_key=key, kind="level", subject=f"【{verb}舆情】{md_text(event['title'])[:60]}",
+        dedupe_key=key, kind="level", subject=f"【{verb}舆情】{one_line(event['title'])[:60]}",
         roles=list(dict.fromkeys([*policy.report_to, *departments])), context=context,
         template=policy.template, level=event["level"], wake=policy.wake, event_id=event["id"],
         case_id=case["id"] if case else None,
@@ -185,14 +186,14 @@ def _deadline_notices(ctx: Context) -> list[Planned]:
                 roles += [escalation.roles[r].next for r in policy.report_to
                           if r in escalation.roles and escalation.roles[r].next]
                 planned.append(_alert(
-                    f"overdue:{case['id']}:{key}:{due}", "overdue", f"【超时催办】{label}已过：{md_text(case['title'])[:50]}",
+                    f"overdue:{case['id']}:{key}:{due}", "overdue", f"【超时催办】{label}已过：{one_line(case['title'])[:50]}",
                     list(dict.fromkeys(roles)), case,
                     [f"事件：{md_text(case['title'])}（{case['level']}，案件 {case['id']}）",
                      f"{label}：{format_deadline(due_at)}，已超时，尚未记录处置", "请立即处置并用 yuqing case act 记录"],
                     wake=True))
             elif ctx.now >= due_at - window:
                 planned.append(_alert(
-                    f"remind:{case['id']}:{key}:{due}", "reminder", f"【时限提醒】{label}将到：{md_text(case['title'])[:50]}",
+                    f"remind:{case['id']}:{key}:{due}", "reminder", f"【时限提醒】{label}将到：{one_line(case['title'])[:50]}",
                     list(policy.report_to), case,
                     [f"事件：{md_text(case['title'])}（{case['level']}，案件 {case['id']}）",
                      f"{label}：{format_deadline(due_at)}"], wake=policy.wake))
@@ -215,9 +216,9 @@ def _source_notices(ctx: Context) -> list[Planned]:
         streak = state.get("last_success_at") or "never"
         planned.append(Planned(
             dedupe_key=f"source:{name}:{streak}", kind="source",
-            subject=f"【信息源故障】{md_text(name)} 连续失败 {state['consecutive_failures']} 次",
+            subject=f"【信息源故障】{one_line(name)} 连续失败 {state['consecutive_failures']} 次",
             roles=[escalation.operator_role],
-            context={"heading": f"信息源故障：{md_text(name)}", "lines": [
+            context={"heading": f"信息源故障：{one_line(name)}", "lines": [
                 f"连续失败 {state['consecutive_failures']} 次，原因：{md_text(state.get('last_reason'))}",
                 f"最近错误：{md_text(state.get('last_error'))}",
                 f"最近成功：{clock.local_text(state.get('last_success_at')) or '从未成功'}",
@@ -289,7 +290,7 @@ def _deliver_files(ctx: Context, items: list[dict], report: EscalateReport) -> N
         folder = ctx.home / "outbox" / day
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{item['notice_no']}.md"
-        path.write_text(f"# {item['subject']}\n\n{item['body']}", encoding="utf-8")
+        path.write_text(f"# {md_text(item['subject'])}\n\n{item['body']}", encoding="utf-8")
         rows.append(("sent", None, None, clock.to_iso(ctx.now), "single", item["id"]))
         report.deliveries.append({"notice_no": item["notice_no"], "channel": "file", "status": "sent",
                                   "path": str(path)})
@@ -351,13 +352,14 @@ def _message_for(ctx: Context, batch: list[dict], via: str) -> Message:
     if via == "single":
         item = batch[0]
         return Message(notice_no=item["notice_no"], subject=item["subject"], markdown=item["body"],
-                       text=item["body"])
+                       text=markdown_to_text(item["body"]))
     generated = clock.local_text(clock.to_iso(ctx.now))
     body = render("digest.md.j2", {"count": len(batch), "items": batch, "generated_at": generated},
                   ctx.home / "templates")
     numbers = "、".join(i["notice_no"] for i in batch[:3]) + ("等" if len(batch) > 3 else "")
     return Message(notice_no=batch[0]["notice_no"], subject=f"【舆情汇总】{len(batch)} 条（{numbers}）",
-                   markdown=body, text=body + "\n\n" + "\n\n---\n\n".join(i["body"] for i in batch))
+                   markdown=body,
+                   text="\n\n".join(markdown_to_text(part) for part in [body, *(i["body"] for i in batch)]))
 
 
 def _roles_of(batch: list[dict]) -> list[str]:

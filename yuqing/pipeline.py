@@ -8,7 +8,7 @@ import logging.handlers
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,14 @@ class RunResult:
     notices: EscalateReport | None
 
 
+class ShanghaiFormatter(logging.Formatter):
+    """Log times as ISO-8601 in Asia/Shanghai (2026-11-27T10:00:03+08:00), whatever the
+    server's time zone: the log is read next to reports and notices."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return datetime.fromtimestamp(record.created, clock.SHANGHAI).isoformat(timespec="seconds")
+
+
 def setup_logging(logs_dir: Path) -> None:
     """Rotated plain-text log, no colour; secrets never reach it (httpx URL logging is off)."""
     logs_dir.mkdir(parents=True, exist_ok=True)
@@ -48,7 +56,7 @@ def setup_logging(logs_dir: Path) -> None:
         root.removeHandler(old)  # another workspace's log, from an earlier run in this process
         old.close()
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=5 * 1024 * 1024, backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ShanghaiFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
 
 

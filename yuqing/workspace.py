@@ -50,6 +50,18 @@ SAMPLE_SOURCES = """\
 # cookie_file = "cookies/guibeiren.txt"
 """
 
+SAMPLE_SECRETS = """\
+# 密钥文件：机器人地址、签名密钥、邮箱密码只写在这里或环境变量中，不写进 rules.toml。
+# 本文件只应由本人读取（yuqing init 创建时已设为 600；复制过来的请执行 chmod 600 secrets.toml）。
+# 每行「名称 = "值"」，名称就是 rules.toml 中 url_secret / sign_secret / password_secret 写的名称；
+# 同名环境变量 YUQING_SECRET_<名称大写> 优先，例如 duty_robot 对应 YUQING_SECRET_DUTY_ROBOT。
+#
+# 示例（去掉行首的 # 并换成真实的值）：
+# duty_robot = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"   # 企业微信群机器人地址
+# duty_robot_sign = "SEC…"                                                # 钉钉加签密钥（可选）
+# smtp_password = "…"                                                     # 发信邮箱的授权码
+"""
+
 
 @dataclass(frozen=True)
 class Workspace:
@@ -66,6 +78,10 @@ class Workspace:
     @property
     def sources_path(self) -> Path:
         return self.home / "sources.toml"
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.home / "secrets.toml"
 
     @property
     def logs_dir(self) -> Path:
@@ -90,6 +106,7 @@ class Workspace:
             "数据库": self.db_path,
             "分级规则": self.rules_path,
             "信息源": self.sources_path,
+            "密钥": self.secrets_path,
             "日志": self.logs_dir,
             "发件箱": self.outbox_dir,
             "报告": self.reports_dir,
@@ -139,7 +156,22 @@ def init_workspace(workspace: Workspace) -> list[Path]:
         if not path.exists():
             path.write_text(text, encoding="utf-8")
             created.append(path)
+    if _write_private(workspace.secrets_path, SAMPLE_SECRETS):
+        created.append(workspace.secrets_path)
     return created
+
+
+def _write_private(path: Path, text: str) -> bool:
+    """Create a file only its owner can read (created 600, never widened); False if it exists."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise ConfigError(f"无法创建 {path}：{os_reason(exc)}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    return True
 
 
 def ensure_workspace(workspace: Workspace) -> None:

@@ -40,7 +40,7 @@ def test_backoff_reads_as_failure_in_every_summary_and_run_exits_1(yuqing_home, 
     data = json.loads(run("run", "--json").stdout)
     broken = next(s for s in data["sources"] if s["name"] == "坏的")
     assert (broken["status"], broken["reason"], broken["message"]) == ("backoff", "退避中，下次 09:10 重试", "HTTP 404")
-    assert broken["retry_at"] == "2026-11-27T01:10:00+00:00" and data["exit_code"] == 1
+    assert broken["retry_at"] == "2026-11-27T09:10:00+08:00" and data["exit_code"] == 1
 
     status = run("status")
     assert "成功" not in status.stdout.splitlines()[0]

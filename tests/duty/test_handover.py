@@ -44,7 +44,7 @@ def test_handover_records_the_shift_and_resets_what_todo_calls_new(yuqing_home, 
 
     # todo now measures "new" from the handover and shows its note
     quiet = todo_json(monkeypatch, "2026-11-27T17:45:00+08:00")
-    assert quiet["since_handover"] is True and quiet["since"] == "2026-11-27T09:30:00+00:00"
+    assert quiet["since_handover"] is True and quiet["since"] == "2026-11-27T17:30:00+08:00"
     assert quiet["events"] == [] and quiet["last_handover"]["note"].startswith("案件 1 等县教育局回复")
     text = run("todo").stdout
     assert "（新情况从上次交接 17:30 算起）" in text.splitlines()[0]
@@ -66,7 +66,7 @@ def test_second_handover_covers_only_its_own_shift(yuqing_home, http_server, mon
     assert run("handover", "--note", "白班结束").exit_code == 0
     at(monkeypatch, "2026-11-28T08:30:00+08:00")
     night = json.loads(run("handover", "--note", "夜班无事", "--json").stdout)
-    assert night["since"] == "2026-11-27T09:30:00+00:00" and night["summary"]["new_events"] == {}
+    assert night["since"] == "2026-11-27T17:30:00+08:00" and night["summary"]["new_events"] == {}
     assert night["summary"]["actions"] == [] and night["summary"]["open_cases"] == 2
     assert (yuqing_home / "reports" / "handover-2026-11-28-0830.md").exists()
 

@@ -41,7 +41,7 @@ def test_deadlines_soon_then_overdue_events_notices_and_failing_sources(yuqing_h
 
     late = todo_json(monkeypatch, "2026-11-27T12:00:00+08:00")
     assert [c["level"] for c in late["overdue_cases"]] == ["较大", "一般"]
-    assert late["overdue_cases"][0]["late"] == [{"kind": "转办", "due": "2026-11-27T03:00:00+00:00"}]
+    assert late["overdue_cases"][0]["late"] == [{"kind": "转办", "due": "2026-11-27T11:00:00+08:00"}]
     assert late["due_soon"] == []
 
     text = run("todo").stdout
@@ -66,7 +66,7 @@ def test_notices_held_for_duty_hours_show_when_they_go(yuqing_home, http_server,
     data = todo_json(monkeypatch, "2026-11-27T22:05:00+08:00")
     held = [n for n in data["notices"] if n["state"] == "held"]
     lamp = [n for n in held if "菜市场" in n["subject"]]  # the morning's retries wait for Monday too
-    assert len(lamp) == 1 and lamp[0]["until"] == "2026-11-30T00:30:00+00:00"  # Monday 08:30
+    assert len(lamp) == 1 and lamp[0]["until"] == "2026-11-30T08:30:00+08:00"  # Monday 08:30
     assert all(n["until"] == lamp[0]["until"] for n in held)
     line = next(line for line in run("todo").stdout.splitlines() if lamp[0]["notice_no"] in line)
     assert line.startswith(f"  {lamp[0]['notice_no']} 值班群 上班后发（11-30 08:30）　【一般舆情】清河县城南菜市场")

@@ -393,7 +393,7 @@ def test_dingtalk_keyword_added_when_missing(rec):
 
 def test_keyword_not_duplicated_when_present(rec):
     channel = robot(rec, "feishu", keywords=("通报",), keyword="通报")
-    message = Message(NOTICE, "s", f"舆情通报 {NOTICE}", "t")
+    message = Message(NOTICE, "s", f"舆情通报 {NOTICE}", f"舆情通报 {NOTICE}")  # Feishu shows the text
     assert channel.send(message).status == "sent"
     assert rec.requests[-1].content() == f"舆情通报 {NOTICE}"
 

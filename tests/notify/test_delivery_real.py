@@ -14,6 +14,7 @@ from smtp_server import SMTPServer
 from test_collect import add_source
 
 from yuqing.rules import rules_path_for
+from yuqing.text.positive import positive_words
 
 FRIDAY_10 = "2026-11-27T10:00:00+08:00"
 
@@ -111,7 +112,11 @@ url_secret = "duty_robot"
     import random
     rng = random.Random(24)
     pool = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严"
-    titles = ["清河县" + "".join(rng.choice(pool) for _ in range(80)) for _ in range(60)]
+    titles = []
+    while len(titles) < 60:  # random words must not happen to read as good news (正面 sends nothing)
+        title = "清河县" + "".join(rng.choice(pool) for _ in range(80))
+        if not positive_words(title):
+            titles.append(title)
     forum(http_server, [(n, title, 150, 1500 + n) for n, title in enumerate(titles)])
     run("collect", "--force", "--no-escalate")
     report = json.loads(run("escalate", "--json").stdout)

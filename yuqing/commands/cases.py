@@ -14,7 +14,7 @@ from yuqing.errors import ExitCode, UsageError
 if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
     pass
 
-case_app = typer.Typer(help="案件处置：记录研判、上报、转办、回复……直至办结。", no_args_is_help=True)
+case_app = typer.Typer(help="案件处置：记录研判、上报、转办、回复……直至办结。\n\n示例：yuqing case list --overdue", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -26,7 +26,10 @@ def escalate_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示会发什么、发给谁、走哪个渠道，不发送")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """发送预警通知：新达到或升级的事件、时限提醒、超时催办、信息源故障。重复运行不会重复发送。"""
+    """发送预警通知：新达到或升级的事件、时限提醒、超时催办、信息源故障。重复运行不会重复发送。
+
+    示例：yuqing escalate --dry-run
+    """
     from yuqing.escalate import run_escalation
 
     rules = current_rules()
@@ -43,7 +46,10 @@ def case_list(
     overdue: Annotated[bool, typer.Option("--overdue", help="只看超时的")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """列出案件及其状态和时限。"""
+    """列出案件及其状态和时限。
+
+    示例：yuqing case list --overdue
+    """
     from yuqing.events import cases
 
     if status is not None and status not in cases.STATUSES:
@@ -63,7 +69,10 @@ def case_show(
     case_id: Annotated[int, typer.Argument(help="案件编号")],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """显示一个案件：事件、时限、全部处置记录。"""
+    """显示一个案件：事件、时限、全部处置记录。
+
+    示例：yuqing case show 3
+    """
     from yuqing.events import cases
 
     with open_store() as store:
@@ -83,7 +92,10 @@ def case_act(
     note: Annotated[str | None, typer.Option("--note", help="说明")] = None,
     by: Annotated[str | None, typer.Option("--by", help="经办人（默认当前登录名）")] = None,
 ) -> None:
-    """记录一次处置（只追加，不修改）。"""
+    """记录一次处置（只追加，不修改）。
+
+    示例：yuqing case act 3 --action 转办 --to 县教育局 --by 张三
+    """
     from yuqing.events import cases
 
     with open_store() as store:
@@ -98,7 +110,10 @@ def case_close(
     by: Annotated[str | None, typer.Option("--by", help="经办人（默认当前登录名）")] = None,
     aftercare: Annotated[bool, typer.Option("--aftercare", help="办结后继续关注（持续关注）")] = False,
 ) -> None:
-    """办结案件。"""
+    """办结案件。
+
+    示例：yuqing case close 3 --result '已整改，网民表示满意'
+    """
     from yuqing.events import cases
 
     with open_store() as store:

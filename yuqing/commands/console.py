@@ -13,6 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from yuqing import clock
+
 LEVEL_STYLE = {"一般": "", "较大": "yellow", "重大": "bold red", "特别重大": "bold white on red"}
 NATURE_STYLE = {"负面": "red", "敏感": "magenta", "中性": "", "正面": "green"}
 
@@ -36,7 +38,8 @@ def warn(message: str) -> None:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """JSON for scripts: times in Asia/Shanghai (+08:00), like every other output."""
+    sys.stdout.write(json.dumps(clock.localise(data), ensure_ascii=False, indent=2) + "\n")
 
 
 def styled_level(level: str | None) -> str:

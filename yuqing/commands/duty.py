@@ -25,7 +25,7 @@ def todo_command(
     按紧急程度列出：超时和 2 小时内到期的案件、上次交接以来新的或有变化的较大及以上事件、
     发送失败或等上班再发的通知、失败或退避中的信息源、上次交接说明。没有事项时只显示一行「一切正常」。
 
-    例：yuqing todo
+    示例：yuqing todo
     """
     from yuqing.duty.todo import build_todo
 
@@ -44,7 +44,7 @@ def handover_command(
     本班情况包括新事件（按级别）、级别上升、处置记录、办结案件，以及移交下一班的在办、超时案件和异常信息源。
     下一次 yuqing todo 从这次交接起算「新」。
 
-    例：yuqing handover --note '案件 3 等县教育局回复，明早再催'
+    示例：yuqing handover --note '案件 3 等县教育局回复，明早再催'
     """
     from yuqing.duty.handover import hand_over
 

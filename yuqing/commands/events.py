@@ -17,8 +17,8 @@ from yuqing.errors import ConfigError, ExitCode, UsageError
 if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
     pass
 
-event_app = typer.Typer(help="查看单个事件。", no_args_is_help=True)
-rules_app = typer.Typer(help="分级规则表（rules.toml）。", no_args_is_help=True)
+event_app = typer.Typer(help="查看单个事件。\n\n示例：yuqing event show 12", no_args_is_help=True)
+rules_app = typer.Typer(help="分级规则表（rules.toml）。\n\n示例：yuqing rules check", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -40,7 +40,10 @@ def grade_command(
     url: Annotated[str | None, typer.Option("--url", help="抓取这个帖子或文章页面并分级")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """给一条粘贴来的帖子分级：列出级别、触发的每条规则、敏感类别、是否负面、命中的主题。"""
+    """给一条粘贴来的帖子分级：列出级别、触发的每条规则、敏感类别、是否负面、命中的主题。
+
+    示例：yuqing grade --title '清河一中食堂食物中毒' --comments 520
+    """
     from yuqing.events.adhoc import AdhocPost, adhoc_from_url, grade_adhoc, grade_batch_lines
 
     rules = current_rules()
@@ -71,12 +74,16 @@ def _open_batch(path: str):
 
 def events_command(
     level: Annotated[str | None, typer.Option("--level", help="只看这个级别及以上，如 重大")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="最近多久：如 7d、24h、2026-11-01")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="最近多久发布的：如 7d、24h、2026-11-01")] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="只看这个监测主题")] = None,
+    collected: Annotated[bool, typer.Option("--collected", help="按采集时间筛选和排序（默认按发布时间）")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="最多显示几条")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """列出事件（同一件事在各网站的转载合并为一个事件），最近的在前。"""
+    """列出事件（同一件事在各网站的转载合并为一个事件），最近发布的在前。
+
+    示例：yuqing events --level 重大 --since 7d
+    """
     from yuqing.commands.timespec import parse_since
     from yuqing.rules import LEVELS
 
@@ -85,8 +92,9 @@ def events_command(
     levels = list(LEVELS[LEVELS.index(level):]) if level else None
     cutoff = clock.to_iso(parse_since(since)) if since else None
     with open_store() as store:
-        rows = store.list_events(level_at_least=levels, since=cutoff, topic=topic, limit=limit)
-    events_view.print_events(rows, as_json=as_json)
+        rows = store.list_events(level_at_least=levels, since=cutoff, topic=topic, limit=limit,
+                                 by="collected" if collected else "published")
+    events_view.print_events(rows, as_json=as_json, by="collected" if collected else "published")
 
 
 @event_app.command("show")
@@ -94,7 +102,10 @@ def event_show(
     event_id: Annotated[int, typer.Argument(help="事件编号")],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """显示一个事件：各帖子、数字随时间的变化、级别变化及原因。"""
+    """显示一个事件：各帖子、数字随时间的变化、级别变化及原因。
+
+    示例：yuqing event show 12
+    """
     with open_store() as store:
         event = store.get_event(event_id)
         if event is None:
@@ -108,7 +119,10 @@ def event_show(
 def regrade_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """修改 rules.toml 之后：重新匹配主题、重新计算每个事件的级别，并列出变化。"""
+    """修改 rules.toml 之后：重新匹配主题、重新计算每个事件的级别，并列出变化。
+
+    示例：yuqing regrade
+    """
     from yuqing.events.grouping import regrade_all
 
     rules = current_rules()
@@ -121,7 +135,10 @@ def regrade_command(
 def rules_check(
     file: Annotated[Path | None, typer.Argument(help="要检查的文件（默认工作目录中的 rules.toml）")] = None,
 ) -> None:
-    """检查 rules.toml：每个错误都指出文件、表和键以及应写成什么。"""
+    """检查 rules.toml：每个错误都指出文件、表和键以及应写成什么。
+
+    示例：yuqing rules check
+    """
     from yuqing.rules import check_rules, load_rules, rules_path_for
 
     workspace = current_workspace()

@@ -49,14 +49,15 @@ def _event_json(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def print_events(rows: list[dict[str, Any]], *, as_json: bool) -> None:
+def print_events(rows: list[dict[str, Any]], *, as_json: bool, by: str = "collected") -> None:
     if as_json:
         print_json([_event_json(r) for r in rows])
         return
     if not rows:
         Console(stderr=True).print("没有符合条件的事件")
         return
-    table = Table("编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发")
+    latest = "最近发布" if by == "published" else "最近采集"
+    table = Table("编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发", latest)
     for column in table.columns:
         column.no_wrap = column.header not in ("标题", "首发")
     table.columns[3].min_width = 20
@@ -66,7 +67,8 @@ def print_events(rows: list[dict[str, Any]], *, as_json: bool) -> None:
             str(row["id"]), styled_nature("正面", listing=True) if positive else styled_level(row["level"]),
             styled_nature(row.get("nature")), escape(row["title"]),
             f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
-            escape(f"{row['first_site'] or ''} {clock.local_text(row['first_at'], '%m-%d')}"),
+            escape(row["first_site"] or ""),
+            _when(row["last_published_at"] if by == "published" else row["last_seen_at"]),
         )
     _out().print(table)
 
@@ -110,6 +112,14 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
         old = change["old_level"] or "（新事件）"
         reasons = "；".join(r["text"] for r in change["reasons"])
         console.print(f"  {clock.local_text(change['at'])}　{old} → {styled_level(change['new_level'])}　{escape(reasons)}")
+
+
+def _when(value: str | None) -> str:
+    """Today's time of day, else the date (with the year when not this year)."""
+    today = clock.now().astimezone(clock.SHANGHAI).date()
+    if value and clock.parse_iso(value).astimezone(clock.SHANGHAI).date() == today:
+        return clock.local_text(value, "%H:%M")
+    return clock.local_text(value, "%m-%d")
 
 
 def _num(value: int | None) -> str:

@@ -66,19 +66,20 @@ def _failing_sources(summary: str | dict | None) -> int:
     return sum(1 for s in sources if s.get("status") in FAILING_STATUSES or str(s.get("reason", "")).startswith("退避中"))
 
 
-def print_search(rows: list[dict[str, Any]], terms: list[str], *, as_json: bool) -> None:
+def print_search(rows: list[dict[str, Any]], terms: list[str], *, as_json: bool, by: str = "published") -> None:
     if as_json:
         print_json(rows)
         return
     if not rows:
         Console(stderr=True).print("没有找到")
         return
-    table = Table("帖子", "时间", "网站", "标题 / 摘要", "级别")
+    table = Table("帖子", "发布时间" if by == "published" else "采集时间", "网站", "标题 / 摘要", "级别")
     table.columns[3].min_width = 30
     for row in rows:
         title = highlight(escape(row["title"]), [escape(t) for t in terms], before="[bold yellow]", after="[/]")
         piece = highlight(escape(snippet(row["text"], terms)), [escape(t) for t in terms],
                           before="[bold yellow]", after="[/]")
-        table.add_row(str(row["id"]), clock.local_text(row["first_seen_at"], "%m-%d %H:%M"), escape(row["site"]),
+        at = row["first_seen_at"] if by == "collected" else row["published_at"] or row["first_seen_at"]
+        table.add_row(str(row["id"]), clock.local_text(at, "%m-%d %H:%M"), escape(row["site"]),
                       f"{title}\n[dim]{piece}[/]" if piece else title, row["level"] or "")
     _out().print(table)

@@ -15,7 +15,7 @@ from yuqing.errors import UsageError
 
 # report (Jinja, charts) and sources are imported where used: see the note in cli.py.
 
-report_app = typer.Typer(help="生成报告：当日舆情、重要舆情摘报、网络舆情通报、周报、年度工作总结。",
+report_app = typer.Typer(help="生成报告：当日舆情、重要舆情摘报、网络舆情通报、周报、年度工作总结。\n\n示例：yuqing report daily",
                          no_args_is_help=True)
 
 FORMATS = ("md", "html", "docx")
@@ -66,7 +66,10 @@ def daily(
     day: Annotated[str | None, typer.Option("--date", help="哪一天（默认今天），如 2026-11-27")] = None,
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
-    """当日舆情：新增事件、在办案件、超时事项、发出的通知、信息源状况。"""
+    """当日舆情：新增事件、在办案件、超时事项、发出的通知、信息源状况。
+
+    示例：yuqing report daily --format docx
+    """
     from yuqing import report
     from yuqing.sources.config import load_sources
 
@@ -85,7 +88,10 @@ def digest(
     force: Annotated[bool, typer.Option("--force", help="同一时段已编号时仍再编一期")] = False,
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
-    """《重要舆情摘报》：按年连续编号；不加 --issue 时为不占编号的预览。"""
+    """《重要舆情摘报》：按年连续编号；不加 --issue 时为不占编号的预览。
+
+    示例：yuqing report digest --from 2026-11-23 --to 2026-11-27 --issue
+    """
     from yuqing import report
 
     first = report.parse_day(start, _today())
@@ -112,7 +118,10 @@ def event(
     event_id: Annotated[int, typer.Argument(help="事件编号")],
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
-    """《网络舆情通报》：一个事件的帖子、数字变化、级别变化和处置情况。"""
+    """《网络舆情通报》：一个事件的帖子、数字变化、级别变化和处置情况。
+
+    示例：yuqing report event 12 --format docx
+    """
     from yuqing import report
 
     with open_store() as store:
@@ -125,7 +134,10 @@ def weekly(
     week: Annotated[str | None, typer.Option("--week", help="哪一周：2026-W48 或该周内某天（默认本周）")] = None,
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
-    """周报：各级别、主题、网站的数量，重点事件，与上周比较，附图表。"""
+    """周报：各级别、主题、网站的数量，重点事件，与上周比较，附图表。
+
+    示例：yuqing report weekly --week 2026-W48 --format html
+    """
     from yuqing import report
 
     period = report.week_period(week, _today())
@@ -137,13 +149,17 @@ def weekly(
 
 @report_app.command("annual")
 def annual(
-    year: Annotated[int, typer.Option("--year", min=2000, max=2100, help="年份")],
+    year: Annotated[int | None, typer.Option("--year", min=2000, max=2100, help="年份（默认今年）")] = None,
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
-    """年度工作总结的全部数字（每项都由数据库计算并说明口径），附图表。"""
+    """年度工作总结的全部数字（每项都由数据库计算并说明口径），附图表。
+
+    示例：yuqing report annual
+    """
     from yuqing import report
     from yuqing.sources.config import load_sources
 
+    year = year or _today().year
     sources = load_sources(current_workspace().sources_path)
     with open_store() as store:
         data = report.annual_data(store, current_rules(), sources, year)

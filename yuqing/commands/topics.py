@@ -11,7 +11,7 @@ from yuqing.commands.common import current_workspace, open_store
 
 # Library modules are imported where used: see the note in cli.py.
 
-topic_app = typer.Typer(help="监测主题（rules.toml 中的 \\[\\[topics]]）：列出、添加、删除、试匹配。",
+topic_app = typer.Typer(help="监测主题（rules.toml 中的 \\[\\[topics]]）：列出、添加、删除、试匹配。\n\n示例：yuqing topic list",
                         no_args_is_help=True)
 
 KEYWORDS_HELP = "关键词，任一出现即命中；多个词用逗号分开，如 拆迁,征地"
@@ -29,7 +29,7 @@ def topic_list(
 ) -> None:
     """列出监测主题。
 
-    例：yuqing topic list
+    示例：yuqing topic list
     """
     from yuqing.topics.edit import list_topics, rules_file
 
@@ -47,7 +47,7 @@ def topic_add(
 ) -> None:
     """添加（或用 --replace 修改）一个监测主题，保留 rules.toml 中的注释，并重新匹配、重新分级。
 
-    例：yuqing topic add 征地拆迁 --keywords 拆迁,征地,补偿款 --all 清河 --exclude 招聘
+    示例：yuqing topic add 征地拆迁 --keywords 拆迁,征地,补偿款 --all 清河 --exclude 招聘
     """
     from yuqing.rules import load_rules
     from yuqing.topics.edit import add_topic, make_topic, reconcile, rules_file
@@ -67,7 +67,7 @@ def topic_remove(
 ) -> None:
     """删除一个监测主题，并重新匹配、重新分级（已归入事件的帖子仍留在事件中）。
 
-    例：yuqing topic remove 征地拆迁
+    示例：yuqing topic remove 征地拆迁
     """
     from yuqing.rules import load_rules
     from yuqing.topics.edit import reconcile, remove_topic, rules_file
@@ -91,7 +91,7 @@ def topic_test(
 ) -> None:
     """试匹配：一个主题会命中最近 30 天发布的多少条已采集帖子，并举 5 个例子（不修改任何东西）。
 
-    例：yuqing topic test 征地拆迁　或先试再加：yuqing topic test 拆迁 --keywords 拆迁,强拆
+    示例：yuqing topic test 征地拆迁　或先试再加：yuqing topic test 拆迁 --keywords 拆迁,强拆
     """
     from yuqing.topics.edit import find_topic, make_topic, rules_file
     from yuqing.topics.trial import try_topic

@@ -239,6 +239,8 @@ def translate_usage_error(error: Exception) -> str:
     """The option parser's English message, said in Chinese; the raw detail kept at the end."""
     name = type(error).__name__
     message = getattr(error, "message", str(error))
+    if name == "UsageError" and "Missing command" in message:
+        return "请给出子命令（用 --help 查看全部命令）"
     if name == "UsageError" and "No such command" in message:
         command = message.split("'")[1] if "'" in message else message
         return f"没有这个命令：{command}（用 yuqing --help 查看全部命令）"

@@ -362,9 +362,10 @@ class RobotChannel:
     def _title(self, message: Message) -> str:
         return safe_header(neutralise_links(neutralise_mentions(message.subject)))
 
-    def _compose(self, message: Message, budget: int) -> str:
-        """The body: sanitised, carrying the notice number and keyword, within `budget`."""
-        body = neutralise_links(neutralise_mentions(_clean_unicode(message.markdown)))
+    def _compose(self, message: Message, budget: int, *, plain: bool = False) -> str:
+        """The body: sanitised, carrying the notice number and keyword, within `budget`.
+        `plain` for robots that show text, not Markdown (Feishu text messages)."""
+        body = neutralise_links(neutralise_mentions(_clean_unicode(message.text if plain else message.markdown)))
         wanted = [w for w in (self.keyword, message.notice_no) if w]
 
         def prefix(present: str) -> str:
@@ -393,7 +394,7 @@ class RobotChannel:
         # The 20 KB limit is on the whole body, JSON escaping included: shrink until it fits.
         budget = self.max_bytes - len(_dumps(payload("")))
         for _ in range(8):
-            candidate = payload(self._compose(message, max(budget, 0)))
+            candidate = payload(self._compose(message, max(budget, 0), plain=True))
             excess = len(_dumps(candidate)) - self.max_bytes
             if excess <= 0:
                 return candidate

@@ -17,7 +17,7 @@ from yuqing.store import Store
 
 
 def _json(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    return json.dumps(clock.localise(data), ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
 def archive_event(store: Store, rules: Rules, event_id: int, target: Path, home: Path | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from yuqing import clock
 from yuqing.store import Store
 
 EXPORT_COLUMNS = (
@@ -31,7 +32,7 @@ def export_rows(store: Store) -> Iterable[dict[str, Any]]:
         row = {column: post.get(column) for column in EXPORT_COLUMNS}
         row.update(event_id=event_id, level=level,
                    negative=None if negative is None else bool(negative))
-        yield row
+        yield clock.localise(row)
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:

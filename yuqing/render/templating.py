@@ -1,35 +1,23 @@
 """Jinja templates: the workspace's templates/ first, then the bundled ones.
 
-Scraped text is never trusted: the `md` filter turns it into inert Markdown (no links,
-no HTML, no table breaks, no robot mentions), `url` keeps only http(s) links.
+Scraped text is never trusted: the `md` filter (the `cell` filter inside a table row)
+makes it Markdown that shows exactly the published text (no links, emphasis or robot
+mentions it did not mean, no escapes it does not need: see render/markup.py); `url`
+keeps only http(s) links.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yuqing import clock
+from yuqing.render.markup import md_cell, md_text
 from yuqing.workspace import bundled_path
 
 if TYPE_CHECKING:
     import jinja2
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
-_MENTION = re.compile(r"@(?=all\b|所有人|everyone|here\b|\d{11}\b)", re.IGNORECASE)
-
-
-def md_text(value: object) -> str:
-    """One line of scraped text made safe inside Markdown and robot messages."""
-    text = "" if value is None else str(value)
-    text = _CONTROL.sub(" ", text).replace("\n", " ").replace("\r", " ")
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MENTION.sub("＠", text).strip()
-
 
 def safe_url(value: object) -> str:
     url = "" if value is None else str(value).strip()
@@ -49,13 +37,14 @@ def environment(workspace_templates: Path | None = None) -> jinja2.Environment:
     paths = [str(p) for p in (workspace_templates, bundled_path("templates")) if p]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(paths),
-        autoescape=False,  # Markdown, not HTML: scraped fields go through |md instead
+        autoescape=False,  # Markdown, not HTML: scraped fields go through |md or |cell instead
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters["md"] = md_text
+    env.filters["cell"] = md_cell
     env.filters["url"] = safe_url
     env.filters["local"] = lambda v, fmt="%Y-%m-%d %H:%M": clock.local_text(v, fmt)
     return env

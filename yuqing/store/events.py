@@ -181,20 +181,28 @@ class EventsMixin(StoreBase):
 
     def list_events(
         self, *, level_at_least: list[str] | None = None, since: str | None = None,
-        topic: str | None = None, limit: int | None = None,
+        topic: str | None = None, limit: int | None = None, by: str = "collected",
     ) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM events WHERE posts > 0"
+        """Events, the latest first. `by="published"`: by their posts' publication times
+        (`last_published_at`; `since` keeps events with a post published since then);
+        `by="collected"`: by when they were last collected (`last_seen_at`)."""
+        published = "(SELECT max(coalesce(p.published_at, p.first_seen_at)) FROM posts p WHERE p.event_id = events.id)"
+        sql = f"SELECT *, {published} AS last_published_at FROM events WHERE posts > 0"
         params: list[Any] = []
         if level_at_least:
             sql += f" AND level IN ({','.join('?' * len(level_at_least))})"
             params += level_at_least
-        if since:
+        if since and by == "published":
+            sql += (" AND EXISTS (SELECT 1 FROM posts p WHERE p.event_id = events.id"
+                    " AND coalesce(p.published_at, p.first_seen_at) >= ?)")
+            params.append(since)
+        elif since:
             sql += " AND last_seen_at >= ?"
             params.append(since)
         if topic:
             sql += " AND EXISTS (SELECT 1 FROM json_each(events.topics) WHERE value = ?)"
             params.append(topic)
-        sql += " ORDER BY last_seen_at DESC, id DESC"
+        sql += f" ORDER BY {'last_published_at' if by == 'published' else 'last_seen_at'} DESC, id DESC"
         if limit:
             sql += " LIMIT ?"
             params.append(limit)

@@ -9,6 +9,7 @@ from typing import Any
 
 from yuqing.models import Item
 from yuqing.store.base import POST_COLUMNS, BatchCounts, StoreBase, post_key
+from yuqing.store.merge import is_article_url
 from yuqing.text.search import grams
 
 
@@ -25,6 +26,8 @@ class PostsMixin(StoreBase):
     ) -> BatchCounts:
         """Insert new posts and refresh seen ones; forum figures get an observation each.
 
+        An item whose normalised URL another source already stored is that post: this
+        source's sighting is added to it (one article, one post, one event, one notice).
         Call inside `write()` so the whole batch commits together.
         """
         unique: dict[str, Item] = {}
@@ -32,13 +35,14 @@ class PostsMixin(StoreBase):
             unique.setdefault(post_key(item), item)
         if not unique:
             return BatchCounts()
-        existing = self._existing_ids(source, list(unique))
-        counts = BatchCounts()
+        existing = self._sighted_ids(source, list(unique))
+        elsewhere = self._ids_by_url(source, {k: i.url for k, i in unique.items() if k not in existing})
         new_rows = []
         seen_rows = []
         for key, item in unique.items():
-            if key in existing:
-                seen_rows.append((seen_at, item.clicks, item.comments, existing[key]))
+            post_id = existing.get(key) or elsewhere.get(key)
+            if post_id is not None:
+                seen_rows.append((seen_at, item.clicks, item.comments, post_id))
             else:
                 new_rows.append((
                     source, channel, site, int(mainstream), key, item.url, item.guid,
@@ -62,28 +66,49 @@ class PostsMixin(StoreBase):
                 """,
                 seen_rows,
             )
+            new_keys = [row[4] for row in new_rows]
+            ids = {**existing, **elsewhere, **self._own_ids(source, new_keys)}
+            self._record_sightings(conn, source, site, mainstream, ids, seen_at)
+            if mainstream and elsewhere:  # the portal's own feed names the portal
+                conn.executemany("UPDATE posts SET site = ?, mainstream = 1 WHERE id = ? AND mainstream = 0",
+                                 [(site, post_id) for post_id in elsewhere.values()])
             self._mark_events_dirty(conn, [row[3] for row in seen_rows])
-            self._index_new(conn, source, [unique[row[4]] for row in new_rows], [row[4] for row in new_rows])
-            self._observe(conn, source, unique, seen_at)
-        counts.new, counts.seen = len(new_rows), len(seen_rows)
-        counts.new_keys = [row[4] for row in new_rows]
-        return counts
+            self._index_new(conn, [(ids[key], unique[key]) for key in new_keys])
+            self._observe(conn, unique, ids, seen_at)
+        return BatchCounts(new=len(new_rows), seen=len(seen_rows), new_keys=new_keys)
 
-    def _index_new(self, conn: sqlite3.Connection, source: str, items: list[Item], keys: list[str]) -> None:
-        if not items:
-            return
-        ids = self._existing_ids(source, keys)
+    def _record_sightings(self, conn: sqlite3.Connection, source: str, site: str, mainstream: bool,
+                          ids: dict[str, int], seen_at: str) -> None:
+        conn.executemany(
+            "INSERT INTO sightings (post_id, source, key, site, mainstream, first_seen_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (source, key) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+            [(post_id, source, key, site, int(mainstream), seen_at, seen_at) for key, post_id in ids.items()],
+        )
+
+    def _index_new(self, conn: sqlite3.Connection, posts: list[tuple[int, Item]]) -> None:
         conn.executemany(
             "INSERT INTO post_search (rowid, grams) VALUES (?, ?)",
-            [(ids[key], item.grams if item.grams is not None else grams(f"{item.title} {item.text}"))
-             for item, key in zip(items, keys, strict=True)],
+            [(post_id, item.grams if item.grams is not None else grams(f"{item.title} {item.text}"))
+             for post_id, item in posts],
+        )
+
+    def sightings(self, post_id: int) -> list[dict[str, Any]]:
+        """Every source that carried a post, first sighting first."""
+        return self._rows(
+            "SELECT source, key, site, mainstream, first_seen_at, last_seen_at FROM sightings"
+            " WHERE post_id = ? ORDER BY first_seen_at, rowid",
+            [post_id],
         )
 
     def search_posts(
         self, match: str | None, singles: list[str], *, since: str | None = None,
         level: list[str] | None = None, site: str | None = None, limit: int = 50,
+        by: str = "published",
     ) -> list[dict[str, Any]]:
-        """Posts matching the FTS expression and every single character, newest first.
+        """Posts matching the FTS expression and every single character, newest first;
+        `since` compares with the publication time (`by="published"`, the collection time
+        for a post without one) or with the collection time (`by="collected"`).
 
         Post ids grow in collection order, so the newest matches are the highest rowids:
         the FTS index is walked from the top a page at a time and stops once `limit`
@@ -94,7 +119,8 @@ class PostsMixin(StoreBase):
             where.append("(p.title LIKE ? OR p.text LIKE ?)")
             params += [f"%{char}%", f"%{char}%"]
         if since:
-            where.append("p.first_seen_at >= ?")
+            where.append(("coalesce(p.published_at, p.first_seen_at)" if by == "published" else "p.first_seen_at")
+                         + " >= ?")
             params.append(since)
         if level:
             where.append(f"e.level IN ({','.join('?' * len(level))})")
@@ -138,28 +164,44 @@ class PostsMixin(StoreBase):
                 chunk,
             )
 
-    def _existing_ids(self, source: str, keys: list[str]) -> dict[str, int]:
+    def _sighted_ids(self, source: str, keys: list[str]) -> dict[str, int]:
+        """key → post id of what this source has carried before."""
+        return self._ids_for_keys("SELECT key, post_id FROM sightings WHERE source = ? AND key IN ({})",
+                                  source, keys)
+
+    def _own_ids(self, source: str, keys: list[str]) -> dict[str, int]:
+        """key → post id of posts this source stored first."""
+        return self._ids_for_keys("SELECT key, id FROM posts WHERE source = ? AND key IN ({})", source, keys)
+
+    def _ids_for_keys(self, sql: str, source: str, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT key, id FROM posts WHERE source = ? AND key IN ({marks})",
-                [source, *chunk],
-            )
-            found.update(rows)
+            found.update(self.conn.execute(sql.format(",".join("?" * len(chunk))), [source, *chunk]))
         return found
 
-    def _observe(
-        self, conn: sqlite3.Connection, source: str, unique: dict[str, Item], seen_at: str
-    ) -> None:
-        with_figures = {k: i for k, i in unique.items() if i.clicks is not None or i.comments is not None}
-        if not with_figures:
-            return
-        ids = self._existing_ids(source, list(with_figures))
+    def _ids_by_url(self, source: str, urls: dict[str, str]) -> dict[str, int]:
+        """key → post id of posts other sources stored under the item's URL."""
+        wanted = {url: key for key, url in urls.items() if is_article_url(url)}
+        found: dict[str, int] = {}
+        names = list(wanted)
+        for start in range(0, len(names), 500):
+            chunk = names[start:start + 500]
+            rows = self.conn.execute(
+                f"SELECT p.url, min(p.id) FROM posts p WHERE p.url != '' AND p.url IN ({','.join('?' * len(chunk))})"
+                " AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.post_id = p.id AND s.source = ?)"
+                " GROUP BY p.url",
+                [*chunk, source],
+            )
+            found.update((wanted[url], post_id) for url, post_id in rows)
+        return found
+
+    def _observe(self, conn: sqlite3.Connection, unique: dict[str, Item], ids: dict[str, int],
+                 seen_at: str) -> None:
         conn.executemany(
             "INSERT INTO observations (post_id, observed_at, clicks, comments) VALUES (?, ?, ?, ?)",
-            [(ids[k], seen_at, i.clicks, i.comments) for k, i in with_figures.items()],
+            [(ids[k], seen_at, i.clicks, i.comments) for k, i in unique.items()
+             if i.clicks is not None or i.comments is not None],
         )
 
     def keep_evidence(self, *, source: str, sha256: str, url: str, fetched_at: str, body: bytes,
@@ -206,16 +248,16 @@ class PostsMixin(StoreBase):
     def count_posts(self, source: str | None = None) -> int:
         if source is None:
             return self.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
-        return self.conn.execute(
-            "SELECT count(*) FROM posts WHERE source = ?", [source]
+        return self.conn.execute(  # what the source carried, stored first by it or not
+            "SELECT count(*) FROM sightings WHERE source = ?", [source]
         ).fetchone()[0]
 
     def iter_posts(self, *, source: str | None = None) -> Iterator[dict[str, Any]]:
         cols = ", ".join(POST_COLUMNS)
         sql = f"SELECT {cols} FROM posts"
         params: list[Any] = []
-        if source:
-            sql += " WHERE source = ?"
+        if source:  # what the source carried, whichever source stored it first
+            sql += " WHERE id IN (SELECT post_id FROM sightings WHERE source = ?)"
             params.append(source)
         sql += " ORDER BY id"
         cursor = self.conn.execute(sql, params)

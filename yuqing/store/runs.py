@@ -11,8 +11,13 @@ from yuqing.store.base import StoreBase
 
 class RunsMixin(StoreBase):
     def last_run(self) -> dict[str, Any] | None:
+        """The latest run, its summary decoded (None while the run is unfinished)."""
         rows = self._rows("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        run = rows[0]
+        run["summary"] = json.loads(run["summary"]) if run["summary"] else None
+        return run
 
     def delivery_counts(self) -> dict[str, int]:
         return dict(self.conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status"))

@@ -338,6 +338,52 @@ def m011_handovers(db: Database) -> None:
     db.execute("CREATE INDEX handovers_at ON handovers (at)")
 
 
+@migrations()
+def m012_post_sightings(db: Database) -> None:
+    # One article is one post however many sources carry it: each source's sighting of it
+    # (its own key, site and times) is a row here. Posts that two sources stored twice
+    # before this migration are merged into the first one stored.
+    db.execute(
+        """
+        CREATE TABLE sightings (         -- which sources carried a post, under which key
+            post_id INTEGER NOT NULL REFERENCES posts (id),
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,           -- the source's own dedupe key (guid or URL)
+            site TEXT NOT NULL DEFAULT '',
+            mainstream INTEGER NOT NULL DEFAULT 0,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            UNIQUE (source, key)
+        )
+        """
+    )
+    db.execute("CREATE INDEX sightings_post ON sightings (post_id)")
+    db.execute(
+        "INSERT INTO sightings (post_id, source, key, site, mainstream, first_seen_at, last_seen_at)"
+        " SELECT id, source, key, site, mainstream, first_seen_at, last_seen_at FROM posts"
+    )
+    db.execute("CREATE INDEX posts_url ON posts (url) WHERE url != ''")
+    merge_duplicate_posts(db.conn)
+
+
+def merge_duplicate_posts(conn: sqlite3.Connection) -> int:
+    """Fold posts that different sources stored under one normalised URL into the first
+    one stored; the number of posts folded away."""
+    from yuqing.store.merge import duplicate_groups, merge_into
+
+    touched_events: set[int] = set()
+    folded = 0
+    for group in duplicate_groups(conn):
+        survivor, *others = group
+        touched_events |= merge_into(conn, survivor, others)
+        folded += len(others)
+    if touched_events:
+        from yuqing.store.merge import settle_events
+
+        settle_events(conn, touched_events)
+    return folded
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply the pending migrations, each in its own transaction."""
     migrations.apply(Database(conn, execute_plugins=False))

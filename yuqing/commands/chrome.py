@@ -1,0 +1,136 @@
+"""The help screens' own words in Chinese, and the commands grouped in panels.
+
+typer builds `--help` from module-level strings in `typer.rich_utils` (panel titles,
+「[required]」, 「[default: …]」) and from its vendored Click, which hard-codes "Usage: ",
+"[OPTIONS]" and the help option's "Show this message and exit." (no gettext hook to
+translate through). The strings are replaced when help is first shown; the Click ones through
+the command classes every yuqing command is built with (`apply`). tests/commands/test_help.py
+fails if an English word of help chrome comes back after a typer upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+USAGE_PREFIX = "用法："
+HELP_OPTION_TEXT = "显示本帮助并退出"
+OPTIONS_METAVAR = "[选项]"
+SUBCOMMAND_METAVAR = "命令 [参数]..."
+MISSING_COMMAND = "请给出子命令（用 --help 查看全部命令）"
+
+_RICH_STRINGS = {
+    "ARGUMENTS_PANEL_TITLE": "参数",
+    "OPTIONS_PANEL_TITLE": "选项",
+    "COMMANDS_PANEL_TITLE": "命令",
+    "ERRORS_PANEL_TITLE": "错误",
+    "REQUIRED_LONG_STRING": "[必填]",
+    "DEFAULT_STRING": "[默认：{}]",
+    "ENVVAR_STRING": "[环境变量：{}]",
+    "DEPRECATED_STRING": "（已停用）",
+    "ABORTED_TEXT": "已中止。",
+    "RICH_HELP": "用 [blue]{command_path} {help_option}[/] 查看用法。",
+}
+
+# typer's value labels (`<str>`, `<int range>`…) said in Chinese; flags need none.
+_TYPE_LABELS = {
+    "str": "文字", "int": "整数", "float": "数字", "bool": "", "path": "路径", "file": "路径",
+    "directory": "目录", "int range": "整数", "float range": "数字", "list[str]": "文字…",
+    "datetime": "时间",
+}
+
+
+def install() -> None:
+    """Put the Chinese strings into typer's help renderer. Called when help is shown:
+    importing typer.rich_utils (rich's Markdown, markdown-it) costs every command
+    a fifth of a second of start-up otherwise."""
+    from typer import rich_utils
+
+    for name, text in _RICH_STRINGS.items():
+        setattr(rich_utils, name, text)
+
+
+def _chinese_type(original):
+    def display(ctx: Any) -> str | None:
+        label = original(ctx)
+        if label is None:
+            return None
+        bare = label.strip("<>")
+        return _TYPE_LABELS.get(bare, label)
+    return display
+
+
+class _Chinese:
+    """What both command classes change: the usage line, the help option, type labels."""
+
+    def format_help(self, ctx, formatter) -> None:
+        install()
+        super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx, formatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix=USAGE_PREFIX)
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION_TEXT
+        return option
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if not getattr(param, "_yuqing_chinese", False):
+                param.display_type_rich = _chinese_type(param.display_type_rich)
+                param._yuqing_chinese = True
+        return params
+
+
+class ChineseCommand(_Chinese, TyperCommand):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["options_metavar"] = OPTIONS_METAVAR
+        super().__init__(*args, **kwargs)
+
+
+class ChineseGroup(_Chinese, TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["options_metavar"] = OPTIONS_METAVAR
+        kwargs["subcommand_metavar"] = SUBCOMMAND_METAVAR
+        super().__init__(*args, **kwargs)
+
+
+class RootGroup(ChineseGroup):
+    """The `yuqing` group: commands listed panel by panel, in the order of the day."""
+
+    order: dict[str, int] = {}
+
+    def list_commands(self, ctx) -> list[str]:
+        names = super().list_commands(ctx)
+        last = len(self.order)
+        return sorted(names, key=lambda name: (self.order.get(name, last), names.index(name)))
+
+
+def _command_name(info) -> str:
+    return info.name or info.callback.__name__.replace("_", "-")
+
+
+def apply(app: typer.Typer, panels: Mapping[str, Sequence[str]]) -> None:
+    """Build every command of `app` with the Chinese classes and put each named command
+    in its panel; a name not (yet) registered is skipped."""
+    panel_of = {name: panel for panel, names in panels.items() for name in names}
+    RootGroup.order = {name: i for i, name in enumerate(n for names in panels.values() for n in names)}
+    app.info.cls = RootGroup
+    _apply(app, panel_of)
+
+
+def _apply(app: typer.Typer, panel_of: Mapping[str, str]) -> None:
+    for info in app.registered_commands:
+        if info.cls in (None, TyperCommand):  # typer's default, not a class of our own
+            info.cls = ChineseCommand
+        info.rich_help_panel = panel_of.get(_command_name(info), info.rich_help_panel)
+    for info in app.registered_groups:
+        info.cls = ChineseGroup
+        info.rich_help_panel = panel_of.get(info.name, info.rich_help_panel)
+        _apply(info.typer_instance, {})
