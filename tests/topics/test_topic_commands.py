@@ -157,6 +157,30 @@ def test_topic_commands_through_a_real_subprocess_and_the_next_run_uses_them(wor
     assert "河东村民反映夜间强拆" in [e["title"] for e in events(workspace)]
 
 
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from yuqing.store.lock import run_lock
+with run_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_run_in_progress_keeps_the_edit_and_says_how_to_finish(workspace):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(workspace)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"  # a cron run is in progress
+        result = run("topic", "add", "征地拆迁", "--keywords", "拆迁")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 4 and "主题已保存到 rules.toml" in result.stderr and "yuqing regrade" in result.stderr
+    assert "征地拆迁" in [t["name"] for t in json.loads(run("topic", "list", "--json").stdout)]
+    assert run("regrade").exit_code == 0
+    assert "城关镇老街拆迁补偿款拖欠半年" in [e["title"] for e in events(workspace)]
+
+
 def test_parse_words_takes_either_comma():
     assert parse_words("拆迁,征地，补偿款、强拆; 拆迁") == ("拆迁", "征地", "补偿款", "强拆")
     assert parse_words(None) == ()
