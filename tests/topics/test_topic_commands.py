@@ -141,6 +141,7 @@ def test_topic_test_counts_recent_posts_with_examples(workspace, monkeypatch):
     assert json.loads(run("topic", "test", "征地拆迁", "--json").stdout)["scanned"] == 0
 
 
+@pytest.mark.slow
 def test_topic_commands_through_a_real_subprocess_and_the_next_run_uses_them(workspace, http_server):
     env = dict(os.environ, YUQING_HOME=str(workspace))
 
