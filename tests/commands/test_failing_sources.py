@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from helpers import run
 from test_collect import add_source, rss
 
@@ -68,17 +69,19 @@ def test_all_sources_healthy_still_reads_success(yuqing_home, http_server, monke
     assert run("status").stdout.splitlines()[0].endswith("（run）成功")
 
 
-def test_broken_rules_or_sources_that_stop_cron_are_logged(yuqing_home, http_server, monkeypatch):
+def test_broken_rules_that_stop_cron_are_logged(yuqing_home, http_server, monkeypatch):
     broken_and_good(http_server, monkeypatch)
     rules = yuqing_home / "rules.toml"
-    good_rules = rules.read_text(encoding="utf-8")
-    rules.write_text(good_rules.replace("[larger]", "[larger", 1), encoding="utf-8")
+    rules.write_text(rules.read_text(encoding="utf-8").replace("[larger]", "[larger", 1), encoding="utf-8")
     result = run("run")
     assert result.exit_code == 2 and "rules.toml" in result.stderr
     log = (yuqing_home / "logs" / "yuqing.log").read_text(encoding="utf-8")
     assert "run stopped (exit 2)" in log and "rules.toml：TOML 格式错误" in log
 
-    rules.write_text(good_rules, encoding="utf-8")
+
+@pytest.mark.slow
+def test_broken_sources_that_stop_a_cron_subprocess_are_logged(yuqing_home, http_server, monkeypatch):
+    broken_and_good(http_server, monkeypatch)
     (yuqing_home / "sources.toml").write_text('[[sources]]\nname = "x"\nkind = "ftp"\nurl = "ftp://x"\n',
                                               encoding="utf-8")
     env = dict(os.environ, YUQING_HOME=str(yuqing_home))

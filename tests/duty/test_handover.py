@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from helpers import run
 from shift_fixture import NEWS, at, start_shift, todo_json
 from test_collect import rss
@@ -15,6 +16,7 @@ from test_collect import rss
 from yuqing.store import Store
 
 
+@pytest.mark.slow
 def test_handover_records_the_shift_and_resets_what_todo_calls_new(yuqing_home, http_server, monkeypatch):
     start_shift(http_server, yuqing_home, monkeypatch)
     at(monkeypatch, "2026-11-27T09:40:00+08:00")
@@ -78,6 +80,7 @@ def test_handover_needs_a_note(yuqing_home):
     assert missing.exit_code == 2 and "--note" in missing.stderr
 
 
+@pytest.mark.slow
 def test_handover_through_a_real_subprocess(yuqing_home, http_server, monkeypatch):
     start_shift(http_server, yuqing_home, monkeypatch)
     env = dict(os.environ, YUQING_HOME=str(yuqing_home), YUQING_NOW="2026-11-27T17:30:00+08:00")

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from helpers import run
 from rich.cells import cell_len
 from shift_fixture import MORNING, at, start_shift, todo_json
@@ -113,6 +114,7 @@ def test_broken_config_that_stops_cron_tops_the_list(yuqing_home, monkeypatch):
     assert run("todo").stdout.splitlines()[2].startswith("配置错误 1 处")
 
 
+@pytest.mark.slow
 def test_todo_through_a_real_subprocess(yuqing_home, http_server, monkeypatch):
     start_shift(http_server, yuqing_home, monkeypatch)
     env = dict(os.environ, YUQING_HOME=str(yuqing_home), YUQING_NOW="2026-11-27T12:00:00+08:00")

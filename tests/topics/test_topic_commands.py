@@ -141,6 +141,7 @@ def test_topic_test_counts_recent_posts_with_examples(workspace, monkeypatch):
     assert json.loads(run("topic", "test", "征地拆迁", "--json").stdout)["scanned"] == 0
 
 
+@pytest.mark.slow
 def test_topic_commands_through_a_real_subprocess_and_the_next_run_uses_them(workspace, http_server):
     env = dict(os.environ, YUQING_HOME=str(workspace))
 
@@ -155,6 +156,30 @@ def test_topic_commands_through_a_real_subprocess_and_the_next_run_uses_them(wor
     http_server.route("/news", rss([*POSTS, ("河东村民反映夜间强拆", "http://example.cn/5")]))
     assert yuqing("run").returncode == 0
     assert "河东村民反映夜间强拆" in [e["title"] for e in events(workspace)]
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from yuqing.store.lock import run_lock
+with run_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_run_in_progress_keeps_the_edit_and_says_how_to_finish(workspace):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(workspace)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"  # a cron run is in progress
+        result = run("topic", "add", "征地拆迁", "--keywords", "拆迁")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 4 and "主题已保存到 rules.toml" in result.stderr and "yuqing regrade" in result.stderr
+    assert "征地拆迁" in [t["name"] for t in json.loads(run("topic", "list", "--json").stdout)]
+    assert run("regrade").exit_code == 0
+    assert "城关镇老街拆迁补偿款拖欠半年" in [e["title"] for e in events(workspace)]
 
 
 def test_parse_words_takes_either_comma():

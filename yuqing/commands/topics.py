@@ -50,14 +50,13 @@ def topic_add(
     示例：yuqing topic add 征地拆迁 --keywords 拆迁,征地,补偿款 --all 清河 --exclude 招聘
     """
     from yuqing.rules import load_rules
-    from yuqing.topics.edit import add_topic, make_topic, reconcile, rules_file
+    from yuqing.topics.edit import add_topic, make_topic, reconcile_workspace, rules_file
 
     topic = make_topic(name, keywords, all_words, exclude)
     path = rules_file(current_workspace())
     replaced = add_topic(path, topic, replace=replace)
     topics_view.print_topic_saved(path, topic, replaced=replaced)
-    with open_store() as store:
-        result = reconcile(store, load_rules(path))
+    result = reconcile_workspace(current_workspace(), load_rules(path))
     topics_view.print_reconciled(result)
 
 
@@ -70,13 +69,12 @@ def topic_remove(
     示例：yuqing topic remove 征地拆迁
     """
     from yuqing.rules import load_rules
-    from yuqing.topics.edit import reconcile, remove_topic, rules_file
+    from yuqing.topics.edit import reconcile_workspace, remove_topic, rules_file
 
     path = rules_file(current_workspace())
     topic = remove_topic(path, name)
     topics_view.print_topic_removed(path, topic)
-    with open_store() as store:
-        result = reconcile(store, load_rules(path))
+    result = reconcile_workspace(current_workspace(), load_rules(path))
     topics_view.print_reconciled(result)
 
 

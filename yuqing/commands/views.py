@@ -22,7 +22,7 @@ from yuqing.commands.cases_view import print_escalation, print_warnings
 from yuqing.commands.console import err, err_console, print_json
 from yuqing.commands.console import out as _out
 from yuqing.commands.events_view import print_event_changes, print_events
-from yuqing.sources.health import failing_text
+from yuqing.sources.health import failing_label
 
 if TYPE_CHECKING:  # types only: importing collect here would load httpx for every command
     from yuqing.collect import CollectReport, SourceOutcome
@@ -72,7 +72,7 @@ def _source_row(source: Source, state: dict, posts: int) -> dict[str, Any]:
     elif state.get("gone"):
         status = "已停用(410)"
     elif state.get("consecutive_failures"):
-        status = failing_text(state)
+        status = failing_label(state)  # the reason has its own column
     elif state.get("last_success_at"):
         status = "正常"
     else:

@@ -67,7 +67,7 @@ def hand_over(store: Store, workspace: Workspace, *, note: str, by: str | None,
     if len(note) > MAX_NOTE:
         raise UsageError(f"交接说明太长（{len(note)} 字）：请控制在 {MAX_NOTE} 字以内")
     now = now or clock.now()
-    since, from_handover = shift_start(store, now)
+    since, from_handover = shift_start(store.last_handover(), now)
     at, who = clock.to_iso(now), actor(by)
     summary = shift_summary(store, workspace, since, now)
     markdown = handover_markdown(at=at, by=who, note=note, since=since, since_handover=from_handover,

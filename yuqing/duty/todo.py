@@ -51,17 +51,17 @@ class Todo:
         return {**asdict(self), "all_clear": self.all_clear}
 
 
-def shift_start(store: Store, now: datetime) -> tuple[str, bool]:
+def shift_start(last_handover: dict[str, Any] | None, now: datetime) -> tuple[str, bool]:
     """Where "new" starts: the last handover, else 24 hours ago."""
-    last = store.last_handover()
-    if last:
-        return last["at"], True
+    if last_handover:
+        return last_handover["at"], True
     return clock.to_iso(now - FIRST_SHIFT), False
 
 
 def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) -> Todo:
     now = now or clock.now()
-    since, from_handover = shift_start(store, now)
+    last = store.last_handover()
+    since, from_handover = shift_start(last, now)
     sources, problems = _read_config(workspace)
     todo = Todo(now=clock.to_iso(now), since=since, since_handover=from_handover, config_problems=problems)
     todo.collection = stale_collection(store.last_run(), sources, now)
@@ -71,7 +71,6 @@ def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) 
     todo.events = watched_events(store, since)
     todo.notices = undelivered_notices(store, now)
     todo.sources = failing_sources(store, sources, now)
-    last = store.last_handover()
     if last:
         todo.last_handover = {"at": last["at"], "by": last["by"], "note": last["note"]}
     return todo

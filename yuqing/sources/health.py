@@ -19,12 +19,17 @@ def backoff_reason(retry_at: str, now: datetime | None = None) -> str:
     return f"退避中，下次 {clock.brief_text(retry_at, now)} 重试"
 
 
+def failing_label(state: dict[str, Any], now: datetime | None = None) -> str:
+    """「失败（退避中，下次 HH:MM 重试）」 for a source's health row, without the reason."""
+    if state.get("gone"):
+        return "失败（已停用(410)）"
+    retry_at = state.get("next_attempt_at")
+    if retry_at and retry_at > clock.to_iso(now or clock.now()):
+        return f"失败（{backoff_reason(retry_at, now)}）"
+    return "失败（下次运行重试）"
+
+
 def failing_text(state: dict[str, Any], now: datetime | None = None) -> str:
     """「失败（退避中，下次 HH:MM 重试）：原因」 for a source's health row."""
     reason = state.get("last_reason") or state.get("last_error") or "原因不明"
-    if state.get("gone"):
-        return f"失败（已停用(410)）：{reason}"
-    retry_at = state.get("next_attempt_at")
-    if retry_at and retry_at > clock.to_iso(now or clock.now()):
-        return f"失败（{backoff_reason(retry_at, now)}）：{reason}"
-    return f"失败（下次运行重试）：{reason}"
+    return f"{failing_label(state, now)}：{reason}"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import tomlkit
 
-from yuqing.errors import ConfigError, UsageError
+from yuqing.errors import BusyError, ConfigError, UsageError
 from yuqing.rules import Rules, Topic, check_rules, load_rules
 from yuqing.workspace import Workspace, ensure_workspace
 
@@ -146,3 +146,17 @@ def reconcile(store: Store, rules: Rules) -> EventUpdate:
     from yuqing.events.grouping import regrade_all
 
     return regrade_all(store, rules)
+
+
+def reconcile_workspace(workspace: Workspace, rules: Rules) -> EventUpdate:
+    """`reconcile` under the run lock, so a cron run never grades with half the old table;
+    while one runs, the edit stays saved and the officer is told how to finish it."""
+    from yuqing.store import Store
+    from yuqing.store.lock import run_lock
+
+    try:
+        with run_lock(workspace.home, "重新分级"), Store(workspace.db_path) as store:
+            return reconcile(store, rules)
+    except BusyError:
+        raise BusyError("主题已保存到 rules.toml，但另一个 yuqing 任务正在运行，已采集的帖子还没有按新主题"
+                        "重新匹配：等它结束后运行 yuqing regrade") from None
