@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from yuqing import clock
-from yuqing.errors import ExitCode, SourceError
+from yuqing.errors import ExitCode, SourceError, StoreError
 from yuqing.events.workers import cores, die_with_parent
 from yuqing.models import Item, Source
 from yuqing.sources.fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
@@ -178,6 +178,8 @@ class _Collector:
             return await self._collect_source(source, state, started)
         except SourceError as error:
             return self._failed(source, state, error, started)
+        except StoreError:
+            raise  # the database's trouble (locked, full, damaged), not this source's
         except Exception as exc:  # a bug or a parser crash on one source must not stop the rest
             log.exception("collecting %s failed unexpectedly", source.name)
             error = SourceError("内部错误", f"{source.name}：处理时出现内部错误（{type(exc).__name__}），"

@@ -30,6 +30,24 @@ def os_reason(exc: OSError) -> str:
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
+def os_error_message(exc: OSError, home: object | None) -> tuple[str, ExitCode]:
+    """An OSError that escaped a command, as one line and its exit code.
+
+    Writing into a read-only workspace or onto a full disk is a storage problem (exit 3);
+    any other path is what the officer gave (exit 2).
+    """
+    import errno
+    from pathlib import Path
+
+    where = str(exc.filename) if exc.filename else ""
+    in_home = bool(where and home is not None and Path(where).is_relative_to(Path(str(home))))
+    if exc.errno == errno.ENOSPC:
+        return f"磁盘已满：无法写入 {where or '文件'}，请清理磁盘后重试", ExitCode.STORE
+    if in_home and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"工作目录只读：{home}（{where}：{os_reason(exc)}）", ExitCode.STORE
+    return f"无法读写 {where or '文件'}：{os_reason(exc)}", ExitCode.USAGE
+
+
 class YuqingError(Exception):
     """An expected failure with a message for the officer (in Chinese)."""
 

@@ -96,6 +96,13 @@ class Workspace:
             "自定义模板": self.templates_dir,
         }
 
+    def has_run_before(self) -> bool:
+        """Traces a store leaves behind: a run log, a -wal, a copy kept by restore."""
+        log = self.logs_dir / "yuqing.log"
+        if log.exists() and log.stat().st_size > 0:
+            return True
+        return Path(str(self.db_path) + "-wal").exists() or any(self.home.glob("yuqing.db.before-restore-*"))
+
     def exists(self) -> bool:
         return self.sources_path.exists() or self.db_path.exists()
 

@@ -4,6 +4,7 @@ import time
 
 from yuqing.models import Item
 from yuqing.store import Store
+from yuqing.store.base import APPLICATION_ID
 
 
 def save(store, items, source="s", seen_at="2026-11-27T01:00:00+00:00"):
@@ -106,4 +107,14 @@ def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store.close()
     store = Store(tmp_path / "y.db")
     assert store.last_handover() is None  # the table is back
+    store.close()
+
+
+def test_a_store_from_before_identity_gets_its_application_id(tmp_path):
+    store = Store(tmp_path / "y.db")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_store_identity'")
+    store.conn.execute("PRAGMA application_id = 0")
+    store.close()
+    store = Store(tmp_path / "y.db")
+    assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     store.close()

@@ -26,11 +26,11 @@ def current_workspace() -> Workspace:
 
 @contextmanager
 def open_store() -> Iterator[Store]:
-    from yuqing.store import Store
+    from yuqing.store import open_workspace_store
 
     workspace = current_workspace()
     ensure_workspace(workspace)
-    store = Store(workspace.db_path)
+    store = open_workspace_store(workspace)
     try:
         yield store
     finally:

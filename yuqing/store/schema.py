@@ -338,6 +338,19 @@ def m011_handovers(db: Database) -> None:
     db.execute("CREATE INDEX handovers_at ON handovers (at)")
 
 
+@migrations()
+def m012_store_identity(db: Database) -> None:
+    # A yuqing store says so in its header: restore refuses any other SQLite file.
+    from yuqing.store.base import APPLICATION_ID
+
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply the pending migrations, each in its own transaction."""
     migrations.apply(Database(conn, execute_plugins=False))
+
+
+def migration_names() -> list[str]:
+    """Every migration this yuqing knows, in order (restore refuses stores with others)."""
+    return [migration.name for migration in migrations._migrations]
