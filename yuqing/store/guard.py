@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from yuqing.errors import StoreError
 F = TypeVar("F", bound=Callable[..., Any])
 
 # SQLite's primary result codes (the low byte of an extended code).
+_LOW_SPACE_BYTES = 256 * 1024
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 
 
@@ -34,7 +36,7 @@ def describe(exc: sqlite3.Error, path: Path, busy_seconds: float) -> str:
                 "已入库的数据不受影响")
     if code in (_CORRUPT, _NOTADB):
         return f"数据库文件已损坏：{path}，可用 yuqing restore 恢复备份"
-    if code == _FULL:
+    if code == _FULL or (code == _IOERR and _no_space_left(path.parent)):
         return f"磁盘已满：无法写入数据库 {path}，请清理磁盘后重试"
     if code == _READONLY or (code == _CANTOPEN and not _writable(path.parent)):
         return f"工作目录只读：{path.parent}（数据库无法写入），请检查目录权限或挂载方式"
@@ -63,6 +65,14 @@ def _primary_code(exc: sqlite3.Error) -> int | None:
         if needle in text:
             return guess
     return None
+
+
+def _no_space_left(directory: Path) -> bool:
+    # SQLite reports a -shm or -wal it cannot grow as an I/O error, not as "full".
+    try:
+        return shutil.disk_usage(directory).free < _LOW_SPACE_BYTES
+    except OSError:
+        return False
 
 
 def _writable(directory: Path) -> bool:
