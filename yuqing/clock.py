@@ -76,3 +76,15 @@ def brief_text(value: str | None, today: datetime | None = None) -> str:
     if local.year == current.year:
         return local.strftime("%m-%d %H:%M")
     return local.strftime("%Y-%m-%d %H:%M")
+
+
+# Dates an officer may ask about: anything outside is a typo, and near date.max the
+# arithmetic of periods overflows.
+MIN_YEAR, MAX_YEAR = 1970, 2200
+
+
+def check_year(year: int, text: str) -> None:
+    from yuqing.errors import UsageError
+
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise UsageError(f"日期「{text[:40]}」超出范围：应在 {MIN_YEAR} 年到 {MAX_YEAR} 年之间")

@@ -26,6 +26,7 @@ def os_reason(exc: OSError) -> str:
         errno.ENOENT: "文件或目录不存在", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
         errno.EISDIR: "这是一个目录", errno.ENOTDIR: "路径中有一段不是目录",
         errno.ENOSPC: "磁盘已满", errno.EROFS: "只读文件系统",
+        errno.EEXIST: "已有同名的文件", errno.ENAMETOOLONG: "路径过长",
     }
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 

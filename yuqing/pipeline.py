@@ -16,7 +16,7 @@ from yuqing import clock
 from yuqing.collect import CollectOptions, CollectReport, SourceOutcome, collect
 from yuqing.errors import YuqingError
 from yuqing.events.grouping import EventUpdate, update_events
-from yuqing.store import Store, open_workspace_store
+from yuqing.store import Store, open_workspace_store, require_database
 from yuqing.store.lock import run_lock
 
 if TYPE_CHECKING:  # escalate is imported only when the run escalates
@@ -74,7 +74,8 @@ def run_pipeline(
     escalate: bool = True,
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> RunResult:
-    with run_lock(workspace.home), open_workspace_store(workspace) as store:
+    require_database(workspace)
+    with run_lock(workspace.home), Store(workspace.db_path) as store:
         store.raise_if_damaged()  # a damaged store must fail the cron run, not pass it
         run_id = store.start_run(command, clock.now_iso())
         log.info("run %s started: %d sources", run_id, len(sources))

@@ -97,9 +97,9 @@ class Workspace:
         }
 
     def has_run_before(self) -> bool:
-        """Traces a store leaves behind: a run log, a -wal, a copy kept by restore."""
+        """Traces runs leave behind: the run lock file, a run log, a -wal, a copy kept by restore."""
         log = self.logs_dir / "yuqing.log"
-        if log.exists() and log.stat().st_size > 0:
+        if (self.home / "yuqing.store.lock").exists() or (log.exists() and log.stat().st_size > 0):
             return True
         return Path(str(self.db_path) + "-wal").exists() or any(self.home.glob("yuqing.db.before-restore-*"))
 

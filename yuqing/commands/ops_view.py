@@ -7,11 +7,10 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.console import err, print_json
+from yuqing.commands.console import err, escape, print_json
 from yuqing.commands.console import out as _out
 from yuqing.sources.health import FAILING_STATUSES, backoff_reason
 from yuqing.text.search import highlight, snippet

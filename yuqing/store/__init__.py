@@ -28,7 +28,8 @@ from yuqing.store.sources import SourcesMixin
 if TYPE_CHECKING:
     from yuqing.workspace import Workspace
 
-__all__ = ["LATEST_MIGRATION", "POST_COLUMNS", "BatchCounts", "Store", "open_workspace_store", "post_key"]
+__all__ = ["LATEST_MIGRATION", "POST_COLUMNS", "BatchCounts", "Store", "open_workspace_store", "post_key",
+           "require_database"]
 
 
 class Store(
@@ -44,9 +45,14 @@ class Store(
 def open_workspace_store(workspace: Workspace) -> Store:
     """The workspace's store; a database that vanished from a used workspace is an error,
     never quietly replaced by an empty one (only `yuqing init` creates it then)."""
+    require_database(workspace)
+    return Store(workspace.db_path)
+
+
+def require_database(workspace: Workspace) -> None:
+    """Call before taking the run lock: its file is one of the traces looked for."""
     if not workspace.db_path.exists() and workspace.has_run_before():
         raise StoreError(
             f"数据库文件不见了：{workspace.db_path}（该工作目录运行过，见 {workspace.logs_dir}）。"
             "请用 yuqing restore <备份文件> 恢复；确需从空库重新开始，运行 yuqing init"
         )
-    return Store(workspace.db_path)

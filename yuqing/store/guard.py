@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from yuqing.errors import StoreError
+from yuqing.errors import StoreError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,6 +89,8 @@ def wrap_exceptions(path: Path, busy_seconds: float) -> Iterator[None]:
         yield
     except sqlite3.Error as exc:
         raise StoreError(describe(exc, path, busy_seconds)) from exc
+    except OverflowError:  # an id or count past SQLite's 64-bit integers
+        raise UsageError(f"数值过大：超出数据库整数范围（最大 {2**63 - 1}），请检查输入的编号或数字") from None
 
 
 def _wrapped(method: F) -> F:
