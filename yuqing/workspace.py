@@ -31,6 +31,7 @@ SAMPLE_SOURCES = """\
 #   encoding    网站声明的编码不对时强制指定，例如 "gb18030"
 #   cookie_file 需要登录的论坛：Cookie 文件（Netscape cookies.txt 或一行 "k=v; k2=v2"），每次运行重新读取
 #   [sources.headers]  额外的请求头
+#   allow_private = true  允许重定向到内网、本机或链路本地地址（默认拒绝，防止被引入内网）
 #
 # 示例：
 # [[sources]]
