@@ -16,7 +16,7 @@ from yuqing import clock
 from yuqing.collect import CollectOptions, CollectReport, SourceOutcome, collect
 from yuqing.errors import YuqingError
 from yuqing.events.grouping import EventUpdate, update_events
-from yuqing.store import Store, open_workspace_store, require_database
+from yuqing.store import Store
 from yuqing.store.lock import run_lock
 
 if TYPE_CHECKING:  # escalate is imported only when the run escalates
@@ -74,7 +74,7 @@ def run_pipeline(
     escalate: bool = True,
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> RunResult:
-    require_database(workspace)
+    workspace.require_database()
     with run_lock(workspace.home), Store(workspace.db_path) as store:
         store.raise_if_damaged()  # a damaged store must fail the cron run, not pass it
         run_id = store.start_run(command, clock.now_iso())
@@ -112,7 +112,8 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
 
     ensure_workspace(workspace)
     sources = load_sources(workspace.sources_path)
-    with open_workspace_store(workspace) as store:
+    workspace.require_database()
+    with Store(workspace.db_path) as store:
         store.raise_if_damaged()
         now_iso = clock.now_iso()
         open_cases = store.open_cases()
@@ -131,5 +132,6 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
             "open_cases": len(open_cases),
             "overdue_cases": [{"id": c["id"], "title": c["title"], "level": c["level"]} for c in overdue],
             "posts": store.count_posts(),
-            "database_bytes": sum(p.stat().st_size for p in workspace.home.glob("yuqing.db*")),
+            "database_bytes": sum(p.stat().st_size for p in workspace.home.glob("yuqing.db*")
+                                  if not p.name.startswith("yuqing.db.before-restore")),
         }

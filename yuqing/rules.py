@@ -187,7 +187,7 @@ class _Checker:
                 self.fail(f"{where} level", f"应为 {' / '.join(LEVELS[1:])} 之一，实际是 {table.get('level')!r}")
             value = table.get("min")
             if not _is_count(value):
-                self.fail(f"{where} min", f"应为不超过 {MAX_COUNT} 的非负整数，实际是 {value!r}")
+                self.fail(f"{where} min", f"应为非负整数，实际是 {value!r}（上限 {MAX_COUNT}）")
             if "label" in table and not isinstance(table["label"], str):
                 self.fail(f"{where} label", "应为字符串")
 

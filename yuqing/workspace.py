@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from yuqing.errors import ConfigError, os_reason
+from yuqing.errors import ConfigError, StoreError, os_reason
 
 DEFAULT_HOME = Path("~/yuqing")
 
@@ -98,11 +98,25 @@ class Workspace:
         }
 
     def has_run_before(self) -> bool:
-        """Traces runs leave behind: the run lock file, a run log, a -wal, a copy kept by restore."""
+        """Traces a used workspace keeps outside its database: the run log, a -wal, a copy
+        kept by restore, notices in the outbox, reports written."""
         log = self.logs_dir / "yuqing.log"
-        if (self.home / "yuqing.store.lock").exists() or (log.exists() and log.stat().st_size > 0):
+        if log.exists() and log.stat().st_size > 0:
             return True
-        return Path(str(self.db_path) + "-wal").exists() or any(self.home.glob("yuqing.db.before-restore-*"))
+        if any(Path(str(self.db_path) + s).exists() for s in ("-wal", "-shm")):
+            return True
+        if any(self.home.glob("yuqing.db.before-restore-*")):
+            return True
+        return any(_has_files(d) for d in (self.outbox_dir, self.reports_dir))
+
+    def require_database(self) -> None:
+        """A database that vanished from a used workspace is an error, never quietly replaced
+        by an empty one (only `yuqing init` creates it then)."""
+        if not self.db_path.exists() and self.has_run_before():
+            raise StoreError(
+                f"数据库文件不见了：{self.db_path}（该工作目录运行过，见 {self.logs_dir}）。"
+                "请用 yuqing restore <备份文件> 恢复；确需从空库重新开始，运行 yuqing init"
+            )
 
     def exists(self) -> bool:
         return self.sources_path.exists() or self.db_path.exists()
@@ -113,6 +127,10 @@ class Workspace:
                 directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"无法创建工作目录 {self.home}：{os_reason(exc)}") from None
+
+
+def _has_files(directory: Path) -> bool:
+    return directory.is_dir() and any(p.is_file() for p in directory.rglob("*"))
 
 
 def resolve_home(option: str | Path | None = None) -> Workspace:

@@ -3,8 +3,8 @@ import sys
 import time
 
 from yuqing.models import Item
-from yuqing.store import Store
-from yuqing.store.base import APPLICATION_ID
+from yuqing.store import LATEST_MIGRATION, Store
+from yuqing.store.schema import APPLICATION_ID
 
 
 def save(store, items, source="s", seen_at="2026-11-27T01:00:00+00:00"):
@@ -102,7 +102,7 @@ def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
 
 def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store = Store(tmp_path / "y.db")
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_handovers'")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m011_handovers', ?)", [LATEST_MIGRATION])
     store.conn.execute("DROP TABLE handovers")
     store.close()
     store = Store(tmp_path / "y.db")

@@ -26,11 +26,12 @@ def current_workspace() -> Workspace:
 
 @contextmanager
 def open_store() -> Iterator[Store]:
-    from yuqing.store import open_workspace_store
+    from yuqing.store import Store
 
     workspace = current_workspace()
     ensure_workspace(workspace)
-    store = open_workspace_store(workspace)
+    workspace.require_database()
+    store = Store(workspace.db_path)
     try:
         yield store
     finally:

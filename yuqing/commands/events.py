@@ -15,7 +15,7 @@ from yuqing import clock
 from yuqing.commands import events_view
 from yuqing.commands.common import current_rules, current_workspace, open_store, read_stdin
 from yuqing.errors import ConfigError, ExitCode, UsageError
-from yuqing.inputs import bounded_lines
+from yuqing.sources.inputs import bounded_lines
 
 if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
     pass

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from yuqing import clock
 from yuqing.errors import InputError, UsageError
-from yuqing.inputs import decode_text, read_bounded
 from yuqing.models import Item
+from yuqing.sources.inputs import decode_text, read_bounded
 from yuqing.store import BatchCounts, Store
 from yuqing.text.clean import clean_line, normalize_url
 

@@ -11,9 +11,6 @@ it or none of it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from yuqing.errors import StoreError
 from yuqing.store.base import LATEST_MIGRATION, POST_COLUMNS, BatchCounts, StoreBase, post_key
 from yuqing.store.cases import CasesMixin
 from yuqing.store.duty import DutyMixin
@@ -25,11 +22,7 @@ from yuqing.store.reports import ReportsMixin
 from yuqing.store.runs import RunsMixin
 from yuqing.store.sources import SourcesMixin
 
-if TYPE_CHECKING:
-    from yuqing.workspace import Workspace
-
-__all__ = ["LATEST_MIGRATION", "POST_COLUMNS", "BatchCounts", "Store", "open_workspace_store", "post_key",
-           "require_database"]
+__all__ = ["LATEST_MIGRATION", "POST_COLUMNS", "BatchCounts", "Store", "post_key"]
 
 
 class Store(
@@ -41,18 +34,3 @@ class Store(
     def __enter__(self) -> Store:
         return self
 
-
-def open_workspace_store(workspace: Workspace) -> Store:
-    """The workspace's store; a database that vanished from a used workspace is an error,
-    never quietly replaced by an empty one (only `yuqing init` creates it then)."""
-    require_database(workspace)
-    return Store(workspace.db_path)
-
-
-def require_database(workspace: Workspace) -> None:
-    """Call before taking the run lock: its file is one of the traces looked for."""
-    if not workspace.db_path.exists() and workspace.has_run_before():
-        raise StoreError(
-            f"数据库文件不见了：{workspace.db_path}（该工作目录运行过，见 {workspace.logs_dir}）。"
-            "请用 yuqing restore <备份文件> 恢复；确需从空库重新开始，运行 yuqing init"
-        )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yuqing.errors import InputError, StoreError, UsageError, YuqingError, os_reason
-from yuqing.store.base import APPLICATION_ID, BUSY_TIMEOUT_SECONDS, connect
+from yuqing.store.base import BUSY_TIMEOUT_SECONDS, connect
 from yuqing.store.guard import is_busy, is_corruption, wrap_exceptions
 from yuqing.store.lock import run_lock
 
@@ -145,7 +145,7 @@ def _reason(exc: sqlite3.Error) -> str:
 
 
 def _verify_backup(temp: Path, source: Path) -> None:
-    from yuqing.store.schema import migration_names
+    from yuqing.store.schema import APPLICATION_ID, migration_names
 
     conn = sqlite3.connect(str(temp))
     try:

@@ -15,9 +15,6 @@ from yuqing.store.guard import guard_methods, wrap_exceptions
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
-# `PRAGMA application_id` of every yuqing store ("YQDB"): restore refuses other files.
-APPLICATION_ID = 0x59514442
-
 # The name of schema.py's last migration: a store that has it applied is current, and
 # opening it needs neither schema.py nor sqlite-utils (test_store checks the two agree).
 LATEST_MIGRATION = "m012_store_identity"
@@ -85,9 +82,7 @@ class StoreBase:
 
                 # Under the write lock, so two cron runs never migrate at once.
                 with self.write():
-                    if self.conn.execute("PRAGMA application_id").fetchone()[0] == 0:
-                        self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                    migrate(self.conn)
+                    migrate(self.conn)  # a new store gets its application_id here too
 
     def close(self) -> None:
         self.conn.close()

@@ -14,6 +14,9 @@ from yuqing.text.search import grams
 
 migrations = Migrations("yuqing")
 
+# `PRAGMA application_id` of every yuqing store ("YQDB"): restore refuses other files.
+APPLICATION_ID = 0x59514442
+
 
 @migrations()
 def m001_posts(db: Database) -> None:
@@ -341,8 +344,6 @@ def m011_handovers(db: Database) -> None:
 @migrations()
 def m012_store_identity(db: Database) -> None:
     # A yuqing store says so in its header: restore refuses any other SQLite file.
-    from yuqing.store.base import APPLICATION_ID
-
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
