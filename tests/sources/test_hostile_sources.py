@@ -170,3 +170,22 @@ def test_a_redirect_between_loopback_servers_still_works(yuqing_home, http_serve
         assert len(_posts(yuqing_home)) == 1
     finally:
         other.stop()
+
+
+def test_a_host_name_is_judged_by_the_address_it_resolves_to(yuqing_home, http_server):
+    address = _outward_address()
+    if address is None:
+        pytest.skip("本机没有非回环地址")
+    intranet = ScriptedServer(host=address)
+    intranet.start()
+    try:
+        # An intranet source on purpose; its redirect to "localhost" lands on this machine.
+        intranet.redirect("/feed.xml", f"http://localhost:{http_server.port}/local.xml", status=302)
+        _rss_route(http_server, "/local.xml")
+        _add(intranet.url("/feed.xml"), "内网源")
+        assert run("run").exit_code == 1
+        state = _state(yuqing_home, "内网源")
+        assert state["last_reason"] == "重定向到内网" and "本机地址" in state["last_error"]
+        assert http_server.hits("/local.xml") == 0
+    finally:
+        intranet.stop()

@@ -39,7 +39,9 @@ def test_restoring_the_live_database_is_refused_and_nothing_is_touched(yuqing_ho
     db = _workspace_with_posts(yuqing_home)
     link = tmp_path / "link.db"
     link.symlink_to(db)
-    for given in (db, link, Path(str(db) + "-wal"), yuqing_home / "." / "yuqing.db"):
+    hard = yuqing_home / "hard.db"
+    os.link(db, hard)
+    for given in (db, link, hard, Path(str(db) + "-wal"), yuqing_home / "." / "yuqing.db"):
         result = run("restore", str(given))
         assert result.exit_code == 2, result.stderr
         assert "不能从正在使用的数据库恢复" in result.stderr

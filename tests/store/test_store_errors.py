@@ -131,3 +131,28 @@ def test_a_full_disk_says_so_and_is_not_blamed_on_a_source(tmpfs, monkeypatch, h
     state = sqlite3.connect(home / "yuqing.db").execute(
         "SELECT count(*) FROM source_state WHERE consecutive_failures > 0").fetchone()[0]
     assert state == 0
+
+
+def test_every_public_store_method_is_behind_the_error_edge():
+    import inspect
+
+    from yuqing.store import Store
+
+    unguarded = [
+        name for name, member in inspect.getmembers(Store, inspect.isfunction)
+        if not name.startswith("_") and not getattr(member, "__store_guarded__", False)
+    ]
+    # write() and rolled_back() are context managers that guard their own bodies.
+    assert sorted(unguarded) == ["rolled_back", "write"]
+
+
+def test_a_sqlite_error_inside_a_method_becomes_one_store_error(tmp_path):
+    from yuqing.errors import ExitCode, StoreError
+    from yuqing.store import Store
+
+    store = Store(tmp_path / "y.db")
+    store.conn.execute("DROP TABLE runs")  # a damaged schema: the next query fails inside SQLite
+    with pytest.raises(StoreError) as caught:
+        store.last_run()
+    store.close()
+    assert caught.value.exit_code == ExitCode.STORE and "数据库出错" in caught.value.message
