@@ -27,7 +27,7 @@ from yuqing.commands.common import (
     read_stdin,
     set_workspace,
 )
-from yuqing.errors import ConfigError, ExitCode, UsageError, YuqingError
+from yuqing.errors import ConfigError, ExitCode, UsageError, YuqingError, os_error_message
 from yuqing.workspace import ensure_workspace, resolve_home
 
 # Library modules are imported inside the commands: `yuqing collect` from cron should not
@@ -348,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as error:
         views.err(views.translate_usage_error(error), error=True)
         return _exit(int(ExitCode.USAGE), argv)
+    except OSError as error:  # writing workspace files or an output path the officer named
+        message, code = os_error_message(error, current_workspace().home)
+        views.err(message, error=True)
+        return _exit(int(code), argv)
     except typer.Abort:
         views.err("已中止", error=True)
         return _exit(int(ExitCode.INTERRUPTED), argv)

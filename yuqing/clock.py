@@ -114,3 +114,15 @@ def localise(data: Any) -> Any:
     if isinstance(data, (list, tuple)):
         return [localise(value) for value in data]
     return data
+
+
+# Dates an officer may ask about: anything outside is a typo, and near date.max the
+# arithmetic of periods overflows.
+MIN_YEAR, MAX_YEAR = 1970, 2200
+
+
+def check_year(year: int, text: str) -> None:
+    from yuqing.errors import UsageError
+
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise UsageError(f"日期「{text[:40]}」超出范围：应在 {MIN_YEAR} 年到 {MAX_YEAR} 年之间")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from yuqing import clock
-from yuqing.errors import ExitCode, SourceError
+from yuqing.errors import ExitCode, SourceError, StoreError, YuqingError
 from yuqing.events.workers import cores, die_with_parent
 from yuqing.models import Item, Source
 from yuqing.sources.fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
@@ -169,15 +169,20 @@ class _Collector:
             self.pool = None
 
     async def run_source(self, source: Source) -> SourceOutcome:
+        """One source, start to end: whatever goes wrong in it is its own failure."""
         state = self.store.source_state(source.name)
         started = clock.now()
-        skipped = self._skipped(source, state, started)
-        if skipped:
-            return skipped
         try:
+            skipped = self._skipped(source, state, started)
+            if skipped:
+                return skipped
             return await self._collect_source(source, state, started)
         except SourceError as error:
             return self._failed(source, state, error, started)
+        except StoreError:
+            raise  # the database's trouble (locked, full, damaged), not this source's
+        except YuqingError as error:  # e.g. a selector in sources.toml the parser rejects
+            return self._failed(source, state, SourceError("配置错误", f"{source.name}：{error.message}"), started)
         except Exception as exc:  # a bug or a parser crash on one source must not stop the rest
             log.exception("collecting %s failed unexpectedly", source.name)
             error = SourceError("内部错误", f"{source.name}：处理时出现内部错误（{type(exc).__name__}），"
@@ -215,7 +220,7 @@ class _Collector:
         max_bytes = MAX_FEED_BYTES if source.kind == "rss" else MAX_PAGE_BYTES
         first = await self.fetcher.fetch(
             url, etag=state.get("etag"), last_modified=state.get("last_modified"),
-            headers=headers, cookies=cookies, max_bytes=max_bytes,
+            headers=headers, cookies=cookies, max_bytes=max_bytes, allow_private=source.allow_private,
         )
         body_hash = hashlib.sha256(first.body).hexdigest() if first.status == 200 else None
         if first.status == 304 or body_hash == state.get("body_hash"):
@@ -226,7 +231,8 @@ class _Collector:
         pages = 1
         next_url = parsed.next_url
         while source.kind == "forum" and next_url and pages < source.pages:
-            page = await self.fetcher.fetch(next_url, headers=headers, cookies=cookies, max_bytes=max_bytes)
+            page = await self.fetcher.fetch(next_url, headers=headers, cookies=cookies, max_bytes=max_bytes,
+                                            allow_private=source.allow_private)
             more = await self._parse(source, page, started)
             items.extend(more.items)
             next_url = more.next_url
@@ -377,4 +383,7 @@ def parse_cookie_text(text: str) -> dict[str, str]:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc.lower()
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:  # a malformed address fails its own fetch, with a reason
+        return ""

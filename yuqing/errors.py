@@ -26,8 +26,27 @@ def os_reason(exc: OSError) -> str:
         errno.ENOENT: "文件或目录不存在", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
         errno.EISDIR: "这是一个目录", errno.ENOTDIR: "路径中有一段不是目录",
         errno.ENOSPC: "磁盘已满", errno.EROFS: "只读文件系统",
+        errno.EEXIST: "已有同名的文件", errno.ENAMETOOLONG: "路径过长",
     }
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def os_error_message(exc: OSError, home: object | None) -> tuple[str, ExitCode]:
+    """An OSError that escaped a command, as one line and its exit code.
+
+    Writing into a read-only workspace or onto a full disk is a storage problem (exit 3);
+    any other path is what the officer gave (exit 2).
+    """
+    import errno
+    from pathlib import Path
+
+    where = str(exc.filename) if exc.filename else ""
+    in_home = bool(where and home is not None and Path(where).is_relative_to(Path(str(home))))
+    if exc.errno == errno.ENOSPC:
+        return f"磁盘已满：无法写入 {where or '文件'}，请清理磁盘后重试", ExitCode.STORE
+    if in_home and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"工作目录只读：{home}（{where}：{os_reason(exc)}）", ExitCode.STORE
+    return f"无法读写 {where or '文件'}：{os_reason(exc)}", ExitCode.USAGE
 
 
 class YuqingError(Exception):

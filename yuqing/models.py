@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from yuqing.text.scrub import scrub, scrub_optional
+
 SOURCE_KINDS = ("rss", "forum")
 FORUM_PRESETS = ("discuz", "phpbb", "tieba", "generic")
 
@@ -23,6 +25,7 @@ class Source:
     headers: dict[str, str] = field(default_factory=dict)
     cookie_file: str | None = None  # Netscape cookies.txt or a "k=v; k2=v2" line
     own: bool = False  # the office's own account or site: counted as publicity, never 舆情
+    allow_private: bool = False  # may redirect into intranet, loopback or link-local addresses
 
 
 @dataclass
@@ -38,3 +41,12 @@ class Item:
     clicks: int | None = None
     comments: int | None = None
     grams: str | None = None  # the search index form, computed in the parse worker when it can be
+
+    def __post_init__(self) -> None:
+        # Every source's text passes here before it can reach the store or a report.
+        self.url = scrub(str(self.url or ""))
+        self.title = scrub(str(self.title or ""))
+        self.guid = scrub_optional(self.guid if self.guid is None else str(self.guid))
+        self.text = scrub(str(self.text or ""))
+        self.author = scrub(str(self.author or ""))
+        self.published_at = scrub_optional(self.published_at)

@@ -82,7 +82,9 @@ def run_pipeline(
     escalate: bool = True,
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> RunResult:
+    workspace.require_database()
     with run_lock(workspace.home), Store(workspace.db_path) as store:
+        store.raise_if_damaged()  # a damaged store must fail the cron run, not pass it
         run_id = store.start_run(command, clock.now_iso())
         log.info("run %s started: %d sources", run_id, len(sources))
         report = collect(store, sources, options, on_outcome=on_outcome)
@@ -118,7 +120,9 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
 
     ensure_workspace(workspace)
     sources = load_sources(workspace.sources_path)
+    workspace.require_database()
     with Store(workspace.db_path) as store:
+        store.raise_if_damaged()
         now_iso = clock.now_iso()
         open_cases = store.open_cases()
         overdue = [c for c in open_cases if overdue_items(c, now_iso)]
@@ -136,5 +140,6 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
             "open_cases": len(open_cases),
             "overdue_cases": [{"id": c["id"], "title": c["title"], "level": c["level"]} for c in overdue],
             "posts": store.count_posts(),
-            "database_bytes": sum(p.stat().st_size for p in workspace.home.glob("yuqing.db*")),
+            "database_bytes": sum(p.stat().st_size for p in workspace.home.glob("yuqing.db*")
+                                  if not p.name.startswith("yuqing.db.before-restore")),
         }

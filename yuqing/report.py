@@ -64,10 +64,11 @@ def week_period(text: str | None, today: date) -> Period:
             else:
                 day = date.fromisoformat(text)
                 monday = day - timedelta(days=day.weekday())
-        except ValueError:
+        except (OverflowError, ValueError):
             raise UsageError(f"无法识别的周「{text}」：应为 2026-W48 或该周内的某一天 2026-11-27") from None
     else:
         monday = today - timedelta(days=today.weekday())
+    clock.check_year(monday.year, text or "")
     return Period(local_midnight(monday), local_midnight(monday + timedelta(days=7)))
 
 
@@ -75,9 +76,11 @@ def parse_day(text: str | None, today: date) -> date:
     if not text:
         return today
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"无法识别的日期「{text}」：应为 2026-11-27 这样的写法") from None
+        raise UsageError(f"无法识别的日期「{text[:40]}」：应为 2026-11-27 这样的写法") from None
+    clock.check_year(day.year, text)
+    return day
 
 
 def office(rules: Rules) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Chinese. `load_rules` is strict: a command that grades never runs on half a tabl
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -186,7 +187,7 @@ class _Checker:
                 self.fail(f"{where} level", f"应为 {' / '.join(LEVELS[1:])} 之一，实际是 {table.get('level')!r}")
             value = table.get("min")
             if not _is_count(value):
-                self.fail(f"{where} min", f"应为非负整数，实际是 {value!r}")
+                self.fail(f"{where} min", f"应为非负整数，实际是 {value!r}（上限 {MAX_COUNT}）")
             if "label" in table and not isinstance(table["label"], str):
                 self.fail(f"{where} label", "应为字符串")
 
@@ -197,9 +198,9 @@ class _Checker:
         for key in ("negative_min_sites", "ferment_min_new_comments"):
             if key in table and not _is_count(table[key]):
                 self.fail(f"[larger] {key}", f"应为非负整数，实际是 {table[key]!r}")
-        for key in ("ferment_window_hours", "ferment_factor"):
-            if key in table and not (_is_number(table[key]) and table[key] > 0):
-                self.fail(f"[larger] {key}", f"应为正数，实际是 {table[key]!r}")
+        for key, high in (("ferment_window_hours", 24 * 31), ("ferment_factor", 1000)):
+            if key in table:
+                self._positive(f"[larger] {key}", table[key], high)
 
     def _word_table(self, where: str, table: Any) -> None:
         if not isinstance(table, dict):
@@ -286,12 +287,20 @@ class _Checker:
         if not isinstance(table, dict):
             self.fail("[events]", "应为表")
             return
-        if "window_days" in table and not (_is_number(table["window_days"]) and table["window_days"] > 0):
-            self.fail("[events] window_days", f"应为正数，实际是 {table['window_days']!r}")
+        if "window_days" in table:
+            self._positive("[events] window_days", table["window_days"], 366)
+
+    def _positive(self, where: str, value: Any, high: float) -> None:
+        """A positive number no larger than `high`: 1e308 days would overflow every date."""
+        if not (_is_number(value) and math.isfinite(value) and 0 < value <= high):
+            self.fail(where, f"应为大于 0、不超过 {high:g} 的数，实际是 {value!r}")
+
+
+MAX_COUNT = 10**12  # no post has more clicks than this; larger is a typo or an attack
 
 
 def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
 
 
 def _is_number(value: Any) -> bool:

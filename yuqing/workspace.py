@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from yuqing.errors import ConfigError, os_reason
+from yuqing.errors import ConfigError, StoreError, os_reason
 
 DEFAULT_HOME = Path("~/yuqing")
 
@@ -31,6 +31,7 @@ SAMPLE_SOURCES = """\
 #   encoding    网站声明的编码不对时强制指定，例如 "gb18030"
 #   cookie_file 需要登录的论坛：Cookie 文件（Netscape cookies.txt 或一行 "k=v; k2=v2"），每次运行重新读取
 #   [sources.headers]  额外的请求头
+#   allow_private = true  允许重定向到内网、本机或链路本地地址（默认拒绝，防止被引入内网）
 #
 # 示例：
 # [[sources]]
@@ -113,6 +114,27 @@ class Workspace:
             "自定义模板": self.templates_dir,
         }
 
+    def has_run_before(self) -> bool:
+        """Traces a used workspace keeps outside its database: the run log, a -wal, a copy
+        kept by restore, notices in the outbox, reports written."""
+        log = self.logs_dir / "yuqing.log"
+        if log.exists() and log.stat().st_size > 0:
+            return True
+        if any(Path(str(self.db_path) + s).exists() for s in ("-wal", "-shm")):
+            return True
+        if any(self.home.glob("yuqing.db.before-restore-*")):
+            return True
+        return any(_has_files(d) for d in (self.outbox_dir, self.reports_dir))
+
+    def require_database(self) -> None:
+        """A database that vanished from a used workspace is an error, never quietly replaced
+        by an empty one (only `yuqing init` creates it then)."""
+        if not self.db_path.exists() and self.has_run_before():
+            raise StoreError(
+                f"数据库文件不见了：{self.db_path}（该工作目录运行过，见 {self.logs_dir}）。"
+                "请用 yuqing restore <备份文件> 恢复；确需从空库重新开始，运行 yuqing init"
+            )
+
     def exists(self) -> bool:
         return self.sources_path.exists() or self.db_path.exists()
 
@@ -122,6 +144,10 @@ class Workspace:
                 directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"无法创建工作目录 {self.home}：{os_reason(exc)}") from None
+
+
+def _has_files(directory: Path) -> bool:
+    return directory.is_dir() and any(p.is_file() for p in directory.rglob("*"))
 
 
 def resolve_home(option: str | Path | None = None) -> Workspace:

@@ -49,7 +49,7 @@ def test_damaged_database_is_exit_3_without_traceback(yuqing_home):
     for name in ("yuqing.db-wal", "yuqing.db-shm"):
         (yuqing_home / name).unlink(missing_ok=True)
     result = run("source", "list")
-    assert result.exit_code == 3 and "无法打开数据库" in result.stderr
+    assert result.exit_code == 3 and "数据库文件已损坏" in result.stderr and "yuqing restore" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -3,7 +3,8 @@ import sys
 import time
 
 from yuqing.models import Item
-from yuqing.store import Store
+from yuqing.store import LATEST_MIGRATION, Store
+from yuqing.store.schema import APPLICATION_ID
 
 
 def save(store, items, source="s", seen_at="2026-11-27T01:00:00+00:00"):
@@ -94,10 +95,20 @@ def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
 
 def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store = Store(tmp_path / "y.db")
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_post_sightings'")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m012_post_sightings', ?)", [LATEST_MIGRATION])
     store.conn.execute("DROP TABLE sightings")
     store.conn.execute("DROP INDEX posts_url")
     store.close()
     store = Store(tmp_path / "y.db")
     assert store.conn.execute("SELECT count(*) FROM sightings").fetchone() == (0,)
+    store.close()
+
+
+def test_a_store_from_before_identity_gets_its_application_id(tmp_path):
+    store = Store(tmp_path / "y.db")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_store_identity'")
+    store.conn.execute("PRAGMA application_id = 0")
+    store.close()
+    store = Store(tmp_path / "y.db")
+    assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     store.close()

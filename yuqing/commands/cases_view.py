@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from yuqing import clock
+from yuqing.commands.console import escape, print_json, styled_level, warn
 from yuqing.commands.console import out as _out
-from yuqing.commands.console import print_json, styled_level, warn
 
 if TYPE_CHECKING:  # types only: escalate loads the channels and Jinja
     from yuqing.escalate import EscalateReport

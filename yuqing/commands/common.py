@@ -30,6 +30,7 @@ def open_store() -> Iterator[Store]:
 
     workspace = current_workspace()
     ensure_workspace(workspace)
+    workspace.require_database()
     store = Store(workspace.db_path)
     try:
         yield store

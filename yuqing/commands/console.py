@@ -11,12 +11,22 @@ import sys
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as rich_escape
 
 from yuqing import clock
 
+MAX_SHOWN = 300  # characters of one data string on the terminal (a 1 MB title is cut)
+MAX_MESSAGE = 800  # characters of one message: paths fit, a 10 MB CSV header does not
 LEVEL_STYLE = {"一般": "", "较大": "yellow", "重大": "bold red", "特别重大": "bold white on red"}
 NATURE_STYLE = {"负面": "red", "敏感": "magenta", "中性": "", "正面": "green"}
+
+
+def escape(text: object, limit: int = MAX_SHOWN) -> str:
+    """A data string for the terminal: rich markup escaped, cut to `limit` characters."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[:limit] + f"…（共 {len(text)} 字）"
+    return rich_escape(text)
 
 
 def out() -> Console:
@@ -29,12 +39,12 @@ def err_console() -> Console:
 
 def err(message: str, *, error: bool = False) -> None:
     """A message for the officer on stderr (errors in red on a terminal)."""
-    text = escape(message)
+    text = escape(message, MAX_MESSAGE)
     err_console().print(f"[bold red]错误：[/]{text}" if error else text)
 
 
 def warn(message: str) -> None:
-    err_console().print(f"[yellow]{escape(message)}[/]")
+    err_console().print(f"[yellow]{escape(message, MAX_MESSAGE)}[/]")
 
 
 def print_json(data: Any) -> None:

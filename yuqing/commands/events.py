@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -13,6 +15,7 @@ from yuqing import clock
 from yuqing.commands import events_view
 from yuqing.commands.common import current_rules, current_workspace, open_store, read_stdin
 from yuqing.errors import ConfigError, ExitCode, UsageError
+from yuqing.sources.inputs import bounded_lines
 
 if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
     pass
@@ -48,7 +51,7 @@ def grade_command(
 
     rules = current_rules()
     if batch is not None:
-        lines = (sys.stdin if batch == "-" else _open_batch(batch))
+        lines = bounded_lines(_stdin_bytes(), "标准输入") if batch == "-" else _batch_lines(batch)
         bad = 0
         for result in grade_batch_lines(lines, rules):
             bad += "error" in result
@@ -64,12 +67,22 @@ def grade_command(
     events_view.print_grade(result, post, as_json=as_json)
 
 
-def _open_batch(path: str):
+def _stdin_bytes() -> BinaryIO:
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return buffer
+    return io.BytesIO(sys.stdin.read().encode("utf-8"))  # an in-memory stdin (the test runner)
+
+
+def _batch_lines(path: str) -> Iterator[str]:
+    from yuqing.errors import InputError, os_reason
+
     try:
-        return open(path, encoding="utf-8-sig")  # noqa: SIM115 - read lazily, closed at exit
+        handle = open(path, "rb")  # noqa: SIM115 - closed when the lines run out
     except OSError as exc:
-        from yuqing.errors import InputError, os_reason
         raise InputError(f"无法读取文件 {path}：{os_reason(exc)}") from None
+    with handle:
+        yield from bounded_lines(handle, path)
 
 
 def events_command(

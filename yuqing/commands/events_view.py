@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from yuqing import clock
+from yuqing.commands.console import escape, print_json, styled_level, styled_nature
 from yuqing.commands.console import out as _out
-from yuqing.commands.console import print_json, styled_level, styled_nature
 
 if TYPE_CHECKING:  # types only: events and grade pull in numpy and the rule engine
     from yuqing.events.adhoc import AdhocPost

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +10,8 @@ import typer
 from yuqing import clock
 from yuqing.commands import ops_view
 from yuqing.commands.common import current_workspace, open_store
-from yuqing.errors import InputError, UsageError
+from yuqing.errors import UsageError
+from yuqing.workspace import ensure_workspace
 
 # Library modules are imported where used: see the note in cli.py.
 
@@ -95,53 +94,25 @@ def backup_command(
 
     示例：yuqing backup /mnt/u盘/yuqing-20261127.db
     """
-    target = target.expanduser().resolve()
-    if target.exists():
-        raise UsageError(f"{target} 已存在：请换一个文件名（不会覆盖）")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open_store() as store:
-        store.backup_to(target)
-    typer.echo(str(target))
+    from yuqing.store.backup import backup_database
+
+    workspace = current_workspace()
+    ensure_workspace(workspace)
+    typer.echo(str(backup_database(workspace.db_path, target)))
 
 
 def restore_command(
     source: Annotated[Path, typer.Argument(help="用 yuqing backup 做的备份文件")],
 ) -> None:
-    """检查备份完好后恢复到工作目录（当前数据库先另存为 yuqing.db.before-restore）。
+    """检查备份完好后恢复到工作目录（当前数据库先另存为 yuqing.db.before-restore-时间）。
+
+    先复制到工作目录中的临时文件、校验并落盘，再在运行锁下一次性替换：中途被打断时，
+    原数据库原封不动。
 
     示例：yuqing restore /mnt/u盘/yuqing-20261127.db
     """
-    from yuqing.store import Store
-    from yuqing.store.lock import run_lock
+    from yuqing.store.backup import restore_database
 
-    source = source.expanduser().resolve()
-    _check_backup(source)
     workspace = current_workspace()
-    with run_lock(workspace.home, "恢复"):
-        if workspace.db_path.exists():
-            with Store(workspace.db_path) as store:
-                keep = workspace.home / f"yuqing.db.before-restore-{clock.now().astimezone(clock.SHANGHAI):%Y%m%d%H%M%S}"
-                store.backup_to(keep)
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(workspace.db_path) + suffix).unlink(missing_ok=True)
-        shutil.copyfile(source, workspace.db_path)
-        Store(workspace.db_path).close()  # applies any newer migrations
-    typer.echo(f"已恢复：{source} → {workspace.db_path}")
-
-
-def _check_backup(path: Path) -> None:
-    if not path.is_file():
-        raise InputError(f"备份文件不存在：{path}")
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise InputError(f"{path} 不是有效的 yuqing 备份：{exc}") from None
-    if not ok:
-        raise InputError(f"{path} 完整性检查未通过，不能恢复")
-    if not {"posts", "_sqlite_migrations"} <= tables:
-        raise InputError(f"{path} 不是 yuqing 的数据库备份（缺少 posts 表）")
+    result = restore_database(workspace.home, workspace.db_path, source, f"{clock.now():%Y%m%d%H%M%S}")
+    ops_view.print_restored(result)

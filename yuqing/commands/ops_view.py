@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from yuqing import clock
+from yuqing.commands.console import err, escape, print_json
 from yuqing.commands.console import out as _out
-from yuqing.commands.console import print_json
 from yuqing.sources.health import FAILING_STATUSES, backoff_reason
 from yuqing.text.search import highlight, snippet
 
@@ -83,3 +83,9 @@ def print_search(rows: list[dict[str, Any]], terms: list[str], *, as_json: bool,
         table.add_row(str(row["id"]), clock.local_text(at, "%m-%d %H:%M"), escape(row["site"]),
                       f"{title}\n[dim]{piece}[/]" if piece else title, row["level"] or "")
     _out().print(table)
+
+
+def print_restored(result: Any) -> None:
+    typer.echo(f"已恢复：{result.source} → {result.target}")
+    if result.kept is not None:
+        err(f"恢复前的数据库已另存为 {result.kept}")

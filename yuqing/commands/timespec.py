@@ -18,8 +18,16 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     match = _DURATION.match(text)
     if match:
         amount, unit = float(match.group(1)), _UNITS[match.group(2)]
-        return (now or clock.now()) - timedelta(**{unit: amount})
+        try:
+            since = (now or clock.now()) - timedelta(**{unit: amount})
+        except (OverflowError, ValueError):
+            since = None
+        if since is None or since.year < clock.MIN_YEAR:
+            raise UsageError(f"时间跨度「{text[:40]}」过大：最早只能回溯到 {clock.MIN_YEAR} 年") from None
+        return since
     try:
-        return clock.parse_iso(text.strip().replace("/", "-"))
-    except ValueError:
-        raise UsageError(f"无法识别的时间「{text}」：应为 7d、24h、30m、2w 或 2026-11-01 这样的写法") from None
+        moment = clock.parse_iso(text.strip().replace("/", "-"))
+    except (OverflowError, ValueError):
+        raise UsageError(f"无法识别的时间「{text[:40]}」：应为 7d、24h、30m、2w 或 2026-11-01 这样的写法") from None
+    clock.check_year(moment.year, text)
+    return moment

@@ -13,13 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from yuqing import clock
 from yuqing.commands.cases_view import print_escalation, print_warnings
-from yuqing.commands.console import err, err_console, print_json
+from yuqing.commands.console import err, err_console, escape, print_json
 from yuqing.commands.console import out as _out
 from yuqing.commands.events_view import print_event_changes, print_events
 from yuqing.sources.health import failing_label
@@ -81,7 +80,7 @@ def _source_row(source: Source, state: dict, posts: int) -> dict[str, Any]:
         "name": source.name, "kind": source.kind, "site": source.site,
         "mainstream": source.mainstream, "enabled": source.enabled, "url": state.get("url") or source.url,
         "status": status, "posts": posts, "last_success_at": state.get("last_success_at"),
-        "consecutive_failures": state.get("consecutive_failures") or 0,
+        "consecutive_failures": state.get("consecutive_failures") or 0, "last_reason": state.get("last_reason"),
         "last_error": state.get("last_error"), "next_attempt_at": state.get("next_attempt_at"),
     }
 
@@ -149,9 +148,14 @@ def print_collect_report(report: CollectReport, events=None, notices=None, *, as
         print_escalation(notices, dry_run=False, as_json=False)
 
 
+MAX_ROW_ERRORS = 20  # listed one by one; the rest are counted
+
+
 def print_import_report(path: Path, report) -> None:
-    for error in report.errors:
+    for error in report.errors[:MAX_ROW_ERRORS]:
         err(f"{path} {error}", error=True)
+    if len(report.errors) > MAX_ROW_ERRORS:
+        err(f"{path} 另有 {len(report.errors) - MAX_ROW_ERRORS} 行错误未列出", error=True)
     err(f"{path}：新增 {report.new} 条，已有 {report.seen} 条，错误 {len(report.errors)} 行")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import tomlkit
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 _KNOWN_KEYS = {
     "name", "kind", "url", "site", "mainstream", "own", "enabled", "preset", "selectors", "pages",
-    "encoding", "headers", "cookie_file",
+    "encoding", "headers", "cookie_file", "allow_private",
 }
 MAX_PAGES = 20
 
@@ -66,6 +67,7 @@ def _source_from_table(path: Path, index: int, table: Any) -> Source:
         encoding=_optional(where, table, "encoding", str),
         headers=_str_table(where, table, "headers"),
         cookie_file=_optional(where, table, "cookie_file", str),
+        allow_private=_optional(where, table, "allow_private", bool, default=False),
     )
     validate_source(source, where)
     return source
@@ -74,8 +76,9 @@ def _source_from_table(path: Path, index: int, table: Any) -> Source:
 def validate_source(source: Source, where: str) -> None:
     if source.kind not in SOURCE_KINDS:
         raise ConfigError(f"{where}：kind 应为 rss 或 forum，实际是 \"{source.kind}\"")
-    if not source.url.lower().startswith(("http://", "https://")):
-        raise ConfigError(f"{where}：url 只支持 http:// 或 https:// 地址，实际是 \"{source.url}\"")
+    problem = url_problem(source.url)
+    if problem:
+        raise ConfigError(f"{where}：url {problem}，实际是 \"{_shown(source.url)}\"")
     if source.kind == "forum":
         if source.preset is None:
             source.preset = "generic" if source.selectors else "discuz"
@@ -93,6 +96,26 @@ def validate_source(source: Source, where: str) -> None:
         raise ConfigError(f"{where}：pages 应在 1 到 {MAX_PAGES} 之间，实际是 {source.pages}")
     if source.encoding:
         _check_encoding(where, source.encoding)
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched, or None: checked when a source is added or read."""
+    if not url.lower().startswith(("http://", "https://")):
+        return "只支持 http:// 或 https:// 地址"
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+        return "中不能有空白或控制字符"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:
+        return "不是有效的网址"
+    if not parts.hostname:
+        return "缺少主机名"
+    return None
+
+
+def _shown(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _check_encoding(where: str, label: str) -> None:
@@ -211,6 +234,8 @@ def _table_for(source: Source) -> Any:
         table["encoding"] = source.encoding
     if source.cookie_file:
         table["cookie_file"] = source.cookie_file
+    if source.allow_private:
+        table["allow_private"] = True
     if source.headers:
         table["headers"] = dict(source.headers)
     if source.selectors:

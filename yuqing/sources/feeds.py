@@ -11,7 +11,11 @@ import calendar
 import hashlib
 import io
 import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import feedparser
 
@@ -23,6 +27,8 @@ from yuqing.sources.encoding import feed_bytes_as_utf8
 from yuqing.text.clean import clean_line, html_to_text, normalize_url
 
 NOT_A_FEED = "不是有效的订阅源"
+log = logging.getLogger(__name__)
+Made = tuple[Item, str]  # a post and the #fragment of the link it was read from
 
 
 def parse_feed(
@@ -37,7 +43,7 @@ def parse_feed(
     utf8 = feed_bytes_as_utf8(body, http_charset=charset, override=encoding_override)
     fast = fastfeed.entries(utf8, url)
     if fast is not None:
-        return [item for fields in fast if (item := _item_from_fields(**fields))]
+        return _items(fast, lambda fields: _item_from_fields(**fields))
     parsed = feedparser.parse(
         io.BytesIO(utf8),
         response_headers={"content-type": "application/xml; charset=utf-8", "content-location": url},
@@ -49,8 +55,36 @@ def parse_feed(
     # feed element is not.
     if not parsed.entries and not (parsed.get("version") and parsed.feed):
         raise SourceError(NOT_A_FEED, f"{url}：{NOT_A_FEED}（{_bozo_reason(parsed, body)}）")
-    items = [item for entry in parsed.entries if (item := _item_from_entry(entry))]
-    return items
+    return _items(parsed.entries, _item_from_entry)
+
+
+def _items(entries: Iterable[Any], convert: Callable[[Any], Made | None]) -> list[Item]:
+    """Each entry on its own: one that cannot be read is skipped, never the whole feed."""
+    made = []
+    for entry in entries:
+        try:
+            pair = convert(entry)
+        except Exception:  # a hostile or broken entry; the rest of the feed still counts
+            log.warning("skipped an unreadable feed entry", exc_info=True)
+            continue
+        if pair is not None:
+            made.append(pair)
+    return _keep_distinguishing_fragments(made)
+
+
+def _keep_distinguishing_fragments(made: list[Made]) -> list[Item]:
+    """Fragments are dropped from links (tracking anchors), except when they are all that
+    tells a feed's guid-less entries apart (a blog linking each entry to archive.html#id)."""
+    by_url: dict[str, list[Made]] = defaultdict(list)
+    for item, fragment in made:
+        if not item.guid and item.url:
+            by_url[item.url].append((item, fragment))
+    for url, group in by_url.items():
+        if len(group) > 1 and len({fragment for _, fragment in group}) > 1:
+            for item, fragment in group:
+                if fragment:
+                    item.url = f"{url}#{fragment}"
+    return [item for item, _ in made]
 
 
 def _looks_like_json(body: bytes, content_type: str | None) -> bool:
@@ -68,7 +102,7 @@ def _bozo_reason(parsed, body: bytes) -> str:
     return f"无法解析：{type(exc).__name__}" if exc else "没有找到任何条目"
 
 
-def _item_from_entry(entry) -> Item | None:
+def _item_from_entry(entry) -> Made | None:
     return _item_from_fields(
         link=entry.get("link") or "", guid=entry.get("id"), title=entry.get("title") or "",
         html=_entry_html(entry), author=entry.get("author") or "", published=_entry_time(entry),
@@ -76,7 +110,7 @@ def _item_from_entry(entry) -> Item | None:
 
 
 def _item_from_fields(*, link: str, guid: str | None, title: str, html: str, author: str,
-                      published: str | None) -> Item | None:
+                      published: str | None) -> Made | None:
     link = _safe_link(link)
     guid = (guid or "").strip() or None
     title = clean_line(html_to_text(title))
@@ -85,7 +119,7 @@ def _item_from_fields(*, link: str, guid: str | None, title: str, html: str, aut
         return None
     if not link and not guid:  # nothing stable to key on: the content itself is the key
         guid = "sha1:" + hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
-    return Item(
+    item = Item(
         url=normalize_url(link) if link else "",
         title=title or clean_line(text)[:40] or "（无标题）",
         guid=guid,
@@ -93,6 +127,11 @@ def _item_from_fields(*, link: str, guid: str | None, title: str, html: str, aut
         author=clean_line(author),
         published_at=published,
     )
+    return item, _fragment(link)
+
+
+def _fragment(link: str) -> str:
+    return link.partition("#")[2]
 
 
 def _safe_link(link: str) -> str:
@@ -126,25 +165,27 @@ def _parse_json_feed(body: bytes, *, url: str) -> list[Item]:
         raise SourceError(NOT_A_FEED, f"{url}：{NOT_A_FEED}（JSON 无法解析）") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise SourceError(NOT_A_FEED, f"{url}：{NOT_A_FEED}（不是 JSON Feed：缺少 items）")
-    items = []
-    for raw in data["items"]:
-        if not isinstance(raw, dict):
-            continue
-        link = _safe_link(str(raw.get("url") or raw.get("external_url") or ""))
-        guid = str(raw.get("id")) if raw.get("id") not in (None, "") else None
-        if not link and not guid:
-            continue
-        text = raw.get("content_text") or html_to_text(str(raw.get("content_html") or ""))
-        author = raw.get("author") or (raw.get("authors") or [{}])[0]
-        items.append(Item(
-            url=normalize_url(link) if link else "",
-            title=clean_line(str(raw.get("title") or "")) or "（无标题）",
-            guid=guid,
-            text=str(text or raw.get("summary") or ""),
-            author=clean_line(str(author.get("name", "")) if isinstance(author, dict) else ""),
-            published_at=_json_time(raw.get("date_published") or raw.get("date_modified")),
-        ))
-    return items
+    return _items(data["items"], _item_from_json)
+
+
+def _item_from_json(raw: Any) -> Made | None:
+    if not isinstance(raw, dict):
+        return None
+    link = _safe_link(str(raw.get("url") or raw.get("external_url") or ""))
+    guid = str(raw.get("id")) if raw.get("id") not in (None, "") else None
+    if not link and not guid:
+        return None
+    text = raw.get("content_text") or html_to_text(str(raw.get("content_html") or ""))
+    author = raw.get("author") or (raw.get("authors") or [{}])[0]
+    item = Item(
+        url=normalize_url(link) if link else "",
+        title=clean_line(str(raw.get("title") or "")) or "（无标题）",
+        guid=guid,
+        text=str(text or raw.get("summary") or ""),
+        author=clean_line(str(author.get("name", "")) if isinstance(author, dict) else ""),
+        published_at=_json_time(raw.get("date_published") or raw.get("date_modified")),
+    )
+    return item, _fragment(link)
 
 
 def _json_time(value) -> str | None:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import email.utils
 import functools
+import ipaddress
 import logging
 import math
 import re
@@ -147,15 +148,22 @@ class Fetcher:
         headers: dict[str, str] | None = None,
         cookies: dict[str, str] | None = None,
         max_bytes: int = MAX_FEED_BYTES,
+        allow_private: bool = False,
     ) -> FetchResult:
-        """GET `url`; a 200 or 304 comes back, anything else raises SourceError."""
+        """GET `url`; a 200 or 304 comes back, anything else raises SourceError.
+
+        A redirect may lead to a public address, or to the same kind of address the
+        source itself is on; never from outside into loopback, link-local (cloud
+        metadata) or intranet addresses unless `allow_private` (sources.toml) says so.
+        """
         if self._client is None:
             raise RuntimeError("Fetcher must be entered with 'async with' before fetch()")
         shown = redact_url(url)
         start = _checked_url(url, shown)
         try:
             return await self._fetch(
-                start, shown, etag, last_modified, headers or {}, cookies or {}, max_bytes
+                start, shown, etag, last_modified, headers or {}, cookies or {}, max_bytes,
+                allow_private,
             )
         except SourceError:
             raise
@@ -193,6 +201,7 @@ class Fetcher:
         extra_headers: dict[str, str],
         cookies: dict[str, str],
         max_bytes: int,
+        allow_private: bool,
     ) -> FetchResult:
         assert self._client is not None
         loop = asyncio.get_running_loop()
@@ -201,6 +210,7 @@ class Fetcher:
         current = start
         hops = 0
         all_permanent = True
+        origin: set[str] | None = None  # kinds of address the source itself answered from
         # The deadline starts once a slot is ours: queueing behind other feeds is not the
         # source's fault and must not time it out.
         async with asyncio.timeout(None) as budget:
@@ -212,6 +222,11 @@ class Fetcher:
                         budget.reschedule(loop.time() + self.deadline)
                     response = await self._client.send(request, stream=True)
                     try:
+                        peer = _peer_address(response)
+                        if hops == 0 and peer:
+                            origin = {address_kind(peer)}
+                        elif peer and not allow_private:  # the address actually connected to
+                            _refuse_inward(origin or set(), peer, shown, current)
                         status = response.status_code
                         location = response.headers.get("location")
                         if status not in _REDIRECTS or not location:
@@ -238,6 +253,11 @@ class Fetcher:
                         "地址无效", f"{shown} 重定向到无效地址：{redact_url(location)}"
                     ) from None
                 current = _checked_url(str(target), redact_url(str(target)), via=shown)
+                if not allow_private:  # before any byte goes to the new place
+                    if origin is None:
+                        origin = {address_kind(a) for a in await _resolve(start)}
+                    for address in await _resolve(current):
+                        _refuse_inward(origin, address, shown, current)
 
     @contextlib.asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[None]:
@@ -576,6 +596,65 @@ def _checked_url(url: str, shown: str, *, via: str | None = None) -> httpx.URL:
     if not parsed.host:
         raise SourceError("地址无效", f"{prefix}地址缺少主机名：{shown}")
     return parsed
+
+
+_ADDRESS_KINDS = {"loopback": "本机地址", "link-local": "链路本地地址（如云主机元数据）",
+                  "private": "内网地址", "reserved": "保留地址"}
+
+
+def address_kind(address: str) -> str:
+    """public | loopback | link-local | private | reserved, for an IP address."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return "reserved"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback or ip.is_unspecified:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_private:
+        return "private"
+    return "public" if ip.is_global else "reserved"
+
+
+def _refuse_inward(origin: set[str], address: str, shown: str, target: httpx.URL) -> None:
+    kind = address_kind(address)
+    if kind == "public" or kind in origin:
+        return
+    raise SourceError(
+        "重定向到内网",
+        f"{shown} 重定向到{_ADDRESS_KINDS[kind]} {redact_url(str(target))}（{address}），已拒绝；"
+        "若该源确需访问内网，在 sources.toml 中为它设置 allow_private = true",
+    )
+
+
+async def _resolve(url: httpx.URL) -> list[str]:
+    """The addresses `url`'s host resolves to (empty when it does not: the fetch says so)."""
+    host = url.host
+    try:
+        ipaddress.ip_address(host)
+        return [host]
+    except ValueError:
+        pass
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return []
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def _peer_address(response: httpx.Response) -> str | None:
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    try:
+        peer = stream.get_extra_info("server_addr")
+    except Exception:  # a transport without socket details (tests' MockTransport)
+        return None
+    return str(peer[0]) if peer else None
 
 
 def _host_key(url: httpx.URL) -> str:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from yuqing import clock
-from yuqing.errors import InputError, UsageError, os_reason
+from yuqing.errors import InputError, UsageError
 from yuqing.models import Item
+from yuqing.sources.inputs import decode_text, read_bounded
 from yuqing.store import BatchCounts, Store
 from yuqing.text.clean import clean_line, normalize_url
 
@@ -108,27 +109,13 @@ def import_file(store: Store, path: Path, *, source: str, site: str = "") -> Imp
 
 
 def _read_rows(path: Path) -> list[tuple[int, dict | RowError]]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"无法读取文件 {path}：{os_reason(exc)}") from None
-    text = _decode(raw, path)
+    text = decode_text(read_bounded(path), str(path))
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
         return _jsonl_rows(text)
     if suffix in (".csv", ".tsv", ".txt"):
         return _csv_rows(text, delimiter="\t" if suffix == ".tsv" else ",")
     raise InputError(f"{path}：只支持 .csv、.tsv 或 .jsonl 文件")
-
-
-def _decode(raw: bytes, path: Path) -> str:
-    # Excel in China saves CSV as GBK; UTF-8 (with or without BOM) is tried first.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{path}：无法识别文件编码（请另存为 UTF-8）")
 
 
 def _jsonl_rows(text: str) -> list[tuple[int, dict | RowError]]:
@@ -154,9 +141,18 @@ def _csv_rows(text: str, delimiter: str) -> list[tuple[int, dict | RowError]]:
         raise InputError("文件为空或缺少表头")
     known = {alias for aliases in _ALIASES.values() for alias in aliases}
     if not known & {(name or "").strip().lower() for name in reader.fieldnames}:
-        raise InputError(f"表头中没有可识别的列（需要 标题/title、内容/text 等）：{reader.fieldnames}")
+        shown = "、".join(str(name)[:30] for name in reader.fieldnames[:8])
+        more = f" 等 {len(reader.fieldnames)} 列" if len(reader.fieldnames) > 8 else ""
+        raise InputError(f"表头中没有可识别的列（需要 标题/title、内容/text 等）：{shown}{more}")
     # line_num counts physical lines, so quoted multi-line cells keep the numbering right.
-    return [(reader.line_num, row) for row in reader]
+    rows: list[tuple[int, dict | RowError]] = []
+    try:
+        for row in reader:
+            rows.append((reader.line_num, row))
+    except csv.Error:
+        limit = csv.field_size_limit() // 1024
+        raise InputError(f"第 {reader.line_num + 1} 行：单元格超过 {limit} KiB 上限或引号不成对，未导入任何行") from None
+    return rows
 
 
 def _item_from_row(row: dict) -> tuple[Item, str]:

@@ -15,6 +15,7 @@ from yuqing.store.base import LATEST_MIGRATION, POST_COLUMNS, BatchCounts, Store
 from yuqing.store.cases import CasesMixin
 from yuqing.store.duty import DutyMixin
 from yuqing.store.events import EventsMixin
+from yuqing.store.meta import MetaMixin
 from yuqing.store.notices import NoticesMixin
 from yuqing.store.posts import PostsMixin
 from yuqing.store.reports import ReportsMixin
@@ -25,10 +26,11 @@ __all__ = ["LATEST_MIGRATION", "POST_COLUMNS", "BatchCounts", "Store", "post_key
 
 
 class Store(
-    PostsMixin, EventsMixin, CasesMixin, NoticesMixin, ReportsMixin, SourcesMixin, RunsMixin, DutyMixin,
+    PostsMixin, EventsMixin, CasesMixin, NoticesMixin, ReportsMixin, SourcesMixin, RunsMixin, DutyMixin, MetaMixin,
     StoreBase,
 ):
     """The workspace's database: one connection, every query the project makes."""
 
     def __enter__(self) -> Store:
         return self
+

@@ -10,14 +10,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yuqing.errors import StoreError
 from yuqing.models import Item
+from yuqing.store.guard import guard_methods, wrap_exceptions
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
 # The name of schema.py's last migration: a store that has it applied is current, and
 # opening it needs neither schema.py nor sqlite-utils (test_store checks the two agree).
-LATEST_MIGRATION = "m012_post_sightings"
+LATEST_MIGRATION = "m013_store_identity"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection set up the way every yuqing store is used (WAL, 30 s busy wait)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _schema_is_current(conn: sqlite3.Connection) -> bool:
@@ -51,27 +67,22 @@ def post_key(item: Item) -> str:
 
 
 class StoreBase:
+    busy_seconds = BUSY_TIMEOUT_SECONDS
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        guard_methods(cls)  # the one place SQLite errors become StoreError
+
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                str(self.path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
-                check_same_thread=False,
-            )
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            self.conn = conn
-            if not _schema_is_current(conn):
+        with wrap_exceptions(self.path, self.busy_seconds):
+            self.conn = connect(self.path)
+            if not _schema_is_current(self.conn):
                 from yuqing.store.schema import migrate
 
                 # Under the write lock, so two cron runs never migrate at once.
                 with self.write():
-                    migrate(conn)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
+                    migrate(self.conn)  # a new store gets its application_id here too
 
     def close(self) -> None:
         self.conn.close()
@@ -88,22 +99,29 @@ class StoreBase:
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
+        with wrap_exceptions(self.path, self.busy_seconds):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self._rollback()
+                raise
+            else:
+                self.conn.execute("COMMIT")
 
     @contextmanager
     def rolled_back(self) -> Iterator[sqlite3.Connection]:
         """Work that must leave no trace (a dry run): always rolled back."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        finally:
+        with wrap_exceptions(self.path, self.busy_seconds):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            finally:
+                self._rollback()
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back (disk full, I/O error): the first error counts.
+        if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
 
     def _rows(self, sql: str, params: list[Any] | tuple = ()) -> list[dict[str, Any]]:

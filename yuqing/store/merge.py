@@ -42,7 +42,10 @@ def is_article_url(url: str) -> bool:
     the home page) must not fold unrelated items together."""
     if not url:
         return False
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: no page anyone can open
+        return False
     return bool(parts.query) or parts.path not in ("", "/")
 
 

@@ -14,6 +14,9 @@ from yuqing.text.search import grams
 
 migrations = Migrations("yuqing")
 
+# `PRAGMA application_id` of every yuqing store ("YQDB"): restore refuses other files.
+APPLICATION_ID = 0x59514442
+
 
 @migrations()
 def m001_posts(db: Database) -> None:
@@ -384,6 +387,17 @@ def merge_duplicate_posts(conn: sqlite3.Connection) -> int:
     return folded
 
 
+@migrations()
+def m013_store_identity(db: Database) -> None:
+    # A yuqing store says so in its header: restore refuses any other SQLite file.
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply the pending migrations, each in its own transaction."""
     migrations.apply(Database(conn, execute_plugins=False))
+
+
+def migration_names() -> list[str]:
+    """Every migration this yuqing knows, in order (restore refuses stores with others)."""
+    return [migration.name for migration in migrations._migrations]
