@@ -68,7 +68,7 @@ def _root(
 ) -> None:
     """舆情监测值班工具：采集新闻网站和论坛、分级、预警、出报告。
 
-    示例：yuqing status
+    示例：yuqing todo
     """
     set_workspace(resolve_home(home))
 

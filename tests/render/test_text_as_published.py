@@ -32,7 +32,7 @@ def write_rules(home, extra: str) -> None:
     home.mkdir(parents=True, exist_ok=True)
     text = rules_path_for(None).read_text(encoding="utf-8").replace(
         '[roles."值班员"]\nemails = []\nrobots = []',
-        '[roles."值班员"]\nemails = ["duty@county.gov.cn"]\nrobots = ["值班群", "飞书群"]')
+        '[roles."值班员"]\nemails = ["duty@county.gov.cn"]\nrobots = ["值班群", "飞书群", "钉钉群", "接口"]')
     (home / "rules.toml").write_text(text + '\n[[topics]]\nname = "清河县"\nkeywords = ["清河"]\n' + extra,
                                      encoding="utf-8")
 
@@ -98,6 +98,14 @@ url_secret = "duty_robot"
 kind = "feishu"
 url_secret = "feishu_robot"
 
+[robots."钉钉群"]
+kind = "dingtalk"
+url_secret = "ding_robot"
+
+[robots."接口"]
+kind = "webhook"
+url_secret = "hook"
+
 [mail]
 host = "127.0.0.1"
 port = {smtp.port}
@@ -107,7 +115,8 @@ username = "yuqing@county.gov.cn"
 password_secret = "smtp_password"
 """)
         secrets_file(yuqing_home, duty_robot=recorder.add_wecom("WECOMKEY"),
-                     feishu_robot=recorder.add_feishu("FEISHUTOKEN"), smtp_password="smtp-pass-123")
+                     feishu_robot=recorder.add_feishu("FEISHUTOKEN"), ding_robot=recorder.add_dingtalk("DINGTOKEN"),
+                     hook=recorder.add_webhook("HOOK"), smtp_password="smtp-pass-123")
         add_source(http_server.url("/forum"), "论坛", "forum", "--preset", "discuz", "--site", "桂北人社区")
         http_server.route("/forum", discuz_page([(n + 1, t, 5, 100) for n, t in enumerate(TITLES)]))
         monkeypatch.setenv("YUQING_NOW", FRIDAY_10)
@@ -132,10 +141,14 @@ def test_every_output_shows_the_titles_exactly(desk, yuqing_home, monkeypatch):
     # outbox files: Markdown
     outbox = "".join(p.read_text(encoding="utf-8") for p in sorted((yuqing_home / "outbox").rglob("*.md")))
     assert_markdown_exact(outbox)
-    # robots: WeCom renders Markdown, Feishu shows text
+    # robots: WeCom and DingTalk render Markdown, Feishu shows text, a webhook gets both
     wecom = "".join(r.content() for r in recorder.accepted("WECOMKEY"))
     assert_markdown_exact(wecom)
+    assert_markdown_exact("".join(r.content() for r in recorder.accepted("DINGTOKEN")))
     assert_plain_exact("".join(r.content() for r in recorder.accepted("FEISHUTOKEN")))
+    hooks = [r.payload for r in recorder.accepted("HOOK")]
+    assert_markdown_exact("".join(p["markdown"] for p in hooks))
+    assert_plain_exact("".join(p["text"] + p["subject"] for p in hooks))
     # mail: the subject and the plain body
     assert len(smtp.messages) == 5
     assert_plain_exact("".join(m.message["Subject"] for m in smtp.messages))

@@ -130,6 +130,9 @@ def test_two_sources_one_link_in_process(yuqing_home, http_server, monkeypatch):
     summary = json.loads(result.stdout)
     assert summary["new"] == 1
     _one_post_one_event_one_notice(yuqing_home)
+    shown = run("event", "show", "1")
+    assert "经 2 个信息源采集：聚合、门户" in shown.stdout
+    assert json.loads(run("event", "show", "1", "--json").stdout)["posts"][0]["sources"] == ["聚合", "门户"]
 
 
 def test_two_sources_one_link_through_subprocess(yuqing_home, http_server):

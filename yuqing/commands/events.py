@@ -124,6 +124,8 @@ def event_show(
         if event is None:
             raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
         posts = store.event_posts([event_id])[event_id]
+        for post in posts:
+            post["sources"] = [s["source"] for s in store.sightings(post["id"])]
         history = store.level_history(event_id)
         observations = {p["id"]: store.observations(p["id"]) for p in posts}
     events_view.print_event(event, posts, history, observations, as_json=as_json)

@@ -106,6 +106,10 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
                       clock.local_text(post["published_at"] or post["first_seen_at"], "%m-%d %H:%M"),
                       _num(post["clicks"]), _num(post["comments"]), trail)
     console.print(table)
+    for post in posts:
+        if len(post.get("sources") or []) > 1:  # one article that several sources carried
+            console.print(f"  帖子 {post['id']} 经 {len(post['sources'])} 个信息源采集："
+                          f"{escape('、'.join(post['sources']))}")
     console.print("级别变化：")
     for change in history:
         old = change["old_level"] or "（新事件）"
