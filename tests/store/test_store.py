@@ -94,10 +94,14 @@ def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
 
 def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store = Store(tmp_path / "y.db")
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_post_sightings'")
-    store.conn.execute("DROP TABLE sightings")
-    store.conn.execute("DROP INDEX posts_url")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_replies_and_digest_editions'")
+    store.conn.execute("DROP TABLE replies")
+    store.conn.execute("DROP TABLE thread_fetches")
+    for column in ("serial", "note", "reissued_at"):
+        store.conn.execute(f"ALTER TABLE digests DROP COLUMN {column}")
     store.close()
     store = Store(tmp_path / "y.db")
-    assert store.conn.execute("SELECT count(*) FROM sightings").fetchone() == (0,)
+    tables = {row[0] for row in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(digests)")}
+    assert {"replies", "thread_fetches"} <= tables and {"serial", "note", "reissued_at"} <= columns
     store.close()
