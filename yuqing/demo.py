@@ -196,7 +196,9 @@ def _phpbb(run: int) -> bytes:
 def _discuz_thread(tid: int, run: int) -> bytes:
     """A Discuz! X viewthread page: the post and, from the second run on, its replies."""
     title = next(t for n, t, *_ in DISCUZ_THREADS if n == tid)
-    posts = CANTEEN_THREAD[: 1 + 3 * run] if tid == 101 else ((f"网友{tid}", title),)
+    openings = {102: "城关镇老街拆迁已经半年，补偿款迟迟不到位。去镇里问了几次，都说在走流程。"
+                     "家里老人还租房住，希望有关部门给个说法。"}
+    posts = CANTEEN_THREAD[: 1 + 3 * run] if tid == 101 else ((f"网友{tid}", openings.get(tid, title)),)
     blocks = "".join(
         f'<div id="post_{tid}{floor:03d}"><table id="pid{tid}{floor:03d}" class="plhin"><tr>'
         f'<td class="pls"><div class="pi"><div class="authi"><a href="home.php?mod=space&amp;uid={floor}" '
