@@ -122,7 +122,10 @@ def event_replies(
     event_id: Annotated[int, typer.Argument(help="事件编号")],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """立即读取一个事件中论坛帖子的回复（网民观点），不论级别；较大及以上事件在每次采集时自动读取。"""
+    """立即读取一个事件中论坛帖子的回复（网民观点），不论级别；较大及以上事件在每次采集时自动读取。
+
+    示例：yuqing event replies 12
+    """
     from yuqing.collect import collect_replies
     from yuqing.sources.config import load_sources
 
