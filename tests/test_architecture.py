@@ -16,7 +16,7 @@ ALLOWED = {
     "text": set(),
     "events": {"clock", "errors", "grade", "rules", "sources", "store", "text"},
     "notify": {"clock", "errors", "rules", "store"},
-    "render": {"clock", "errors", "report", "rules", "store", "workspace"},
+    "render": {"clock", "errors", "report", "rules", "store", "text", "workspace"},
     "duty": {"clock", "errors", "events", "models", "rules", "sources", "store", "workspace"},
     "topics": {"clock", "errors", "events", "grade", "rules", "store", "text", "workspace"},
 }

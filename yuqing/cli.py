@@ -203,7 +203,8 @@ def collect_command(
     with views.collect_progress(len(sources)) as tick:
         result = run_pipeline(workspace, rules, sources, options, command="collect", on_outcome=tick,
                               escalate=escalate)
-    views.print_collect_report(result.collect, result.events, result.notices, as_json=as_json)
+    views.print_collect_report(result.collect, result.events, result.notices, as_json=as_json,
+                               replies=result.replies)
     raise typer.Exit(int(result.collect.exit_code))
 
 
@@ -232,7 +233,8 @@ def run_command(
         with views.collect_progress(len(sources)) as tick:
             result = run_pipeline(workspace, rules, sources, options, command="run", on_outcome=tick,
                                   escalate=True)
-    views.print_collect_report(result.collect, result.events, result.notices, as_json=as_json)
+    views.print_collect_report(result.collect, result.events, result.notices, as_json=as_json,
+                               replies=result.replies)
     raise typer.Exit(int(result.collect.exit_code))
 
 

@@ -29,6 +29,7 @@ from yuqing.text.search import grams
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
+    from yuqing.rules import Rules
     from yuqing.store import Store
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class CollectOptions:
     deadline: float = 20.0
     force: bool = False  # ignore backoff and Retry-After waits
     home: Path | None = None  # cookie files are relative to the workspace
+    thread_pause: float = 0.2  # least seconds between two thread pages of one host (see collect_replies)
 
 
 def collect(
@@ -387,3 +389,111 @@ def _host(url: str) -> str:
         return urlsplit(url).netloc.lower()
     except ValueError:  # a malformed address fails its own fetch, with a reason
         return ""
+
+
+# -- netizens' replies under forum threads -----------------------------------------
+
+REPLY_MIN_LEVEL = "较大"  # thread pages are read for events at this level and above
+THREAD_REREAD = timedelta(hours=6)  # a thread page is read again at most this often
+THREAD_WINDOW = timedelta(days=3)  # ...while its event was seen this recently
+# Between two thread pages of one host we wait twice as long as the last page took (a
+# slow, busy board gets more room), at least THREAD_PAUSE and at most THREAD_PAUSE_MAX.
+THREAD_PAUSE = 0.2
+THREAD_PAUSE_MAX = 5.0
+MAX_THREADS_PER_HOST = 10  # per run; the rest wait for the next run
+MAX_THREADS_PER_RUN = 40
+
+
+@dataclass
+class RepliesReport:
+    threads: int = 0
+    replies: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"threads": self.threads, "replies": self.replies, "failed": len(self.failures),
+                "failures": self.failures}
+
+
+def collect_replies(store: Store, sources: list[Source], rules: Rules, *, event_id: int | None = None,
+                    home: Path | None = None, pause: float = THREAD_PAUSE,
+                    reread: timedelta = THREAD_REREAD) -> RepliesReport:
+    """Read the thread pages of forum posts in events at 较大 and above (or of one event)
+    and store the replies under them with their tone. Polite: one page at a time per
+    host with a pause between that grows with the board's response time, at most
+    MAX_THREADS_PER_HOST pages per host and run, each thread at most every `reread` and
+    only while its event is still being seen (THREAD_WINDOW), Retry-After kept."""
+    from yuqing.rules import LEVELS
+
+    now = clock.now()
+    due = store.threads_to_read(levels=list(LEVELS[LEVELS.index(REPLY_MIN_LEVEL):]),
+                                read_before=clock.to_iso(now - reread),
+                                seen_since=clock.to_iso(now - THREAD_WINDOW), event_id=event_id)
+    by_name = {s.name: s for s in sources}
+    report = RepliesReport()
+    by_host: dict[str, list[tuple[dict, Source]]] = {}
+    for post in due:
+        source = by_name.get(post["source"])
+        host = _host(post["url"])
+        if source is None or source.kind != "forum" or len(by_host.get(host, ())) >= MAX_THREADS_PER_HOST:
+            continue
+        by_host.setdefault(host, []).append((post, source))
+        if sum(map(len, by_host.values())) >= MAX_THREADS_PER_RUN:
+            break
+    if by_host:
+        asyncio.run(_read_threads(store, by_host, rules, report, home, pause))
+    return report
+
+
+async def _read_threads(store: Store, by_host: dict[str, list[tuple[dict, Source]]], rules: Rules,
+                        report: RepliesReport, home: Path | None, pause: float) -> None:
+    async with Fetcher(concurrency=4, per_host=1) as fetcher:
+        await asyncio.gather(*(_read_host(store, fetcher, host, posts, rules, report, home, pause)
+                               for host, posts in by_host.items()))
+
+
+async def _read_host(store: Store, fetcher: Fetcher, host: str, posts: list[tuple[dict, Source]], rules: Rules,
+                     report: RepliesReport, home: Path | None, pause: float) -> None:
+    loop = asyncio.get_running_loop()
+    took = 0.0
+    for index, (post, source) in enumerate(posts):
+        if index and pause:
+            await asyncio.sleep(min(max(pause, 2 * took), THREAD_PAUSE_MAX))
+        started = clock.now()
+        wait = store.host_retry_at(host)
+        if wait and wait > clock.to_iso(started):
+            return  # the site asked us to come back later: the rest of its threads wait too
+        began = loop.time()
+        try:
+            opening, replies = await _read_thread(fetcher, post, source, rules, home, started)
+        except SourceError as error:
+            took = loop.time() - began
+            message = f"{source.name}「{post['title']}」的回复：{error.message}"
+            store.record_thread_failure(post["id"], clock.to_iso(started), message)
+            report.failures.append(message)
+            if error.retry_after:
+                wait_s = min(error.retry_after, BACKOFF_CAP.total_seconds())
+                store.set_host_retry_at(host, clock.to_iso(started + timedelta(seconds=wait_s)))
+            continue
+        took = loop.time() - began
+        store.save_replies(post["id"], replies, clock.to_iso(started), opening=opening)
+        report.threads += 1
+        report.replies += len(replies)
+
+
+async def _read_thread(fetcher: Fetcher, post: dict, source: Source, rules: Rules, home: Path | None,
+                       now: datetime) -> tuple[str, list[dict]]:
+    from yuqing.errors import ConfigError
+    from yuqing.sources.encoding import decode_body
+    from yuqing.sources.replies import parse_thread_page
+    from yuqing.text.tone import is_negative
+
+    result = await fetcher.fetch(post["url"], headers=dict(source.headers),
+                                 cookies=read_cookie_file(source, home), max_bytes=MAX_PAGE_BYTES)
+    html, _ = decode_body(result.body, http_charset=result.charset, override=source.encoding)
+    try:
+        page = parse_thread_page(html, preset=source.preset or "discuz", selectors=source.selectors, now=now)
+    except ConfigError as error:
+        raise SourceError("选择器错误", str(error)) from None
+    return page.opening, [{"floor": r.floor, "author": r.author, "text": r.text, "posted_at": r.posted_at,
+             "negative": int(is_negative(r.text, rules.tone))} for r in page.replies]

@@ -5,7 +5,7 @@ charset header, as county forums do) that change over three simulated cron runs:
 a story spreads to five mainstream sites, a forum thread's clicks cross 1000 and then
 3000, a negative post reaches a second site. Each run collects, groups and grades, and
 escalates: notices land in the outbox and on a loopback chat robot. Then the daily
-report and a digest preview are written.
+report and a numbered digest (links, summaries, netizens' replies) are written.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from yuqing.duty.todo import Todo, build_todo
 from yuqing.events.cases import act
 from yuqing.models import Source
 from yuqing.pipeline import RunResult, run_pipeline
-from yuqing.report import daily_data, day_period, digest_data, render_report
+from yuqing.report import DigestChoice, daily_data, day_period, issue_digest, write_report
 from yuqing.rules import load_rules
 from yuqing.sources.config import add_source, load_sources
 from yuqing.store import Store
@@ -72,6 +72,17 @@ DISCUZ_THREADS = (
     (103, "清河县冬季供暖什么时候开始？", (30, 44, 50), (500, 760, 800)),
     (104, "周末带娃去哪玩？清河湿地公园开放了吗", (8, 11, 12), (150, 205, 230)),
     (105, "求推荐县城靠谱的装修师傅 & 水电工", (4, 6, 6), (60, 87, 90)),
+)
+# What netizens wrote under the canteen thread (floor 1 is the post itself).
+CANTEEN_THREAD = (
+    ("家长张女士", "孩子在清河县第一中学住校，这周三中午吃完食堂的饭菜就开始拉肚子。同班还有七八个孩子也一样。"
+     "饭菜颜色发暗，有股馊味，孩子说米饭都结块了。找学校反映，老师说没事，让多喝热水。"),
+    ("网友老李", "食品安全是大事，学校这种态度太让人寒心了，必须彻查食堂承包商！"),
+    ("清河老乡", "我家孩子也在一中，说这周菜里吃出过发霉的土豆，太恶心了。"),
+    ("路过的", "已经打了12345，等回复。"),
+    ("一中家长群", "学校刚在家长群里说明天请第三方检测机构来取样，先等结果吧。"),
+    ("网友小周", "去年就有人反映过食堂问题，一直没人管，这次一定要给个说法！"),
+    ("围观群众", "顶"),
 )
 PHPBB_TOPICS = (  # the negative post reaches a second board in run 2
     (201, "清河论坛夜跑群：城南体育场灯光太暗", (5, 11, 13), (200, 306, 320), 0),
@@ -182,6 +193,27 @@ def _phpbb(run: int) -> bytes:
             f'<ul class="topiclist topics">{rows}</ul></body></html>').encode()
 
 
+def _discuz_thread(tid: int, run: int) -> bytes:
+    """A Discuz! X viewthread page: the post and, from the second run on, its replies."""
+    title = next(t for n, t, *_ in DISCUZ_THREADS if n == tid)
+    openings = {102: "城关镇老街拆迁已经半年，补偿款迟迟不到位。去镇里问了几次，都说在走流程。"
+                     "家里老人还租房住，希望有关部门给个说法。"}
+    posts = CANTEEN_THREAD[: 1 + 3 * run] if tid == 101 else ((f"网友{tid}", openings.get(tid, title)),)
+    blocks = "".join(
+        f'<div id="post_{tid}{floor:03d}"><table id="pid{tid}{floor:03d}" class="plhin"><tr>'
+        f'<td class="pls"><div class="pi"><div class="authi"><a href="home.php?mod=space&amp;uid={floor}" '
+        f'class="xw1">{escape(author)}</a></div></div></td><td class="plc"><div class="pi"><strong>'
+        f'<a id="postnum{tid}{floor:03d}">{"楼主" if floor == 1 else f"<em>{floor}</em><sup>#</sup>"}</a></strong>'
+        f'<div class="pti"><div class="authi"><em id="authorposton{tid}{floor:03d}">发表于 2026-11-27 0{7 + floor // 4}:{10 + floor:02d}'
+        f'</em></div></div></div><div class="pct"><div class="pcb"><div class="t_fsz"><table><tr>'
+        f'<td class="t_f" id="postmessage_{tid}{floor:03d}">{escape(text)}</td></tr></table></div></div></div></td></tr></table></div>'
+        for floor, (author, text) in enumerate(posts, start=1)
+    )
+    html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">'
+            f'<title>帖子 - 桂北人社区</title></head><body><div id="postlist" class="pl bm">{blocks}</div></body></html>')
+    return html.encode("gbk")
+
+
 def pages_for_run(run: int) -> dict[str, tuple[bytes, str]]:
     pages = {}
     for n, (name, site, _mainstream, first) in enumerate(NEWS_SITES):
@@ -198,6 +230,8 @@ def pages_for_run(run: int) -> dict[str, tuple[bytes, str]]:
         pages[f"/feeds/{n}.xml"] = (_rss(f"{site}（演示）", items), "application/rss+xml")
     pages["/forum/discuz.html"] = (_discuz(run), "text/html")  # no charset: sniffed from <meta>
     pages["/forum/phpbb.html"] = (_phpbb(run), "text/html; charset=utf-8")
+    for tid, *_ in DISCUZ_THREADS:
+        pages[f"/forum/forum.php?mod=viewthread&tid={tid}"] = (_discuz_thread(tid, run), "text/html")
     return pages
 
 
@@ -271,7 +305,8 @@ def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
         for index, moment in enumerate(RUN_TIMES):
             server.publish(pages_for_run(index))
             with clock.frozen_at(datetime.fromisoformat(moment)):
-                result = run_pipeline(workspace, rules, sources, CollectOptions(home=workspace.home, force=True),
+                result = run_pipeline(workspace, rules, sources,
+                                      CollectOptions(home=workspace.home, force=True, thread_pause=0),
                                       command="demo", escalate=True)
             runs.append(DemoRun(moment, result))
             if index == 0:
@@ -312,17 +347,15 @@ def _officer_handles_morning_cases(workspace: Workspace, moment: str) -> None:
 
 
 def _write_reports(workspace: Workspace, rules, sources: list[Source]) -> tuple[list[Path], dict[str, Any]]:
+    """The day's duty report, and the day's 《重要舆情摘报》 issued (numbered) as an editor
+    would: with an editor's note, links, summaries and what netizens wrote."""
     day = clock.now().astimezone(clock.SHANGHAI).date()
     workspace.reports_dir.mkdir(parents=True, exist_ok=True)
-    written = []
     with Store(workspace.db_path) as store:
         daily = daily_data(store, rules, sources, day)
-        period = day_period(day)
-        digest = digest_data(store, rules, period)
-    digest.update(preview=True, number=None, issued_on=f"{day:%Y年%m月%d日}", charts=[])
-    daily["charts"] = []
-    for name, kind, data in (("daily", "daily", daily), ("digest-preview", "digest", digest)):
-        path = workspace.reports_dir / f"{name}-{day.isoformat()}.md"
-        path.write_text(render_report(kind, data, workspace.home), encoding="utf-8")
-        written.append(path)
-    return written, daily["publicity"]
+        daily_path = write_report("daily", daily, folder=workspace.reports_dir, stem=f"daily-{day.isoformat()}",
+                                  fmt="md", home=workspace.home)
+        note = "一中食堂事件网民关注度高、负面情绪集中，请教育局、市场监管局加快核查并及时发布权威信息。"
+        digest = issue_digest(store, rules, day_period(day), DigestChoice(note=note), force=True, fmt="md",
+                              home=workspace.home, folder=workspace.reports_dir)
+    return [daily_path, digest.path], daily["publicity"]

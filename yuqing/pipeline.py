@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yuqing import clock
-from yuqing.collect import CollectOptions, CollectReport, SourceOutcome, collect
+from yuqing.collect import (
+    CollectOptions,
+    CollectReport,
+    RepliesReport,
+    SourceOutcome,
+    collect,
+    collect_replies,
+)
 from yuqing.errors import YuqingError
 from yuqing.events.grouping import EventUpdate, update_events
 from yuqing.store import Store
@@ -34,6 +41,7 @@ class RunResult:
     collect: CollectReport
     events: EventUpdate
     notices: EscalateReport | None
+    replies: RepliesReport | None = None
 
 
 class ShanghaiFormatter(logging.Formatter):
@@ -92,14 +100,17 @@ def run_pipeline(
             log.warning("source %s failing (%s): %s", outcome.name, outcome.reason, outcome.message)
         store.mark_own_sources([s.name for s in sources if s.own], [s.name for s in sources if not s.own])
         events = update_events(store, rules)
+        replies = collect_replies(store, sources, rules, home=workspace.home, pause=options.thread_pause)
+        for failure in replies.failures:
+            log.warning("%s", failure)
         store.prune_evidence(clock.to_iso(clock.now() - EVIDENCE_GRACE))
         notices = _escalate(workspace, store, rules) if escalate else None
         summary = {"collect": report.as_dict(), "events": events.as_dict(),
-                   "notices": notices.as_dict() if notices else None}
+                   "replies": replies.as_dict(), "notices": notices.as_dict() if notices else None}
         store.finish_run(run_id, clock.now_iso(), int(report.exit_code), summary)
         log.info("run %s finished: %d new posts, %d failed sources, %d level changes", run_id,
                  report.new, len(report.failed), len(events.changes))
-        return RunResult(report, events, notices)
+        return RunResult(report, events, notices, replies)
 
 
 def _escalate(workspace: Workspace, store: Store, rules: Rules) -> EscalateReport:

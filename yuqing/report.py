@@ -17,7 +17,8 @@ from typing import Any
 from yuqing import clock
 from yuqing.errors import UsageError
 from yuqing.grade import is_mainstream_url
-from yuqing.render.templating import render
+from yuqing.render.evidence import add_evidence
+from yuqing.render.templating import render, safe_url
 from yuqing.rules import LEVELS, Rules, level_rank
 from yuqing.store import Store
 
@@ -213,6 +214,7 @@ def daily_data(store: Store, rules: Rules, sources: list, day: date) -> dict[str
         case["overdue"] = overdue_items(case, now_iso)
         open_cases.append(case)
     health = _source_health(store, sources)
+    add_evidence(store, events)
     return {
         "office": office(rules), "period": period.label, "day": day.isoformat(),
         "generated_at": clock.local_text(now_iso),
@@ -225,24 +227,57 @@ def daily_data(store: Store, rules: Rules, sources: list, day: date) -> dict[str
     }
 
 
-def digest_data(store: Store, rules: Rules, period: Period) -> dict[str, Any]:
+@dataclass
+class DigestChoice:
+    """The editor's word on a digest: events added or left out by ID, and the 编者按."""
+
+    include: tuple[int, ...] = ()
+    exclude: tuple[int, ...] = ()
+    note: str = ""
+
+
+def digest_data(store: Store, rules: Rules, period: Period, choice: DigestChoice | None = None) -> dict[str, Any]:
+    choice = choice or DigestChoice()
     info = office(rules)
     threshold = level_rank(info["digest_min_level"]) if info["digest_min_level"] in LEVELS else 1
     events = [_event(e) for e in store.active_events_between(period.start_iso, period.end_iso)]
-    major = [e for e in events if level_rank(e["level"]) >= threshold]
-    minor = [e for e in events if level_rank(e["level"]) < threshold]
+    events = _apply_choice(store, events, choice)
+    chosen = set(choice.include)
+    major = [e for e in events if level_rank(e["level"]) >= threshold or e["id"] in chosen]
+    minor = [e for e in events if e not in major]
     actions = store.actions_for_events([e["id"] for e in major])
+    add_evidence(store, events)
+    add_evidence(store, major, summary=True, voices=True)
     for event in major:
         event["growth"] = _growth(event)
-        event["top_posts"] = store.top_posts(event["id"])
-        event["summary"] = (event["top_posts"][0]["text"][:200] if event["top_posts"] else "") or event["title"]
         event["actions"] = actions.get(event["id"], [])
         event["advice"] = list(rules.escalation.policy(event["level"]).actions)
     return {
         "office": info, "period": period.label, "events": events, "major": major, "minor": minor,
+        "note": choice.note.strip(),
         "level_counts": _level_counts(events), "volume": store.count_posts_between(period.start_iso, period.end_iso),
         "generated_at": clock.local_text(clock.now_iso()),
     }
+
+
+def _apply_choice(store: Store, events: list[dict[str, Any]], choice: DigestChoice) -> list[dict[str, Any]]:
+    """The period's events, minus --exclude, plus --include (any level, any time)."""
+    known = {e["id"] for e in events}
+    for event_id in choice.exclude:
+        if event_id not in known and event_id not in choice.include:
+            raise UsageError(f"--exclude {event_id}：事件 {event_id} 不在本期时段内（用 yuqing events 查看编号）")
+    both = set(choice.include) & set(choice.exclude)
+    if both:
+        raise UsageError(f"事件 {'、'.join(map(str, sorted(both)))} 同时出现在 --include 和 --exclude 中")
+    kept = [e for e in events if e["id"] not in set(choice.exclude)]
+    for event_id in choice.include:
+        if event_id in known:
+            continue
+        row = store.get_event(event_id)
+        if row is None:
+            raise UsageError(f"--include {event_id}：没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+        kept.append(_event(row))
+    return kept
 
 
 def event_data(store: Store, rules: Rules, event_id: int) -> dict[str, Any]:
@@ -251,12 +286,15 @@ def event_data(store: Store, rules: Rules, event_id: int) -> dict[str, Any]:
         raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
     event = _event(row)
     event["growth"] = _growth(event)
+    add_evidence(store, [event], summary=True, voices=True)
     posts = store.event_posts([event_id])[event_id]
+    for post in posts:
+        post["link"] = safe_url(post["url"])
     observations = {p["id"]: store.observations(p["id"]) for p in posts}
     case = store.get_case_for_event(event_id)
     return {
         "office": office(rules), "event": event, "posts": posts, "observations": observations,
-        "history": store.level_history(event_id), "case": case,
+        "history": store.level_history(event_id), "case": case, "trend": event_trend(observations),
         "actions": store.case_actions(case["id"]) if case else [],
         "advice": list(rules.escalation.policy(event["level"]).actions),
         "generated_at": clock.local_text(clock.now_iso()),
@@ -269,6 +307,7 @@ def weekly_data(store: Store, rules: Rules, period: Period) -> dict[str, Any]:
     before = store.events_between(previous.start_iso, previous.end_iso)
     volume = store.count_posts_between(period.start_iso, period.end_iso)
     volume_before = store.count_posts_between(previous.start_iso, previous.end_iso)
+    add_evidence(store, events[:10])
     return {
         "office": office(rules), "period": period.label, "events": events,
         "level_counts": _level_counts(events), "level_counts_before": _level_counts(before),
@@ -333,6 +372,7 @@ TEMPLATES = {"daily": "daily.md.j2", "digest": "digest_report.md.j2", "event": "
 
 
 def render_report(kind: str, data: dict[str, Any], home: Path | None) -> str:
+    data.setdefault("charts", [])
     return render(TEMPLATES[kind], data, home / "templates" if home else None)
 
 
@@ -344,16 +384,97 @@ def title_of(kind: str, data: dict[str, Any]) -> str:
     return f"{data['office']['name']} {TITLES[kind]}"
 
 
-def issue_digest(store: Store, period: Period, data: dict[str, Any], *, force: bool) -> tuple[int, int]:
-    """Number a digest: per year, persistent; the same period twice needs --force."""
-    earlier = store.digest_for_period(period.start_iso, period.end_iso)
-    if earlier and not force:
-        raise UsageError(f"{period.label} 已编发过第 {earlier['number']} 期（{earlier['year']} 年），"
-                         "确需再编一期请加 --force")
-    year = clock.now().astimezone(SHANGHAI).year
-    number = store.issue_digest(year=year, period_from=period.start_iso, period_to=period.end_iso,
-                                issued_at=clock.now_iso(), event_ids=[e["id"] for e in data["events"]])
-    return number, year
+@dataclass
+class IssuedDigest:
+    year: int
+    number: int  # 第 N 期 of the year
+    serial: int  # 总第 N 期
+    path: Path
+    reissued: bool  # --force replaced an earlier issue of the same period
+
+
+def issue_digest(store: Store, rules: Rules, period: Period, choice: DigestChoice, *, force: bool,
+                 fmt: str, home: Path, folder: Path) -> IssuedDigest:
+    """Number a digest and write its file as one step: the number, the items it carries
+    and the file either all exist afterwards or none do (a failed write takes no number).
+
+    Numbers run per year (第 N 期) and across years (总第 N 期). The same period twice
+    needs --force, and then the new issue replaces the old one: same numbers, same file,
+    its items instead of the old ones, so no figure counts the period twice."""
+    data = digest_data(store, rules, period, choice)
+    now = clock.now()
+    with store.write():
+        earlier = store.digest_for_period(period.start_iso, period.end_iso)
+        if earlier and not force:
+            raise UsageError(f"{period.label} 已编发过第 {earlier['number']} 期（{earlier['year']} 年），"
+                             "确需重新编发（替换原来那一期）请加 --force")
+        numbers = store.record_digest(
+            period_from=period.start_iso, period_to=period.end_iso, issued_at=clock.to_iso(now),
+            event_ids=[e["id"] for e in data["events"]], note=data["note"],
+            year=now.astimezone(SHANGHAI).year, replacing=earlier["id"] if earlier else None,
+        )
+        data.update(preview=False, number=numbers["number"], serial=numbers["serial"],
+                    issued_on=f"{now.astimezone(SHANGHAI):%Y年%m月%d日}")
+        stem = f"digest-{numbers['year']}-{numbers['number']:03d}"
+        # A reissue rewrites every format the issue was written in, so no stale copy stays.
+        others = [f for f in FORMATS if f != fmt and earlier and (folder / f"{stem}.{f}").exists()]
+        path = write_report("digest", data, folder=folder, stem=stem, fmt=fmt, home=home)
+        for other in others:
+            write_report("digest", data, folder=folder, stem=stem, fmt=other, home=home)
+        store.set_digest_path(numbers["year"], numbers["number"], str(path))
+    return IssuedDigest(numbers["year"], numbers["number"], numbers["serial"], path, earlier is not None)
+
+
+FORMATS = ("md", "html", "docx")
+
+
+def write_report(kind: str, data: dict[str, Any], *, folder: Path, stem: str, fmt: str, home: Path | None) -> Path:
+    """Render a report with its charts into `folder` as md, html or docx. The file appears
+    whole or not at all (written beside, then renamed): a failed write leaves the old one."""
+    if fmt not in FORMATS:
+        raise UsageError(f"--format 只能是 {' / '.join(FORMATS)}，而不是「{fmt}」")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        data["charts"] = write_charts(kind, data, folder, stem)
+        markdown = render_report(kind, data, home)
+        path = folder / f"{stem}.{fmt}"
+        _write_format(markdown, path, fmt, title=title_of(kind, data))
+    except OSError as exc:
+        from yuqing.errors import os_reason
+
+        raise UsageError(f"无法写入报告 {folder / stem}.{fmt}：{os_reason(exc)}") from None
+    return path
+
+
+def _write_format(markdown: str, path: Path, fmt: str, *, title: str) -> None:
+    from yuqing.render import formats
+
+    if fmt == "docx":
+        formats.markdown_to_docx(markdown, path, title=title, base_dir=path.parent)
+        return
+    text = markdown if fmt == "md" else formats.markdown_to_html(markdown, title=title, base_dir=path.parent)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def event_trend(observations: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The event's clicks and comments over time: at each observation, the sum over its
+    posts of each post's latest figures so far."""
+    moments = sorted({o["observed_at"] for obs in observations.values() for o in obs})
+    latest: dict[int, dict[str, int]] = {}
+    trend = []
+    for moment in moments:
+        for post_id, obs in observations.items():
+            for o in obs:
+                if o["observed_at"] == moment:
+                    latest[post_id] = {"clicks": o["clicks"] or 0, "comments": o["comments"] or 0}
+        trend.append({"at": moment, "clicks": sum(v["clicks"] for v in latest.values()),
+                      "comments": sum(v["comments"] for v in latest.values())})
+    return trend
 
 
 def write_charts(kind: str, data: dict[str, Any], folder: Path, stem: str) -> list[dict[str, str]]:
@@ -374,6 +495,8 @@ def write_charts(kind: str, data: dict[str, Any], folder: Path, stem: str) -> li
         months = [f"{m}月" for m in range(1, 13)]
         series = {level: [float(data["monthly"][m][level]) for m in range(1, 13)] for level in LEVELS}
         charts.append(("monthly", "各月事件数（按级别）", bar_chart_svg(months, series, title="各月事件数（按级别）", y_label="事件")))
+    elif kind == "event":
+        return _event_chart(data, folder, stem)
     else:
         return []
     topics = data.get("by_topic") or _topic_counts(data.get("events", []))
@@ -386,6 +509,19 @@ def write_charts(kind: str, data: dict[str, Any], folder: Path, stem: str) -> li
         path = write_chart(folder / f"{stem}-{name}.svg", svg)
         written.append({"title": title, "file": path.name})
     return written
+
+
+def _event_chart(data: dict[str, Any], folder: Path, stem: str) -> list[dict[str, str]]:
+    from yuqing.render.charts import line_chart_svg, write_chart
+
+    trend = data.get("trend") or []
+    if not trend:
+        return []
+    labels = [clock.local_text(t["at"], "%m-%d %H:%M") for t in trend]
+    series = {"点击": [float(t["clicks"]) for t in trend], "跟帖": [float(t["comments"]) for t in trend]}
+    title = "点击、跟帖变化"
+    path = write_chart(folder / f"{stem}-trend.svg", line_chart_svg(labels, series, title=title, y_label="次数"))
+    return [{"title": title, "file": path.name}]
 
 
 def _topic_counts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -72,6 +72,11 @@ def test_demo_tells_the_story_offline(tmp_path):
     assert not any("\ufffd" in p["title"] for p in posts)  # the GBK board decoded exactly
     assert list((tmp_path / "demo" / "outbox").rglob("YQ-2026-*.md"))
     assert (tmp_path / "demo" / "reports" / "daily-2026-11-27.md").exists()
+    digest = (tmp_path / "demo" / "reports" / "digest-2026-001.md").read_text(encoding="utf-8")
+    assert "第 1 期（总第 1 期）" in digest and "**编者按**" in digest
+    assert "](http://news1.example.cn/2026/1127/elevator.html)" in digest  # a mainstream reprint's link
+    assert "事件概要：孩子在清河县第一中学住校" in digest  # from the thread's first floor, not the title
+    assert "负面 2 条，主要观点：「" in digest  # what netizens wrote under the thread
     assert "机器人收到" in out and "去哪里看" in out
     # the shift loop: todo at the end of the day, then a handover that the next todo starts from
     assert "15:30 交班前：yuqing todo" in out and "超时案件 1 件" in out and "新的较大及以上事件 3 个" in out

@@ -56,6 +56,12 @@ def _unmigrate(path):
     store.conn.execute("DELETE FROM _sqlite_migrations WHERE name >= 'm012_post_sightings'")
     store.conn.execute("DROP TABLE sightings")
     store.conn.execute("DROP INDEX posts_url")
+    # and the migrations after it, so that opening the store applies them all again
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm014_replies_and_digest_editions'")
+    store.conn.execute("DROP TABLE replies")
+    store.conn.execute("DROP TABLE thread_fetches")
+    for column in ("serial", "note", "reissued_at"):
+        store.conn.execute(f"ALTER TABLE digests DROP COLUMN {column}")
     return store
 
 

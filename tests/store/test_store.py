@@ -4,7 +4,7 @@ import time
 
 from yuqing.models import Item
 from yuqing.store import LATEST_MIGRATION, Store
-from yuqing.store.schema import APPLICATION_ID
+from yuqing.store.schema import APPLICATION_ID, migrate
 
 
 def save(store, items, source="s", seen_at="2026-11-27T01:00:00+00:00"):
@@ -95,12 +95,16 @@ def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
 
 def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store = Store(tmp_path / "y.db")
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m012_post_sightings', ?)", [LATEST_MIGRATION])
-    store.conn.execute("DROP TABLE sightings")
-    store.conn.execute("DROP INDEX posts_url")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m014_replies_and_digest_editions', ?)", [LATEST_MIGRATION])
+    store.conn.execute("DROP TABLE replies")
+    store.conn.execute("DROP TABLE thread_fetches")
+    for column in ("serial", "note", "reissued_at"):
+        store.conn.execute(f"ALTER TABLE digests DROP COLUMN {column}")
     store.close()
     store = Store(tmp_path / "y.db")
-    assert store.conn.execute("SELECT count(*) FROM sightings").fetchone() == (0,)
+    tables = {row[0] for row in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(digests)")}
+    assert {"replies", "thread_fetches"} <= tables and {"serial", "note", "reissued_at"} <= columns
     store.close()
 
 
@@ -108,7 +112,6 @@ def test_a_store_from_before_identity_gets_its_application_id(tmp_path):
     store = Store(tmp_path / "y.db")
     store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_store_identity'")
     store.conn.execute("PRAGMA application_id = 0")
-    store.close()
-    store = Store(tmp_path / "y.db")
+    migrate(store.conn)  # what opening does when a migration is pending
     assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     store.close()

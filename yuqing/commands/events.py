@@ -6,6 +6,7 @@ import io
 import json
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO
 
@@ -129,6 +130,30 @@ def event_show(
         history = store.level_history(event_id)
         observations = {p["id"]: store.observations(p["id"]) for p in posts}
     events_view.print_event(event, posts, history, observations, as_json=as_json)
+
+
+@event_app.command("replies")
+def event_replies(
+    event_id: Annotated[int, typer.Argument(help="事件编号")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """立即读取一个事件中论坛帖子的回复（网民观点），不论级别；较大及以上事件在每次采集时自动读取。
+
+    示例：yuqing event replies 12
+    """
+    from yuqing.collect import collect_replies
+    from yuqing.sources.config import load_sources
+
+    workspace = current_workspace()
+    sources = load_sources(workspace.sources_path)
+    with open_store() as store:
+        if store.get_event(event_id) is None:
+            raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+        report = collect_replies(store, sources, current_rules(), event_id=event_id, home=workspace.home,
+                                 reread=timedelta(0))
+    events_view.print_replies_report(report, as_json=as_json)
+    if report.failures:
+        raise typer.Exit(int(ExitCode.PARTIAL))
 
 
 def regrade_command(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -170,3 +171,15 @@ def print_rules_ok(path: Path, rules: Rules) -> None:
         console.print(f"  本单位年度发稿目标 {rules.publicity_target} 篇" + escape("（[publicity] yearly_target）"))
     if not rules.topics:
         console.print("  [yellow]提示：还没有 \\[\\[topics]] 监测主题，采集到的帖子不会归并为事件、不会分级[/]")
+
+
+def print_replies_report(report, *, as_json: bool) -> None:
+    if as_json:
+        print_json(report.as_dict())
+        return
+    if not report.threads and not report.failures:
+        print("该事件没有可读取回复的论坛帖子（新闻订阅源的报道没有网民回复）")
+        return
+    print(f"读取帖子 {report.threads} 个，网民回复 {report.replies} 条")
+    for failure in report.failures:
+        print(failure, file=sys.stderr)

@@ -18,7 +18,6 @@ from yuqing.errors import UsageError
 report_app = typer.Typer(help="生成报告：当日舆情、重要舆情摘报、网络舆情通报、周报、年度工作总结。\n\n示例：yuqing report daily",
                          no_args_is_help=True)
 
-FORMATS = ("md", "html", "docx")
 FormatOption = Annotated[str, typer.Option("--format", help="md（默认）、html（可打印的单文件网页）或 docx（Word）")]
 StdoutOption = Annotated[bool, typer.Option("--stdout", help="直接打印 Markdown，不写文件")]
 
@@ -34,29 +33,14 @@ def _today():
 def _emit(kind: str, data: dict[str, Any], stem: str, fmt: str, to_stdout: bool) -> Path | None:
     from yuqing import report
 
-    if fmt not in FORMATS:
-        raise UsageError(f"--format 只能是 {' / '.join(FORMATS)}，而不是「{fmt}」")
+    if fmt not in report.FORMATS:
+        raise UsageError(f"--format 只能是 {' / '.join(report.FORMATS)}，而不是「{fmt}」")
     workspace = current_workspace()
-    folder = workspace.reports_dir
-    data.setdefault("charts", [])
-    if not to_stdout:
-        folder.mkdir(parents=True, exist_ok=True)
-        data["charts"] = report.write_charts(kind, data, folder, stem)
-    markdown = report.render_report(kind, data, workspace.home)
     if to_stdout:
-        sys.stdout.write(markdown)
+        data.setdefault("charts", [])
+        sys.stdout.write(report.render_report(kind, data, workspace.home))
         return None
-    title = report.title_of(kind, data)
-    path = folder / f"{stem}.{fmt}"
-    if fmt == "md":
-        path.write_text(markdown, encoding="utf-8")
-    else:
-        from yuqing.render import formats
-
-        if fmt == "html":
-            path.write_text(formats.markdown_to_html(markdown, title=title, base_dir=folder), encoding="utf-8")
-        else:
-            formats.markdown_to_docx(markdown, path, title=title, base_dir=folder)
+    path = report.write_report(kind, data, folder=workspace.reports_dir, stem=stem, fmt=fmt, home=workspace.home)
     typer.echo(str(path))
     return path
 
@@ -84,13 +68,19 @@ def daily(
 def digest(
     start: Annotated[str | None, typer.Option("--from", help="起始日期（默认今天）")] = None,
     end: Annotated[str | None, typer.Option("--to", help="结束日期（含，默认同起始日期）")] = None,
-    issue: Annotated[bool, typer.Option("--issue", help="正式编号并记录收录的事件（不加则为预览）")] = False,
-    force: Annotated[bool, typer.Option("--force", help="同一时段已编号时仍再编一期")] = False,
+    issue: Annotated[bool, typer.Option("--issue", help="正式编号（第 N 期、总第 N 期）并记录收录的事件（不加则为预览）")] = False,
+    force: Annotated[bool, typer.Option("--force", help="同一时段已编发时重新编发，替换原来那一期（编号不变）")] = False,
+    include: Annotated[list[int] | None, typer.Option("--include", help="加入本期要情的事件编号（可多次给出，不论级别）")] = None,
+    exclude: Annotated[list[int] | None, typer.Option("--exclude", help="本期不收录的事件编号（可多次给出）")] = None,
+    note: Annotated[str, typer.Option("--note", help="编者按（印在要情之前）")] = "",
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
 ) -> None:
-    """《重要舆情摘报》：按年连续编号；不加 --issue 时为不占编号的预览。
+    """《重要舆情摘报》：按年编号并累计总期数；不加 --issue 时为不占编号的预览。
 
-    示例：yuqing report digest --from 2026-11-23 --to 2026-11-27 --issue
+    默认收录较大及以上事件（rules.toml 的 office.digest_min_level），编辑可用 --include、
+    --exclude 增删，用 --note 写编者按；报送、抄送取自 rules.toml 的 \\[office]。
+
+    示例：yuqing report digest --from 2026-11-23 --to 2026-11-27 --issue --note '请相关单位及时回应'
     """
     from yuqing import report
 
@@ -99,18 +89,20 @@ def digest(
     if last < first:
         raise UsageError("--to 不能早于 --from")
     period = report.Period(report.local_midnight(first), report.local_midnight(last + timedelta(days=1)))
+    choice = report.DigestChoice(tuple(include or ()), tuple(exclude or ()), note)
     rules = current_rules()
+    if issue and to_stdout:
+        raise UsageError("--issue 会写入编号后的报告文件，不能与 --stdout 同用")
     with open_store() as store:
-        data = report.digest_data(store, rules, period)
-        data.update(preview=not issue, number=None, issued_on=f"{_today():%Y年%m月%d日}")
-        stem = f"digest-preview-{first.isoformat()}"
         if issue:
-            number, year = report.issue_digest(store, period, data, force=force)
-            data["number"] = number
-            stem = f"digest-{year}-{number:03d}"
-        path = _emit("digest", data, stem, fmt, to_stdout)
-        if issue and path:
-            store.set_digest_path(year, number, str(path))
+            workspace = current_workspace()
+            issued = report.issue_digest(store, rules, period, choice, force=force, fmt=fmt,
+                                         home=workspace.home, folder=workspace.reports_dir)
+            typer.echo(str(issued.path))
+            return
+        data = report.digest_data(store, rules, period, choice)
+    data.update(preview=True, number=None, serial=None, issued_on=f"{_today():%Y年%m月%d日}")
+    _emit("digest", data, f"digest-preview-{first.isoformat()}", fmt, to_stdout)
 
 
 @report_app.command("event")

@@ -120,13 +120,16 @@ def outcome_status(outcome: SourceOutcome) -> str:
     return f"{status}（{outcome.reason}）" if outcome.reason else status
 
 
-def print_collect_report(report: CollectReport, events=None, notices=None, *, as_json: bool) -> None:
+def print_collect_report(report: CollectReport, events=None, notices=None, *, as_json: bool,
+                         replies=None) -> None:
     if notices is not None:
         print_warnings(notices)
     if as_json:
         data = report.as_dict()
         if events is not None:
             data["events"] = events.as_dict()
+        if replies is not None:
+            data["replies"] = replies.as_dict()
         if notices is not None:
             data["notices"] = notices.as_dict()
         print_json(data)
@@ -144,6 +147,9 @@ def print_collect_report(report: CollectReport, events=None, notices=None, *, as
     err(f"共 {len(report.outcomes)} 个信息源，新增 {report.new} 条" + (f"，{failed} 个失败" if failed else ""))
     if events is not None:
         print_event_changes(events)
+    if replies is not None and (replies.threads or replies.failures):
+        err(f"读取论坛帖子回复：{replies.threads} 个帖子，{replies.replies} 条回复"
+            + (f"，{len(replies.failures)} 个帖子未能读取（详见 logs/）" if replies.failures else ""))
     if notices is not None and (notices.planned or notices.failed):
         print_escalation(notices, dry_run=False, as_json=False)
 

@@ -26,15 +26,17 @@ FONT_FAMILY = (
 )
 METADATA_NS = "urn:yuqing:chart"
 
-# Warning colours by level (blue, yellow, orange, red for 一般 … 特别重大), then a palette
-# that stays apart in greyscale print.
+# Warning colours by level (blue, yellow, orange, red for 一般 … 特别重大): a level has its
+# colour in every chart and format (formats.py colours the 【级别】 marks with them), and
+# no other series ever takes one. Then a palette that stays apart in greyscale print.
 LEVEL_COLORS = {
     "一般": "#3b7dd8",
     "较大": "#e5b700",
     "重大": "#f07b1d",
     "特别重大": "#d0262d",
 }
-PALETTE = ["#3b7dd8", "#f07b1d", "#2e9e5b", "#d0262d", "#7b4fc0", "#8c6d46", "#d45fa6", "#6b7b8c"]
+UNGRADED_COLOR = "#9e9e9e"  # 未分级: posts outside any event
+PALETTE = ["#2e9e5b", "#7b4fc0", "#8c6d46", "#d45fa6", "#6b7b8c", "#17869e"]
 
 _TITLE_SIZE = 18
 _LABEL_SIZE = 13
@@ -351,9 +353,17 @@ def _legend_layout(names: list[str]) -> list[list[tuple[int, float]]]:
 
 
 def _colors(names: list[str]) -> list[str]:
-    if names and all(n in LEVEL_COLORS for n in names):
-        return [LEVEL_COLORS[n] for n in names]
-    return [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    colors = []
+    others = 0
+    for name in names:
+        if name in LEVEL_COLORS:
+            colors.append(LEVEL_COLORS[name])
+        elif name == "未分级":
+            colors.append(UNGRADED_COLOR)
+        else:
+            colors.append(PALETTE[others % len(PALETTE)])
+            others += 1
+    return colors
 
 
 def _nice_scale(peak: float) -> tuple[float, float]:

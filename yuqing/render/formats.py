@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from yuqing.render import charts
@@ -244,6 +245,33 @@ def _render_image(self, tokens, idx, options, env):
     return _image_html(token.attrGet("src") or "", alt, env.get("base_dir"))
 
 
+# 【较大】 (or 【较大·负面】) and a table cell reading just 重大 take their level's chart colour (one look).
+_LEVEL_MARK = re.compile("【(" + "|".join(sorted(charts.LEVEL_COLORS, key=len, reverse=True)) + ")(?:·[^】]{1,4})?】")
+
+
+def _level_pieces(text: str) -> list[tuple[str, str | None]]:
+    """(text, level colour or None) pieces of one text token."""
+    if text.strip() in charts.LEVEL_COLORS:
+        return [(text, charts.LEVEL_COLORS[text.strip()])]
+    pieces: list[tuple[str, str | None]] = []
+    last = 0
+    for m in _LEVEL_MARK.finditer(text):
+        if m.start() > last:
+            pieces.append((text[last:m.start()], None))
+        pieces.append((m.group(0), charts.LEVEL_COLORS[m.group(1)]))
+        last = m.end()
+    if last < len(text):
+        pieces.append((text[last:], None))
+    return pieces
+
+
+def _render_text(self, tokens, idx, options, env):
+    return "".join(
+        f'<span style="color:{colour}">{escapeHtml(piece)}</span>' if colour else escapeHtml(piece)
+        for piece, colour in _level_pieces(tokens[idx].content)
+    )
+
+
 def _render_softbreak(self, tokens, idx, options, env):
     return "\n" if _softbreak_text(tokens, idx) == " " else ""
 
@@ -264,6 +292,7 @@ def _render_paragraph_open(self, tokens, idx, options, env):
 _HTML = _parser()
 _HTML.add_render_rule("image", _render_image)
 _HTML.add_render_rule("softbreak", _render_softbreak)
+_HTML.add_render_rule("text", _render_text)
 _HTML.add_render_rule("paragraph_open", _render_paragraph_open)
 
 
@@ -636,7 +665,7 @@ class _DocxWriter:
     # inline
 
     def inline(self, para, token: Token, *, bold: bool = False, images: bool = True) -> None:
-        from docx.shared import Pt
+        from docx.shared import Pt, RGBColor
 
         state = {"bold": bold, "italic": False, "strike": False}
         link: str | None = None
@@ -686,10 +715,13 @@ class _DocxWriter:
                 if link is not None:
                     link_runs.append((text, dict(state)))
                     continue
-                run = para.add_run(text)
-                run.bold = state["bold"] or None
-                run.italic = state["italic"] or None
-                run.font.strike = state["strike"] or None
+                for piece, colour in _level_pieces(text):
+                    run = para.add_run(piece)
+                    run.bold = state["bold"] or None
+                    run.italic = state["italic"] or None
+                    run.font.strike = state["strike"] or None
+                    if colour:
+                        run.font.color.rgb = RGBColor.from_string(colour.lstrip("#").upper())
 
     def hyperlink(self, para, url: str, runs: list) -> None:
         from docx.opc.constants import RELATIONSHIP_TYPE

@@ -32,8 +32,10 @@ class ForumPage:
     login_required: bool  # the page is a login form / 「您需要登录」 page, not a list
 
 
-# Keys a `selectors` table may set (`summary`: a per-row excerpt that becomes Item.text).
-SELECTOR_KEYS = ("row", "title", "link", "author", "time", "comments", "clicks", "next", "summary")
+# Keys a `selectors` table may set (`summary`: a per-row excerpt that becomes Item.text;
+# the `reply…` keys are read on thread pages, see replies.py).
+SELECTOR_KEYS = ("row", "title", "link", "author", "time", "comments", "clicks", "next", "summary",
+                 "replies", "reply_text", "reply_author", "reply_time")
 
 # Selectors are evaluated inside one row (except `row` and `next`, which are page-wide).
 # A comma list is tried as one selector; the first match in document order wins.

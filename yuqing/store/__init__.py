@@ -1,7 +1,7 @@
 """The SQLite store: every SQL statement of the project lives in this package.
 
 One `Store` object per open database, assembled from a mixin per table family
-(posts, events, cases, notices, reports, sources, runs, duty) over `StoreBase`, which opens
+(posts, events, cases, notices, reports, replies, sources, runs, duty) over `StoreBase`, which opens
 the file, applies pending migrations (schema.py) and owns the write transaction.
 
 Writers take the lock up front with `BEGIN IMMEDIATE` so a cron run never fails half-way
@@ -18,6 +18,7 @@ from yuqing.store.events import EventsMixin
 from yuqing.store.meta import MetaMixin
 from yuqing.store.notices import NoticesMixin
 from yuqing.store.posts import PostsMixin
+from yuqing.store.replies import RepliesMixin
 from yuqing.store.reports import ReportsMixin
 from yuqing.store.runs import RunsMixin
 from yuqing.store.sources import SourcesMixin
@@ -26,7 +27,8 @@ __all__ = ["LATEST_MIGRATION", "POST_COLUMNS", "BatchCounts", "Store", "post_key
 
 
 class Store(
-    PostsMixin, EventsMixin, CasesMixin, NoticesMixin, ReportsMixin, SourcesMixin, RunsMixin, DutyMixin, MetaMixin,
+    PostsMixin, EventsMixin, CasesMixin, NoticesMixin, ReportsMixin, RepliesMixin, SourcesMixin, RunsMixin,
+    DutyMixin, MetaMixin,
     StoreBase,
 ):
     """The workspace's database: one connection, every query the project makes."""

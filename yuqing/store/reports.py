@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from yuqing.store.base import StoreBase
@@ -113,19 +114,29 @@ class ReportsMixin(StoreBase):
                           [period_from, period_to])
         return rows[0] if rows else None
 
-    def issue_digest(self, *, year: int, period_from: str, period_to: str, issued_at: str,
-                     event_ids: list[int]) -> int:
-        """Take the year's next number and record which items the digest carried."""
+    def record_digest(self, *, year: int, period_from: str, period_to: str, issued_at: str,
+                      event_ids: list[int], note: str, replacing: int | None) -> dict[str, int]:
+        """Take the next numbers (第 N 期 of the year, 总第 N 期) and record the items the
+        digest carries; `replacing` (a reissue) keeps that digest's numbers and swaps
+        its items. Call inside `write()` together with writing the file."""
         with self.write() as conn:
-            row = conn.execute("SELECT coalesce(max(number), 0) FROM digests WHERE year = ?", [year]).fetchone()
-            number = row[0] + 1
-            cursor = conn.execute(
-                "INSERT INTO digests (year, number, period_from, period_to, issued_at) VALUES (?, ?, ?, ?, ?)",
-                [year, number, period_from, period_to, issued_at],
-            )
+            if replacing is not None:
+                row = conn.execute("SELECT id, year, number, serial FROM digests WHERE id = ?", [replacing]).fetchone()
+                digest_id, year, number, serial = row
+                conn.execute("UPDATE digests SET reissued_at = ?, note = ? WHERE id = ?", [issued_at, note, digest_id])
+                conn.execute("DELETE FROM digest_items WHERE digest_id = ?", [digest_id])
+            else:
+                number = conn.execute("SELECT coalesce(max(number), 0) + 1 FROM digests WHERE year = ?",
+                                      [year]).fetchone()[0]
+                serial = conn.execute("SELECT coalesce(max(serial), 0) + 1 FROM digests").fetchone()[0]
+                digest_id = conn.execute(
+                    "INSERT INTO digests (year, number, serial, period_from, period_to, issued_at, note)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [year, number, serial, period_from, period_to, issued_at, note],
+                ).lastrowid
             conn.executemany("INSERT INTO digest_items (digest_id, event_id) VALUES (?, ?)",
-                             [(cursor.lastrowid, e) for e in event_ids])
-            return number
+                             [(digest_id, e) for e in event_ids])
+            return {"year": year, "number": number, "serial": serial}
 
     def set_digest_path(self, year: int, number: int, path: str) -> None:
         with self.write() as conn:
@@ -155,3 +166,30 @@ class ReportsMixin(StoreBase):
             " WHERE p.first_seen_at >= ? AND p.first_seen_at < ? GROUP BY day, level ORDER BY day",
             [start, end],
         )
+
+    def evidence_posts(self, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """Each event's posts as links for the reports (no text): the first post first,
+        then mainstream sites, then the rest, each oldest first."""
+        found: dict[int, list[dict[str, Any]]] = {e: [] for e in event_ids}
+        for row in self._rows(
+            "SELECT p.event_id, p.id, p.site, p.url, p.title, p.mainstream, p.channel,"
+            " coalesce(p.published_at, p.first_seen_at) AS at, p.id = e.first_post_id AS first"
+            " FROM posts p JOIN events e ON e.id = p.event_id"
+            " WHERE p.event_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY p.id = e.first_post_id DESC, p.mainstream DESC, at, p.id",
+            [json.dumps(list(event_ids))],
+        ):
+            found[row.pop("event_id")].append(row)
+        return found
+
+    def first_post_texts(self, event_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """The first post of each event with its text (for 事件概要); a forum thread's
+        text as read from its page when the list gave none."""
+        rows = self._rows(
+            "SELECT e.id AS event_id, p.id, p.title, p.channel,"
+            " CASE WHEN p.text != '' THEN p.text ELSE coalesce(f.opening, '') END AS text FROM events e"
+            " JOIN posts p ON p.id = e.first_post_id LEFT JOIN thread_fetches f ON f.post_id = p.id"
+            " WHERE e.id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(event_ids))],
+        )
+        return {row.pop("event_id"): row for row in rows}

@@ -393,6 +393,41 @@ def m013_store_identity(db: Database) -> None:
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+@migrations()
+def m014_replies_and_digest_editions(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE replies (           -- 网民回复: the replies under a forum thread (its comments)
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts (id),
+            floor INTEGER NOT NULL,      -- the reply's place in the thread (2 = first reply)
+            author TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            posted_at TEXT,
+            negative INTEGER NOT NULL DEFAULT 0,
+            fetched_at TEXT NOT NULL,
+            UNIQUE (post_id, floor)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE thread_fetches (    -- when each thread page was last read, and how it went
+            post_id INTEGER PRIMARY KEY REFERENCES posts (id),
+            fetched_at TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            replies INTEGER NOT NULL DEFAULT 0,
+            opening TEXT,                -- floor 1 as read there: the post's own text (事件概要)
+            message TEXT
+        )
+        """
+    )
+    db.execute("ALTER TABLE digests ADD COLUMN serial INTEGER")  # 总第 N 期, across years
+    db.execute("ALTER TABLE digests ADD COLUMN note TEXT")  # 编者按
+    db.execute("ALTER TABLE digests ADD COLUMN reissued_at TEXT")  # last --force reissue
+    db.execute("UPDATE digests SET serial = (SELECT count(*) FROM digests d WHERE d.id <= digests.id)")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply the pending migrations, each in its own transaction."""
     migrations.apply(Database(conn, execute_plugins=False))
