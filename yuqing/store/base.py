@@ -17,7 +17,7 @@ BUSY_TIMEOUT_SECONDS = 30.0
 
 # The name of schema.py's last migration: a store that has it applied is current, and
 # opening it needs neither schema.py nor sqlite-utils (test_store checks the two agree).
-LATEST_MIGRATION = "m012_post_sightings"
+LATEST_MIGRATION = "m013_judgments"
 
 
 def _schema_is_current(conn: sqlite3.Connection) -> bool:
