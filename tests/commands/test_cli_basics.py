@@ -88,7 +88,7 @@ def test_demo_tells_the_story_offline(tmp_path):
     assert (tmp_path / "demo" / "reports" / "daily-2026-11-27.md").exists()
     assert "机器人收到" in out and "去哪里看" in out
     # the shift loop: todo at the end of the day, then a handover that the next todo starts from
-    assert "15:30 交班前：yuqing todo" in out and "超时案件 1 件" in out and "新的较大及以上事件 3 个" in out
+    assert "15:30 交班前：yuqing todo" in out and "超时案件 1 件" in out and "新的较大及以上事件 4 个" in out  # the 2020 drainage thread flared
     assert "采集停止" not in out
     handover = tmp_path / "demo" / "reports" / "handover-2026-11-27-1530.md"
     assert "交接班：yuqing handover" in out and "# 交接班记录" in handover.read_text(encoding="utf-8")
