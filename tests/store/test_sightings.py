@@ -55,7 +55,17 @@ def _unmigrate(path):
     store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_post_sightings'")
     store.conn.execute("DROP TABLE sightings")
     store.conn.execute("DROP INDEX posts_url")
+    _unmigrate_judgments(store)  # the migrations after m012 run again too
     return store
+
+
+def _unmigrate_judgments(store):
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_judgments'")
+    store.conn.execute("DROP TABLE judgments")
+    for column in ("stock", "base_clicks", "base_comments", "ignored"):
+        store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
+    for column in ("manual_level", "dismissed_at", "dismissed_level", "merged_into", "unmatched", "quiet"):
+        store.conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
 
 
 def _post(conn, post_id, source, url, *, event=None, clicks=None, mainstream=0, site="站", seen="2026-11-27T01:00:00+00:00"):
