@@ -326,7 +326,10 @@ def export_judgments(
     fmt: Annotated[str, typer.Option("--format", help="jsonl 或 csv（CSV 带 BOM，可直接用 Excel 打开）")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（默认标准输出）")] = None,
 ) -> None:
-    """导出全部人工研判记录（误报、人工定级、合并、拆分、排除帖子），按时间先后。"""
+    """导出全部人工研判记录（误报、人工定级、合并、拆分、排除帖子），按时间先后。
+
+    示例：yuqing export judgments --format csv -o 研判记录.csv
+    """
     from yuqing.render.export import JUDGMENT_COLUMNS, judgment_rows
 
     _export(judgment_rows, JUDGMENT_COLUMNS, fmt, output)
@@ -373,7 +376,7 @@ def demo(
 # day. A command not listed here lands in a last panel 「命令」: add new ones here.
 HELP_PANELS: dict[str, tuple[str, ...]] = {
     "值班": ("todo", "run", "collect", "status", "handover"),
-    "研判": ("events", "event", "grade", "regrade", "search", "topic"),
+    "研判": ("events", "event", "post", "grade", "regrade", "search", "topic"),
     "处置": ("case", "escalate"),
     "报告": ("report",),
     "信息源": ("source", "import", "add"),

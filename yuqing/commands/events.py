@@ -134,7 +134,10 @@ def event_dismiss(
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """判为误报或无关：不再出现在事件列表、日报、周报、摘报和年度数字中，不再预警（除非以后升到更高级别），在办案件以「误报」办结。"""
+    """判为误报或无关：不再出现在事件列表、日报、周报、摘报和年度数字中，不再预警（除非以后升到更高级别），在办案件以「误报」办结。
+
+    示例：yuqing event dismiss 7 --reason '游玩咨询，与舆情无关'
+    """
     from yuqing.events import verdicts
 
     with open_store() as store:
@@ -149,7 +152,10 @@ def event_restore(
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """撤销误报：事件重新列出、重新预警，案件恢复办理。"""
+    """撤销误报：事件重新列出、重新预警，案件恢复办理。
+
+    示例：yuqing event restore 7 --reason '需继续关注'
+    """
     from yuqing.events import verdicts
 
     with open_store() as store:
@@ -166,7 +172,10 @@ def event_level(
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """人工定级：规则不会把它降低，只有规则给出更高级别时才上调（并预警）。--auto 交还规则。"""
+    """人工定级：规则不会把它降低，只有规则给出更高级别时才上调（并预警）。--auto 交还规则。
+
+    示例：yuqing event level 6 较大 --reason '涉及拆迁补偿'；yuqing event level 6 --auto
+    """
     from yuqing.events import verdicts
 
     if auto == (level is not None):
@@ -183,7 +192,10 @@ def event_merge(
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """合并事件：其余事件的帖子并入第一个，重新计算数字和级别，保留各自的记录。"""
+    """合并事件：其余事件的帖子并入第一个，重新计算数字和级别，保留各自的记录。
+
+    示例：yuqing event merge 3 5 8 --reason '同一件事'
+    """
     from yuqing.events import verdicts
 
     with open_store() as store:
@@ -199,7 +211,10 @@ def event_split(
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """拆分事件：把误并进来的帖子拆成一个新事件，两边都重新分级。"""
+    """拆分事件：把误并进来的帖子拆成一个新事件，两边都重新分级。
+
+    示例：yuqing event split 3 41 42 --reason '另一件事'
+    """
     from yuqing.events import verdicts
 
     with open_store() as store:
@@ -214,7 +229,10 @@ def post_ignore(
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """排除事件中一条无关的帖子：保留记录，不再计入事件的数字和级别。"""
+    """排除事件中一条无关的帖子：保留记录，不再计入事件的数字和级别。
+
+    示例：yuqing post ignore 41 --reason '另一条街的事'
+    """
     from yuqing.events import verdicts
 
     with open_store() as store:
