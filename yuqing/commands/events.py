@@ -201,6 +201,28 @@ def event_level(
     events_view.print_verdict(verdict, as_json=as_json)
 
 
+@event_app.command("nature")
+def event_nature(
+    event_id: Annotated[int, typer.Argument(help="事件编号")],
+    nature: Annotated[str | None, typer.Argument(help="负面 / 敏感 / 中性 / 正面")] = None,
+    auto: Annotated[bool, typer.Option("--auto", help="取消人工定性，交还规则判断")] = False,
+    reason: ReasonOption = "",
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """人工定性：正面事件只计入正面宣传，不按传播量升级、不立案、不预警；其他性质照常分级。--auto 交还规则。
+
+    示例：yuqing event nature 6 正面 --reason '县融媒体发布的文化节报道'；yuqing event nature 6 --auto
+    """
+    from yuqing.events import verdicts
+
+    if auto == (nature is not None):
+        raise UsageError("请给出性质（如 yuqing event nature 3 正面 --reason …），或用 --auto 交还规则定性")
+    with open_store() as store:
+        verdict = verdicts.set_nature(store, current_rules(), event_id, nature, reason=reason, by=by)
+    events_view.print_verdict(verdict, as_json=as_json)
+
+
 @event_app.command("merge")
 def event_merge(
     event_ids: Annotated[list[int], typer.Argument(help="事件编号：第一个保留，其余并入它")],

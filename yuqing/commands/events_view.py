@@ -183,7 +183,7 @@ def print_verdict(verdict: Any, *, as_json: bool) -> None:
         return
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     event = verdict.event
-    value = f"为{verdict.value}" if verdict.kind == "level" else ""
+    value = f"为{verdict.value}" if verdict.kind in ("level", "nature") else ""
     console.print(f"已记录：事件 {verdict.event_id}「{escape(event.get('title') or '')}」{verdict.text}{value}"
                   + (f"（{escape(verdict.reason)}）" if verdict.reason else "") + f"，研判人 {escape(verdict.by)}")
     if verdict.kind == "dismiss":
@@ -194,8 +194,11 @@ def print_verdict(verdict: Any, *, as_json: bool) -> None:
         console.print(f"  拆出的帖子组成新事件 {verdict.value}")
     if verdict.kind == "merge":
         console.print(f"  事件 {'、'.join(map(str, verdict.touched))} 已并入事件 {verdict.event_id}")
+    if verdict.kind in ("nature", "nature_auto") and event.get("nature") == "正面":
+        console.print("  正面事件只计入正面宣传：不按传播量升级，不立案，不预警")
     if event.get("level"):
-        console.print(f"  现级别：{styled_level(event['level'])}　帖子 {event.get('posts')}，"
+        console.print(f"  现级别：{styled_level(event['level'])}　性质：{styled_nature(event.get('nature'))}　"
+                      f"帖子 {event.get('posts')}，"
                       f"点击 {event.get('clicks')}，跟帖 {event.get('comments')}")
     for change in verdict.update.changes if verdict.update else []:
         console.print(f"  事件 {change.event_id}「{escape(change.title)}」：{change.old or '（新）'} → "

@@ -17,7 +17,7 @@ from yuqing import clock
 from yuqing.errors import UsageError
 from yuqing.events.cases import actor
 from yuqing.events.grouping import EventUpdate, regrade_all, update_events
-from yuqing.rules import LEVELS, Rules
+from yuqing.rules import LEVELS, NATURES, Rules
 from yuqing.store import Store
 from yuqing.store.judgments import KIND_TEXT
 
@@ -47,8 +47,9 @@ class Verdict:
             "kind": self.kind, "kind_text": self.text, "event_id": self.event_id, "by": self.by,
             "at": self.at, "reason": self.reason, "value": self.value, "touched": self.touched,
             "case_closed": self.case_closed,
-            "event": {k: event.get(k) for k in ("id", "title", "level", "manual_level", "dismissed_at",
-                                                 "posts", "clicks", "comments", "merged_into")},
+            "event": {k: event.get(k) for k in ("id", "title", "level", "manual_level", "nature",
+                                                 "nature_manual", "dismissed_at", "posts", "clicks",
+                                                 "comments", "merged_into")},
             "level_changes": [c.__dict__ for c in self.update.changes] if self.update else [],
         }
 
@@ -98,6 +99,26 @@ def set_level(store: Store, rules: Rules, event_id: int, level: str | None, *, r
         verdict = _verdict(store, "level" if level else "auto", event_id, by, reason.strip(), value=level,
                            detail={"old_level": event["level"]})
         store.set_manual_level(event_id, level)
+        verdict.update = update_events(store, rules)
+        verdict.event = store.get_event(event_id) or event
+    return verdict
+
+
+def set_nature(store: Store, rules: Rules, event_id: int, nature: str | None, *, reason: str,
+               by: str | None) -> Verdict:
+    """人工定性 (负面 / 敏感 / 中性 / 正面), or hand the 性质 back to the rules (None). A 正面
+    event is not raised by spread and sends nothing; the others are graded as usual."""
+    if nature is not None and nature not in NATURES:
+        raise UsageError(f"性质应为 {' / '.join(NATURES)} 之一，而不是「{nature}」")
+    if nature is not None:
+        reason = _required(reason, "人工定性")
+    with store.write():
+        event = _listed_event(store, event_id)
+        if nature is None and not event["nature_manual"]:
+            raise UsageError(f"事件 {event_id} 没有人工定性，已由规则定性（{event['nature'] or '未定'}）")
+        verdict = _verdict(store, "nature" if nature else "nature_auto", event_id, by, (reason or "").strip(),
+                           value=nature, detail={"old_nature": event["nature"], "old_level": event["level"]})
+        store.set_manual_nature(event_id, nature)
         verdict.update = update_events(store, rules)
         verdict.event = store.get_event(event_id) or event
     return verdict

@@ -154,6 +154,11 @@ class EventsMixin(StoreBase):
             found.update((event_id, (level, manual)) for event_id, level, manual in rows)
         return found
 
+    def set_manual_nature(self, event_id: int, nature: str | None) -> None:
+        """Set (or, with None, hand back to the rules) the event's 性质; it is re-graded."""
+        with self.write() as conn:
+            conn.execute("UPDATE events SET nature_manual = ?, dirty = 1 WHERE id = ?", [nature, event_id])
+
     def manual_natures(self, event_ids: list[int]) -> dict[int, str]:
         """The 性质 the officer set by hand, for those of the events that have one."""
         found: dict[int, str] = {}
