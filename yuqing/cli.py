@@ -17,6 +17,7 @@ from yuqing.commands import cases as cli_cases
 from yuqing.commands import chrome, views
 from yuqing.commands import duty as cli_duty
 from yuqing.commands import events as cli_events
+from yuqing.commands import letters as cli_letters
 from yuqing.commands import ops as cli_ops
 from yuqing.commands import report as cli_report
 from yuqing.commands import topics as cli_topics
@@ -49,6 +50,7 @@ cli_events.register(app)
 cli_topics.register(app)
 cli_cases.register(app)
 cli_report.register(app)
+cli_letters.register(app)
 cli_ops.register(app)
 
 def _print_version(value: bool) -> None:
@@ -379,7 +381,7 @@ def demo(
 HELP_PANELS: dict[str, tuple[str, ...]] = {
     "值班": ("todo", "run", "collect", "status", "handover"),
     "研判": ("events", "event", "post", "grade", "regrade", "search", "topic"),
-    "处置": ("case", "escalate"),
+    "处置": ("case", "letter", "escalate"),
     "报告": ("report",),
     "信息源": ("source", "import", "add"),
     "维护": ("init", "paths", "backup", "restore", "archive", "export", "rules", "demo"),

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from helpers import run
+from helpers import run, undo_letters_and_work_records
 from test_collect import add_source, rss
 
 from yuqing.models import Item
@@ -62,6 +62,7 @@ def _unmigrate(path):
     for column in ("serial", "note", "reissued_at"):
         store.conn.execute(f"ALTER TABLE digests DROP COLUMN {column}")
     _unmigrate_judgments(store)
+    undo_letters_and_work_records(store.conn)
     return store
 
 

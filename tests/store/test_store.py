@@ -2,6 +2,8 @@ import subprocess
 import sys
 import time
 
+from helpers import undo_letters_and_work_records
+
 from yuqing.models import Item
 from yuqing.store import LATEST_MIGRATION, Store
 from yuqing.store.schema import APPLICATION_ID, migrate
@@ -107,6 +109,7 @@ def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
         store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
     for column in ("manual_level", "dismissed_at", "dismissed_level", "merged_into", "unmatched", "quiet"):
         store.conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
+    undo_letters_and_work_records(store.conn)
     store.close()
     store = Store(tmp_path / "y.db")
     columns = {row[1] for row in store.conn.execute("PRAGMA table_info(posts)")}
@@ -115,6 +118,9 @@ def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     # Posts already stored become stock when they were old when first seen, counted from then.
     rows = store.conn.execute("SELECT title, stock, base_clicks, base_comments FROM posts ORDER BY id").fetchall()
     assert rows == [("置顶：版规", 1, 139191, 465), ("昨天的帖子", 0, None, None)]
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(case_actions)")}
+    assert {"post_ids", "outcome", "document_sha", "document_name"} <= columns
+    assert store.event_tags([1]) == {1: []}
     store.close()
 
 

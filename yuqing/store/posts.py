@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -176,6 +177,15 @@ class PostsMixin(StoreBase):
                 f" (SELECT event_id FROM posts WHERE id IN ({marks}) AND event_id IS NOT NULL)",
                 chunk,
             )
+
+    def missing_post_ids(self, post_ids: list[int]) -> list[int]:
+        found = {row[0] for row in self.conn.execute(
+            "SELECT id FROM posts WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(post_ids)])}
+        return sorted(set(post_ids) - found)
+
+    def post_ids(self, source: str, keys: list[str]) -> dict[str, int]:
+        """key → post id of what this source carried (its own posts or sightings of others')."""
+        return self._sighted_ids(source, keys)
 
     def _sighted_ids(self, source: str, keys: list[str]) -> dict[str, int]:
         """key → post id of what this source has carried before."""

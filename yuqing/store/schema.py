@@ -480,6 +480,74 @@ def m015_judgments(db: Database) -> None:
     db.execute("UPDATE events SET dirty = 1 WHERE id IN (SELECT event_id FROM posts WHERE stock = 1)")
 
 
+@migrations()
+def m016_letters(db: Database) -> None:
+    # 网络问政 letters (12345 hotline, 县长信箱, 领导留言板): one row per channel + 编号; the letter
+    # is also stored as a post (post_id) so it is matched, grouped, graded and searched like one.
+    db.execute(
+        """
+        CREATE TABLE letters (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,         -- 12345热线 | 县长信箱 | 领导留言板 | …
+            number TEXT NOT NULL,          -- 编号 in the channel's own export
+            title TEXT NOT NULL DEFAULT '',
+            content TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',  -- the message board's page; not on the post: a letter
+                                           -- on people.com.cn's board is not mainstream coverage
+            received_at TEXT NOT NULL,     -- 来信时间
+            reply_due TEXT,                -- working days of the channel from rules.toml [letters]
+            replied_at TEXT,               -- 回复时间
+            closed_at TEXT,                -- 办结时间
+            rating TEXT,                   -- 满意度/评价 as exported
+            satisfied INTEGER,             -- 1 satisfied, 0 not, NULL not rated or not recognised
+            post_id INTEGER REFERENCES posts (id),
+            imported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (channel, number)
+        )
+        """
+    )
+    db.execute("CREATE INDEX letters_received ON letters (received_at)")
+    db.execute("CREATE INDEX letters_open ON letters (reply_due) WHERE replied_at IS NULL")
+    db.execute("ALTER TABLE notices ADD COLUMN letter_id INTEGER")  # reminders about a letter
+
+
+@migrations()
+def m017_work_records(db: Database) -> None:
+    # What the year-end summary counts beyond cases: 社情民意 tags, 删帖 posts and outcomes,
+    # 答复材料 documents attached to actions.
+    db.execute(
+        """
+        CREATE TABLE event_tags (
+            event_id INTEGER NOT NULL REFERENCES events (id),
+            tag TEXT NOT NULL,             -- 社情民意
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            PRIMARY KEY (event_id, tag)
+        )
+        """
+    )
+    for column in (
+        "post_ids TEXT",       # JSON list: the posts a 删帖申请 / 删帖 action is about
+        "outcome TEXT",        # 删帖: 已删除 | 未删除
+        "document_sha TEXT",   # an attached document (答复材料), kept in documents
+        "document_name TEXT",
+    ):
+        db.execute(f"ALTER TABLE case_actions ADD COLUMN {column}")
+    db.execute(
+        """
+        CREATE TABLE documents (          -- files attached to case actions, kept in the store
+            sha256 TEXT PRIMARY KEY,      -- so a backup carries them
+            name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            added_at TEXT NOT NULL,
+            data BLOB NOT NULL            -- zlib-compressed
+        )
+        """
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply the pending migrations, each in its own transaction."""
     migrations.apply(Database(conn, execute_plugins=False))
