@@ -154,5 +154,6 @@ def test_a_letter_and_a_forum_post_about_the_same_thing_are_one_event(with_lette
     event = json.loads(run("event", "show", str(letter["event_id"]), "--json").stdout)
     assert sorted(p["site"] for p in event["posts"]) == ["12345热线", "桂北人社区"]
     # A post from the web joined the letter: the event is followed as a case like any other.
-    planned = json.loads(run("escalate", "--json").stdout)["planned"]
-    assert any(p["kind"] == "level" and p["event_id"] == letter["event_id"] for p in planned)
+    run("escalate")
+    cases = json.loads(run("case", "list", "--json").stdout)
+    assert [c["event_id"] for c in cases] == [letter["event_id"]]
