@@ -388,6 +388,10 @@ def annual_figures(data: dict[str, Any]) -> dict[str, Any]:
         "sources_configured": data["sources_configured"], "sources_active": data["sources_active"],
         "posts": data["posts"], "matched": data["matched"], "events": len(data["events"]),
         "level_counts": data["level_counts"], "cases": cases, **data["work"],
+        "positive": {"events": data["positive"]["events"], "reprints": data["positive"]["reprints"],
+                     "mainstream_reprints": data["positive"]["mainstream_reprints"]},
+        "publicity": {key: data["publicity"][key] for key in
+                      ("posts", "originals", "reposts", "mainstream_reprints", "year_posts", "target")},
     }
 
 
