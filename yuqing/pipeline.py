@@ -173,7 +173,7 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
         now_iso = clock.now_iso()
         open_cases = store.open_cases()
         overdue = [c for c in open_cases if overdue_items(c, now_iso)]
-        return {
+        data = {
             "home": str(workspace.home),
             "last_run": store.last_run(),
             "sources": len(sources),
@@ -191,6 +191,8 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
                                   if not p.name.startswith("yuqing.db.before-restore")),
             "roles_without_contacts": _roles_without_contacts(workspace),
         }
+    data["bytes_per_10k_posts"] = round(data["database_bytes"] / data["posts"] * 10_000) if data["posts"] else None
+    return data
 
 
 def _roles_without_contacts(workspace: Workspace) -> list[str]:
