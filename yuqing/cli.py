@@ -183,7 +183,7 @@ def collect_command(
     names: Annotated[list[str] | None, typer.Argument(help="只采集这些信息源（默认全部启用的）")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 摘要")] = False,
     force: Annotated[bool, typer.Option("--force", help="忽略失败退避和 Retry-After 等待，立即采集")] = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="同时抓取的数量")] = 16,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="同时抓取的数量（每个网站最多 2 个）")] = 32,
     timeout: Annotated[float, typer.Option("--timeout", min=1, max=600, help="单次抓取的总时限（秒）")] = 20.0,
     escalate: Annotated[bool, typer.Option("--escalate/--no-escalate", help="采集后发送预警通知")] = True,
 ) -> None:

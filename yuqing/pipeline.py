@@ -176,7 +176,7 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
         overdue = [c for c in open_cases if overdue_items(c, now_iso)]
         open_letters = store.list_letters(open_only=True)
         late_letters = list_letters(store, overdue=True, now_iso=now_iso)
-        return {
+        data = {
             "home": str(workspace.home),
             "last_run": store.last_run(),
             "sources": len(sources),
@@ -197,6 +197,8 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
                                   if not p.name.startswith("yuqing.db.before-restore")),
             "roles_without_contacts": _roles_without_contacts(workspace),
         }
+    data["bytes_per_10k_posts"] = round(data["database_bytes"] / data["posts"] * 10_000) if data["posts"] else None
+    return data
 
 
 def _roles_without_contacts(workspace: Workspace) -> list[str]:

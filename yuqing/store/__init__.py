@@ -20,14 +20,14 @@ from yuqing.store.judgments import JudgmentsMixin
 from yuqing.store.letters import LettersMixin
 from yuqing.store.meta import MetaMixin
 from yuqing.store.notices import NoticesMixin
-from yuqing.store.posts import PostsMixin
+from yuqing.store.posts import Evidence, PostsMixin
 from yuqing.store.records import RecordsMixin
 from yuqing.store.replies import RepliesMixin
 from yuqing.store.reports import ReportsMixin
 from yuqing.store.runs import RunsMixin
 from yuqing.store.sources import SourcesMixin
 
-__all__ = ["LATEST_MIGRATION", "POST_COLUMNS", "BatchCounts", "Store", "post_key"]
+__all__ = ["LATEST_MIGRATION", "POST_COLUMNS", "BatchCounts", "Evidence", "Store", "post_key"]
 
 
 class Store(

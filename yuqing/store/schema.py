@@ -548,6 +548,29 @@ def m017_work_records(db: Database) -> None:
     )
 
 
+@migrations()
+def m018_contentless_search(db: Database) -> None:
+    (search_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'post_search'").fetchone()
+    if "content = ''" in search_sql:
+        return  # already contentless: a store that lost this migration's record
+    # post_search stored a second copy of every post's bigram text next to its index (about
+    # 40% of the file) though posts holds the text it is made from. post_index keeps only the
+    # index. Filling it is chunked and resumable, outside this transaction: see
+    # yuqing/store/rebuild.py, which swaps it in as post_search when it is done. To delete a
+    # post from it, insert ('delete', rowid, grams of the post's title and text).
+    # grams() already lower-cases and splits on spaces, so the plain 'ascii' tokenizer reads
+    # them as unicode61 did, at two thirds of its cost (it still folds ASCII case, and keeps
+    # every non-ASCII character inside a token: a CJK bigram stays one token).
+    db.execute(
+        "CREATE VIRTUAL TABLE post_index USING fts5 (grams, content = '', columnsize = 0, tokenize = 'ascii')"
+    )
+    # Copying in chunks of 20,000 posts, a 1 MiB buffer of pending terms (the default) flushes
+    # and merges segments over and over: 64 MiB made the copy three times faster. Reset when done.
+    db.execute("INSERT INTO post_index (post_index, rank) VALUES ('hashsize', 67108864)")
+    db.execute("CREATE TABLE search_rebuild (done_id INTEGER NOT NULL)")  # last post id copied; -1: vacuum
+    db.execute("INSERT INTO search_rebuild (done_id) VALUES (0)")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply the pending migrations, each in its own transaction."""
     migrations.apply(Database(conn, execute_plugins=False))
