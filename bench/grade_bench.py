@@ -827,8 +827,12 @@ def truncate_copy(source: Path, target: Path, before: datetime) -> int:
     with conn:
         conn.execute("DELETE FROM observations WHERE post_id IN (SELECT id FROM posts WHERE published_at >= ?)",
                      [iso(before)])
+        conn.execute("DELETE FROM sightings WHERE post_id IN (SELECT id FROM posts WHERE published_at >= ?)",
+                     [iso(before)])
         conn.execute("DELETE FROM posts WHERE published_at >= ?", [iso(before)])
-        conn.execute("DELETE FROM post_search WHERE rowid NOT IN (SELECT id FROM posts)")
+        # The search index is contentless (m018): rows cannot be picked out, and grading never
+        # reads it, so the copy simply has none.
+        conn.execute("INSERT INTO post_search (post_search) VALUES ('delete-all')")
     kept = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
     conn.close()
     return kept

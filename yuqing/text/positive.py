@@ -38,4 +38,6 @@ def positive_words(text: str, extra: Iterable[str] = ()) -> tuple[str, ...]:
     """The positive words found in `text`, in vocabulary order."""
     vocabulary = _vocabulary(tuple(extra))
     found = vocabulary.found(text)
+    if not found:  # most posts: no need to walk the vocabulary
+        return ()
     return tuple(w for w in vocabulary.words if w in found)
