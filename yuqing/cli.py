@@ -19,6 +19,7 @@ from yuqing.commands import duty as cli_duty
 from yuqing.commands import events as cli_events
 from yuqing.commands import ops as cli_ops
 from yuqing.commands import report as cli_report
+from yuqing.commands import tone as cli_tone
 from yuqing.commands import topics as cli_topics
 from yuqing.commands.common import (
     current_rules,
@@ -50,6 +51,7 @@ cli_topics.register(app)
 cli_cases.register(app)
 cli_report.register(app)
 cli_ops.register(app)
+cli_tone.register(app)
 
 def _print_version(value: bool) -> None:
     if value:  # eager: answered before Click asks for a command

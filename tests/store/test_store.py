@@ -100,11 +100,16 @@ def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store.conn.execute("DROP TABLE thread_fetches")
     for column in ("serial", "note", "reissued_at"):
         store.conn.execute(f"ALTER TABLE digests DROP COLUMN {column}")
+    for column in ("tone_score", "tone_reasons", "tone_model"):
+        store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
+    store.conn.execute("DROP TABLE tone_labels")
     store.close()
     store = Store(tmp_path / "y.db")
     tables = {row[0] for row in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     columns = {row[1] for row in store.conn.execute("PRAGMA table_info(digests)")}
     assert {"replies", "thread_fetches"} <= tables and {"serial", "note", "reissued_at"} <= columns
+    assert {"tone_score", "tone_reasons", "tone_model"} <= {row[1] for row in store.conn.execute("PRAGMA table_info(posts)")}
+    assert store.tone_labels() == []
     store.close()
 
 

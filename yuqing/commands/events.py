@@ -171,6 +171,23 @@ def regrade_command(
     events_view.print_regrade(result, as_json=as_json)
 
 
+@rules_app.command("show")
+def rules_show(
+    table: Annotated[str, typer.Argument(help="要查看的部分：negative（负面倾向的自带词表和本单位补充）")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """查看规则中不写在 rules.toml 里的部分。
+
+    例：yuqing rules show negative
+    """
+    from yuqing.text.tone import builtin_vocabulary
+
+    if table != "negative":
+        raise UsageError(f"目前只能查看 negative（负面倾向），而不是「{table}」")
+    rules = current_rules()
+    events_view.print_negative_vocabulary(builtin_vocabulary(), rules, as_json=as_json)
+
+
 @rules_app.command("check")
 def rules_check(
     file: Annotated[Path | None, typer.Argument(help="要检查的文件（默认工作目录中的 rules.toml）")] = None,
