@@ -329,7 +329,7 @@ def demo(
 # day. A command not listed here lands in a last panel 「命令」: add new ones here.
 HELP_PANELS: dict[str, tuple[str, ...]] = {
     "值班": ("todo", "run", "collect", "status", "handover"),
-    "研判": ("events", "event", "grade", "regrade", "search", "topic"),
+    "研判": ("events", "event", "grade", "regrade", "search", "topic", "post", "tone"),
     "处置": ("case", "escalate"),
     "报告": ("report",),
     "信息源": ("source", "import", "add"),

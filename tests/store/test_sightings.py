@@ -62,6 +62,9 @@ def _unmigrate(path):
     store.conn.execute("DROP TABLE thread_fetches")
     for column in ("serial", "note", "reissued_at"):
         store.conn.execute(f"ALTER TABLE digests DROP COLUMN {column}")
+    for column in ("tone_score", "tone_reasons", "tone_model"):
+        store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
+    store.conn.execute("DROP TABLE tone_labels")
     return store
 
 

@@ -178,7 +178,7 @@ def rules_show(
 ) -> None:
     """查看规则中不写在 rules.toml 里的部分。
 
-    例：yuqing rules show negative
+    示例：yuqing rules show negative
     """
     from yuqing.text.tone import builtin_vocabulary
 

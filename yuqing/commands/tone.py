@@ -11,8 +11,8 @@ from yuqing.commands.common import current_rules, current_workspace, open_store
 
 # Library modules are imported where used: see the note in cli.py.
 
-post_app = typer.Typer(help="单条帖子：人工研判。", no_args_is_help=True)
-tone_app = typer.Typer(help="负面倾向模型：用本单位的人工研判重新训练、恢复自带模型。",
+post_app = typer.Typer(help="单条帖子：人工研判。\n\n示例：yuqing post tone 123 负面", no_args_is_help=True)
+tone_app = typer.Typer(help="负面倾向模型：用本单位的人工研判重新训练、恢复自带模型。\n\n示例：yuqing tone train",
                        no_args_is_help=True)
 
 
@@ -34,7 +34,7 @@ def post_tone(
 ) -> None:
     """记录值班员对一条帖子负面倾向的研判（负面 / 非负面），保留在研判记录中；分级以人工研判为准。
 
-    例：yuqing post tone 123 负面
+    示例：yuqing post tone 123 负面
     """
     from yuqing.events.teach import label_post
 
@@ -53,7 +53,10 @@ def _tone() -> None:
 def tone_train(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """用本单位人工研判过的帖子调整自带模型，存入工作目录并从此使用；在留出的四分之一研判上比较训练前后。"""
+    """用本单位人工研判过的帖子调整自带模型，存入工作目录并从此使用；在留出的四分之一研判上比较训练前后。
+
+    示例：yuqing tone train
+    """
     from yuqing.events.teach import train_local_model
 
     rules = current_rules()
@@ -64,7 +67,10 @@ def tone_train(
 
 @tone_app.command("reset")
 def tone_reset() -> None:
-    """删除本单位训练的模型，恢复使用随程序发布的模型。"""
+    """删除本单位训练的模型，恢复使用随程序发布的模型。
+
+    示例：yuqing tone reset
+    """
     from yuqing.events.teach import reset_local_model
 
     tone_view.print_reset(reset_local_model(current_workspace().tone_model_path))
