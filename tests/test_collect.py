@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from email.utils import format_datetime
 
 import pytest
 from helpers import run
 from server import endless_chunked, never_answer
 
+from yuqing import clock
 from yuqing.store import Store
 
 RSS = """<?xml version="1.0" encoding="{encoding}"?>
@@ -16,11 +18,13 @@ RSS = """<?xml version="1.0" encoding="{encoding}"?>
 </channel></rss>"""
 
 
-def rss(items: list[tuple[str, str]], *, guid: bool = True, encoding: str = "utf-8") -> str:
+def rss(items: list[tuple[str, str]], *, guid: bool = True, encoding: str = "utf-8", dated: bool = True) -> str:
+    """Items dated now (YUQING_NOW when set): news, not stock (存量), when collected."""
     parts = []
+    date = f"<pubDate>{format_datetime(clock.now())}</pubDate>" if dated else ""
     for title, link in items:
         g = f"<guid>{link}</guid>" if guid else ""
-        parts.append(f"<item><title>{title}</title><link>{link}</link>{g}"
+        parts.append(f"<item><title>{title}</title><link>{link}</link>{g}{date}"
                      "<description>&lt;p&gt;正文&lt;/p&gt;</description></item>")
     return RSS.format(items="\n".join(parts), encoding=encoding)
 

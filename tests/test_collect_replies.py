@@ -53,7 +53,9 @@ def test_threads_of_major_events_are_read_once_and_stored_with_tone(yuqing_home,
     assert http_server.hits("/forum.php?mod=viewthread&tid=8") == 0  # 一般: not read
     run("collect", "--force")
     assert http_server.hits(THREAD_PATH) == 1  # read again only after THREAD_REREAD
-    shown = run("event", "replies", "1")
+    events = json.loads(run("events", "--json").stdout)
+    event_id = next(e["id"] for e in events if "拆迁" in e["title"])
+    shown = run("event", "replies", str(event_id))
     assert shown.exit_code == 0 and "网民回复 2 条" in shown.stdout and http_server.hits(THREAD_PATH) == 2
 
 
@@ -94,8 +96,15 @@ def test_a_real_tieba_list_page_leads_to_its_thread_and_the_digest_shows_the_rep
     add_source(http_server.url("/f?kw=test"), "贴吧", "forum", "--preset", "tieba", "--site", "百度贴吧")
     result = run("collect", "--force", "--json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["replies"]["replies"] == 2
-    digest = run("report", "digest", "--from", "2026-11-24", "--stdout").stdout
+    # A board's first collection is stock (存量): its 1,764 replies are history, so the thread
+    # is not read by itself. The officer reads it and puts it in the digest by hand.
+    assert json.loads(result.stdout)["replies"]["replies"] == 0
+    events = json.loads(run("events", "--json").stdout)
+    event_id = str(next(e["id"] for e in events if "手机号" in e["title"]))
+    read = run("event", "replies", event_id, "--json")
+    assert read.exit_code == 0, read.stderr
+    assert json.loads(read.stdout)["replies"] == 2
+    digest = run("report", "digest", "--from", "2026-11-24", "--include", event_id, "--stdout").stdout
     assert "过户逝者手机号需本人到场" in digest
     assert "事件概要：家人去世后想过户手机号，营业厅要求本人到场。" in digest
     assert "负面 1 条，主要观点：「这规定太离谱了，简直是刁难老百姓！」" in digest

@@ -141,7 +141,7 @@ def test_dry_run_prints_and_leaves_no_trace(yuqing_home, monkeypatch, http_serve
     forum(http_server, clicks=1200)
     run("collect", "--force", "--no-escalate")
     dry = run("escalate", "--dry-run")
-    assert dry.exit_code == 0 and "将发送" in dry.stdout and "robot:值班群" in dry.stdout
+    assert dry.exit_code == 0 and "将发送" in dry.stdout and "机器人 值班群" in dry.stdout
     assert hook_bodies(http_server) == []
     assert list((yuqing_home / "outbox").rglob("*.md")) == []
     assert json.loads(run("case", "list", "--json").stdout) == []

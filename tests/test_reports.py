@@ -38,7 +38,7 @@ THREAD = [
 
 
 def story_feed(title: str, link: str, pub: str) -> str:
-    return rss([(title, link)]).replace("<description>", f"<pubDate>{pub}</pubDate><description>").replace(
+    return rss([(title, link)], dated=False).replace("<description>", f"<pubDate>{pub}</pubDate><description>").replace(
         "&lt;p&gt;正文&lt;/p&gt;", STORY)
 
 
@@ -61,7 +61,8 @@ def fixed_store(yuqing_home, monkeypatch, http_server):
     steps = [("2026-11-23T10:00:00+08:00", 400, 20), ("2026-11-24T10:00:00+08:00", 1200, 60)]
     for moment, clicks, replies in steps:
         monkeypatch.setenv("YUQING_NOW", moment)
-        http_server.route("/forum", discuz_page([(7, "清河县城关镇老街拆迁补偿不到位", replies, clicks)]))
+        http_server.route("/forum", discuz_page([(7, "清河县城关镇老街拆迁补偿不到位", replies, clicks)],
+                                                posted="2026-11-22 09:07"))
         assert run("collect", "--force").exit_code == 0
     monkeypatch.setenv("YUQING_NOW", "2026-11-24T11:00:00+08:00")
     assert run("case", "act", "1", "--action", "转办", "--to", "城关镇政府", "--by", "王值班").exit_code == 0

@@ -240,6 +240,9 @@ def run_command(
     raise typer.Exit(int(result.collect.exit_code))
 
 
+EscalateOption = Annotated[bool, typer.Option("--escalate/--no-escalate", help="达到预警级别时立即发送通知")]
+
+
 @app.command("add")
 def add_command(
     title: Annotated[str, typer.Option("--title", help="标题")] = "",
@@ -249,18 +252,31 @@ def add_command(
     author: Annotated[str, typer.Option("--author", help="作者")] = "",
     clicks: Annotated[int | None, typer.Option("--clicks", help="点击/浏览数")] = None,
     comments: Annotated[int | None, typer.Option("--comments", help="评论/跟帖数")] = None,
+    escalate: EscalateOption = True,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """录入一条粘贴来的帖子（正文从标准输入读取）。
+    """录入一条粘贴来的帖子（正文从标准输入读取），当即归并、分级；达到预警级别的立即发送通知。
 
     示例：echo '正文……' | yuqing add --title '标题' --site 12345热线
     """
-    from yuqing.sources.intake import add_post, make_item
+    from yuqing.pipeline import take_in
+    from yuqing.sources.intake import MANUAL_SOURCE, add_post, make_item
+    from yuqing.store import post_key
 
     body = text if text is not None else read_stdin()
     item = make_item(title=title, text=body, url=url, author=author, clicks=clicks, comments=comments)
-    with open_store() as store:
-        counts = add_post(store, item, site=site)
-    views.err("已录入 1 条" if counts.new else "已存在相同的帖子，已更新数字")
+    workspace = current_workspace()
+    ensure_workspace(workspace)
+    rules = current_rules()
+    counts = []
+
+    def store_post(store):
+        counts.append(add_post(store, item, site=site, stock_hours=rules.stock_hours))
+        return MANUAL_SOURCE, [post_key(item)]
+
+    result = take_in(workspace, rules, store_post, escalate=escalate)
+    views.err("已录入 1 条" if counts[0].new else "已存在相同的帖子，已更新数字")
+    views.print_intake(result, as_json=as_json)
 
 
 @app.command("import")
@@ -268,19 +284,31 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="CSV 或 JSONL 文件")],
     source: Annotated[str, typer.Option("--source", help="渠道名称，如 12345热线、县长信箱")] = "导入",
     site: Annotated[str, typer.Option("--site", help="行中没有网站/来源列时使用的名称")] = "",
+    escalate: EscalateOption = True,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """导入 CSV/JSONL（12345 热线、县长信箱、网信办转来的条目），逐行报告错误。
+    """导入 CSV/JSONL（12345 热线、县长信箱、网信办转来的条目），逐行报告错误；当即归并、分级并预警。
 
     示例：yuqing import 12345热线-11月.csv --source 12345热线
     """
+    from yuqing.pipeline import take_in
     from yuqing.sources.intake import MANUAL_SOURCE, import_file
 
     if source == MANUAL_SOURCE:
         raise UsageError(f"渠道名称「{MANUAL_SOURCE}」留给 yuqing add 使用")
-    with open_store() as store:
-        report = import_file(store, file, source=source, site=site)
-    views.print_import_report(file, report)
-    raise typer.Exit(int(ExitCode.PARTIAL if report.errors else ExitCode.OK))
+    workspace = current_workspace()
+    ensure_workspace(workspace)
+    rules = current_rules()
+    reports = []
+
+    def store_rows(store):
+        reports.append(import_file(store, file, source=source, site=site, stock_hours=rules.stock_hours))
+        return source, reports[0].keys
+
+    result = take_in(workspace, rules, store_rows, escalate=escalate)
+    views.print_import_report(file, reports[0])
+    views.print_intake(result, as_json=as_json)
+    raise typer.Exit(int(ExitCode.PARTIAL if reports[0].errors else ExitCode.OK))
 
 
 @export_app.command("posts")
@@ -292,20 +320,43 @@ def export_posts(
 
     示例：yuqing export posts --format csv -o posts.csv
     """
-    from yuqing.render.export import export_rows, write_csv, write_jsonl
+    from yuqing.render.export import EXPORT_COLUMNS, export_rows
 
-    writers = {"jsonl": write_jsonl, "csv": write_csv}
-    if fmt not in writers:
+    _export(export_rows, EXPORT_COLUMNS, fmt, output)
+
+
+@export_app.command("judgments")
+def export_judgments(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl 或 csv（CSV 带 BOM，可直接用 Excel 打开）")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（默认标准输出）")] = None,
+) -> None:
+    """导出全部人工研判记录（误报、人工定级、合并、拆分、排除帖子），按时间先后。
+
+    示例：yuqing export judgments --format csv -o 研判记录.csv
+    """
+    from yuqing.render.export import JUDGMENT_COLUMNS, judgment_rows
+
+    _export(judgment_rows, JUDGMENT_COLUMNS, fmt, output)
+
+
+def _export(rows_of, columns: tuple[str, ...], fmt: str, output: Path | None) -> None:
+    from yuqing.render.export import write_csv, write_jsonl
+
+    if fmt not in ("jsonl", "csv"):
         raise UsageError(f"--format 只能是 jsonl 或 csv，而不是「{fmt}」")
+
+    def write(rows, out) -> int:
+        return write_jsonl(rows, out) if fmt == "jsonl" else write_csv(rows, out, columns)
+
     with open_store() as store:
-        rows = export_rows(store)
+        rows = rows_of(store)
         if output is None:
             if fmt == "csv" and hasattr(sys.stdout, "reconfigure"):  # CSV writes its own \r\n
                 sys.stdout.reconfigure(newline="")
-            count = writers[fmt](rows, sys.stdout)
+            count = write(rows, sys.stdout)
         else:
             with open(output, "w", encoding="utf-8", newline="") as out:
-                count = writers[fmt](rows, out)
+                count = write(rows, out)
     views.err(f"已导出 {count} 条" + (f" → {output}" if output else ""))
 
 
@@ -329,7 +380,7 @@ def demo(
 # day. A command not listed here lands in a last panel 「命令」: add new ones here.
 HELP_PANELS: dict[str, tuple[str, ...]] = {
     "值班": ("todo", "run", "collect", "status", "handover"),
-    "研判": ("events", "event", "grade", "regrade", "search", "topic", "post", "tone"),
+    "研判": ("events", "event", "post", "tone", "grade", "regrade", "search", "topic"),
     "处置": ("case", "escalate"),
     "报告": ("report",),
     "信息源": ("source", "import", "add"),

@@ -96,6 +96,7 @@ class CollectOptions:
     force: bool = False  # ignore backoff and Retry-After waits
     home: Path | None = None  # cookie files are relative to the workspace
     thread_pause: float = 0.2  # least seconds between two thread pages of one host (see collect_replies)
+    stock_hours: float = 72.0  # posts older than this when first seen are stock (存量)
 
 
 def collect(
@@ -241,7 +242,8 @@ class _Collector:
             pages += 1
         if source.kind == "forum" and not items:
             raise _selectors_failed(source, state)
-        counts = self._store_batch(source, items, first, body_hash, started)
+        counts = self._store_batch(source, items, first, body_hash, started,
+                                   first_collection=state.get("last_success_at") is None)
         return SourceOutcome(source.name, source.site, "ok", new=counts.new, seen=counts.seen)
 
     async def _parse(self, source: Source, result: FetchResult, now: datetime) -> Parsed:
@@ -260,7 +262,7 @@ class _Collector:
         return parse_payload(*args)
 
     def _store_batch(self, source: Source, items: list[Item], result: FetchResult,
-                     body_hash: str | None, started: datetime):
+                     body_hash: str | None, started: datetime, *, first_collection: bool):
         seen_at = clock.to_iso(started)
         fields = {
             "etag": result.etag, "last_modified": result.last_modified, "body_hash": body_hash,
@@ -274,6 +276,8 @@ class _Collector:
             counts = self.store.save_items(
                 source=source.name, channel=source.kind, site=source.site or source.name,
                 mainstream=source.mainstream, items=items, seen_at=seen_at,
+                stock_before=clock.to_iso(started - timedelta(hours=self.options.stock_hours)),
+                first_collection=first_collection,
             )
             if counts.new_keys and body_hash:
                 self.store.keep_evidence(source=source.name, sha256=body_hash, url=result.url,

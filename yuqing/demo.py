@@ -3,9 +3,12 @@
 A loopback site serves news feeds and forum lists (the Discuz! board in GBK, without a
 charset header, as county forums do) that change over three simulated cron runs:
 a story spreads to five mainstream sites, a forum thread's clicks cross 1000 and then
-3000, a negative post reaches a second site. Each run collects, groups and grades, and
-escalates: notices land in the outbox and on a loopback chat robot. Then the daily
-report and a numbered digest (links, summaries, netizens' replies) are written.
+3000, a negative post reaches a second site. The board also carries old threads: a 2019
+sticky with 139,191 clicks stays quiet (存量), while a 2020 thread that suddenly gains
+hundreds of replies is notified. Each run collects, groups and grades, and escalates:
+notices land in the outbox and on a loopback chat robot. After the first run the officer
+dismisses a false positive and sets a level by hand (人工研判). Then the daily report and
+a numbered digest (links, summaries, netizens' replies) are written.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from yuqing.collect import CollectOptions
 from yuqing.duty.handover import Handover, hand_over
 from yuqing.duty.todo import Todo, build_todo
 from yuqing.events.cases import act
+from yuqing.events.verdicts import Verdict, dismiss, set_level
 from yuqing.models import Source
 from yuqing.pipeline import RunResult, run_pipeline
 from yuqing.report import DigestChoice, daily_data, day_period, issue_digest, write_report
@@ -84,6 +88,15 @@ CANTEEN_THREAD = (
     ("网友小周", "去年就有人反映过食堂问题，一直没人管，这次一定要给个说法！"),
     ("围观群众", "顶"),
 )
+# Old threads already on the board when it is first collected (存量): (tid, title, replies per
+# run, clicks per run, posted, sticky). The sticky stays quiet; the 2020 thread flares in run 3.
+OLD_THREADS = (
+    (90, "【置顶】桂北人社区清河版版规及发帖须知（2019年修订）", (465, 465, 466), (139191, 139240, 139302),
+     "2019-4-27", True),
+    (91, "清河县老城区排水改造工程烂尾，一下雨就内涝", (22, 25, 640), (1171, 1300, 5200), "2020-7-19", False),
+)
+FALSE_POSITIVE = "周末带娃去哪玩？清河湿地公园开放了吗"
+HAND_LEVEL = ("清河县城关镇老街拆迁补偿款拖欠半年，到底谁来管？", "较大", "涉及拆迁补偿，群众诉求集中，需跟踪")
 PHPBB_TOPICS = (  # the negative post reaches a second board in run 2
     (201, "清河论坛夜跑群：城南体育场灯光太暗", (5, 11, 13), (200, 306, 320), 0),
     (202, "清河县城关镇老街拆迁补偿款拖欠半年，到底谁来管？（转自桂北人社区）", (0, 9, 15), (0, 120, 180), 1),
@@ -167,13 +180,17 @@ def _rss(title: str, items: list[tuple[str, str, str, str]]) -> bytes:
 
 
 def _discuz(run: int) -> bytes:
+    threads = [(tid, title, replies, clicks, '<span title="2026-11-27">今天 08:12</span>', False)
+               for tid, title, replies, clicks in DISCUZ_THREADS]
+    threads += [(tid, title, replies, clicks, f"<span>{posted}</span>", sticky)
+                for tid, title, replies, clicks, posted, sticky in OLD_THREADS]
     rows = "".join(
-        f'<tbody id="normalthread_{tid}"><tr><th class="common">'
+        f'<tbody id="{"stickthread" if sticky else "normalthread"}_{tid}"><tr><th class="common">'
         f'<a href="forum.php?mod=viewthread&amp;tid={tid}&amp;extra=page%3D1" class="s xst">{escape(title)}</a></th>'
         f'<td class="by"><cite><a href="home.php?mod=space&amp;uid={tid}">网友{tid}</a></cite>'
-        f'<em><span title="2026-11-27">{["今天 08:12", "今天 08:12", "今天 08:12"][run]}</span></em></td>'
+        f'<em>{posted}</em></td>'
         f'<td class="num"><a href="#" class="xi2">{replies[run]}</a><em>{clicks[run]}</em></td></tr></tbody>'
-        for tid, title, replies, clicks in DISCUZ_THREADS
+        for tid, title, replies, clicks, posted, sticky in threads
     )
     html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">'
             "<title>百姓话题 - 桂北人社区 - Powered by Discuz!</title></head><body>"
@@ -269,6 +286,8 @@ class DemoResult:
     publicity: dict[str, Any] = field(default_factory=dict)  # the office's own posts that day
     todo: Todo | None = None  # what the officer sees at the end of the day (yuqing todo)
     handover: Handover | None = None  # and how the shift is handed over (yuqing handover)
+    verdicts: list[Verdict] = field(default_factory=list)  # the officer's, after the first run
+    judgments: list[dict[str, Any]] = field(default_factory=list)  # the whole log at the end of the day
 
 
 def prepare_workspace(workspace: Workspace, server: SampleServer) -> None:
@@ -302,6 +321,7 @@ def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
         rules = load_rules(workspace.rules_path)
         sources = demo_sources(server.url)
         runs = []
+        verdicts: list[Verdict] = []
         for index, moment in enumerate(RUN_TIMES):
             server.publish(pages_for_run(index))
             with clock.frozen_at(datetime.fromisoformat(moment)):
@@ -310,6 +330,7 @@ def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
                                       command="demo", escalate=True)
             runs.append(DemoRun(moment, result))
             if index == 0:
+                verdicts = _officer_judges(workspace, rules, moment)
                 _officer_handles_morning_cases(workspace, moment)
         # Half an hour after the last run the day shift looks at its to-do list and hands over
         # (later and the list would rightly say collection has stopped: the demo runs no cron).
@@ -321,9 +342,11 @@ def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
             with Store(workspace.db_path) as store:
                 events = store.list_events(limit=20)
                 total = store.count_posts()
+                judgments = store.all_judgments()
         reports.append(handover.path)
         return DemoResult(workspace.home, server.url, runs, events, total, len(server.robot_messages),
-                          workspace.outbox_dir, reports, temporary, publicity=own, todo=todo, handover=handover)
+                          workspace.outbox_dir, reports, temporary, publicity=own, todo=todo, handover=handover,
+                          verdicts=verdicts, judgments=judgments)
 
 
 def _end_of_shift(store: Store, workspace: Workspace) -> tuple[Todo, Handover]:
@@ -332,6 +355,18 @@ def _end_of_shift(store: Store, workspace: Workspace) -> tuple[Todo, Handover]:
     note = ("夜跑群灯光一事转办已超时，明早先电话催城南街道；"
             "电梯故障、一中食堂两件已报分管领导，注意两家主流网站后续报道。")
     return todo, hand_over(store, workspace, note=note, by="值班员小王")
+
+
+def _officer_judges(workspace: Workspace, rules, moment: str) -> list[Verdict]:
+    """Twenty minutes after the first run the officer reads the new events: a parent asking
+    about the wetland park is no 舆情 (误报), and the compensation thread deserves 较大."""
+    with clock.frozen_at(datetime.fromisoformat(moment) + timedelta(minutes=20)), Store(workspace.db_path) as store:
+        by_title = {e["title"]: e["id"] for e in store.list_events()}
+        title, level, reason = HAND_LEVEL
+        return [
+            dismiss(store, rules, by_title[FALSE_POSITIVE], reason="游玩咨询，与舆情无关", by="值班员小王"),
+            set_level(store, rules, by_title[title], level, reason=reason, by="值班员小王"),
+        ]
 
 
 def _officer_handles_morning_cases(workspace: Workspace, moment: str) -> None:

@@ -10,6 +10,7 @@ notice number. Reruns find the dedupe keys taken and send nothing new.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,8 @@ from yuqing.store import Store
 if TYPE_CHECKING:  # channels (smtplib, email) is imported when a message is built
     from yuqing.notify.channels import Message, Outcome
 
+log = logging.getLogger("yuqing.escalate")
+NO_CONTACT = "未配置联系人，只写入发件箱"
 MAX_ATTEMPTS = 6
 RETRY_STEPS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 DEADLINES = (("report", "报告时限", "reported_at"), ("forward", "转办时限", "forwarded_at"),
@@ -53,6 +56,7 @@ class Planned:
     event_id: int | None = None
     case_id: int | None = None
     source: str | None = None
+    notice_no: str | None = None  # given when recorded
 
 
 @dataclass
@@ -64,9 +68,22 @@ class EscalateReport:
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # configuration problems, shown, not stored
 
+    @property
+    def written(self) -> int:
+        """Notices written to the file outbox."""
+        return sum(1 for d in self.deliveries if d["channel"] == "file" and d["status"] == "sent")
+
+    @property
+    def delivered(self) -> int:
+        """Messages that reached a person's mail or robot."""
+        return sum(1 for d in self.deliveries if d["channel"] != "file" and d["status"] == "sent")
+
+    def deliveries_of(self, notice_no: str | None) -> list[dict[str, Any]]:
+        return [d for d in self.deliveries if d["notice_no"] == notice_no]
+
     def as_dict(self) -> dict[str, Any]:
-        return {"planned": self.planned, "sent": self.sent, "held": self.held, "failed": self.failed,
-                "deliveries": self.deliveries}
+        return {"planned": self.planned, "sent": self.sent, "written": self.written, "delivered": self.delivered,
+                "held": self.held, "failed": self.failed, "deliveries": self.deliveries}
 
 
 # -- planning ------------------------------------------------------------------
@@ -110,18 +127,25 @@ def _level_notices(ctx: Context) -> list[Planned]:
                                  _dues(ctx, escalation.policy(event["level"]), ctx.now))
             ctx.store.supersede_held(event["id"], list(LEVELS[:level_rank(event["level"])]))
     taken = ctx.store.existing_dedupe_keys([f"level:{e['id']}:{e['level']}" for e in events])
-    fresh = [e for e in events if f"level:{e['id']}:{e['level']}" not in taken]
+    fresh = [e for e in events if f"level:{e['id']}:{e['level']}" not in taken and not _lowered(e)]
     ids = [e["id"] for e in fresh]
     posts_by_event = ctx.store.event_posts(ids)
     cases = ctx.store.cases_by_event(ids)
+    dismissed_once = ctx.store.ever_dismissed(ids)
     planned = []
     for event in fresh:
+        event["dismissed_once"] = event["id"] in dismissed_once
         old_level = event["case_level"]
         rise = old_level is not None and level_rank(event["level"]) > level_rank(old_level)
         planned.append(_event_notice(ctx, event, posts_by_event.get(event["id"], []), cases.get(event["id"]),
                                      escalation.policy(event["level"]), old_level if rise else None,
                                      f"level:{event['id']}:{event['level']}"))
     return planned
+
+
+def _lowered(event: dict) -> bool:
+    """Set below its case's level by hand (人工定级): nothing to announce."""
+    return event["case_level"] is not None and level_rank(event["level"]) < level_rank(event["case_level"])
 
 
 def _event_notice(ctx: Context, event: dict, posts: list[dict], case: dict | None, policy: LevelPolicy,
@@ -141,6 +165,8 @@ def _event_notice(ctx: Context, event: dict, posts: list[dict], case: dict | Non
         "deadlines": _deadline_lines(case, policy),
         "actions": list(policy.actions), "departments": departments,
         "posts": posts[:10], "more_posts": max(0, len(posts) - 10),
+        "dismissed_once": event.get("dismissed_once", False),
+        "manual_level": event.get("manual_level"),
     }
     verb = f"升级为{event['level']}" if old_level else event["level"]
     return Planned(
@@ -249,7 +275,7 @@ def record(ctx: Context, planned: list[Planned]) -> None:
     rows, channels = [], {}
     templates = ctx.home / "templates"
     for item, number in zip(planned, numbers, strict=True):
-        notice_no = f"{ctx.escalation.notice_prefix}-{year}-{number:04d}"
+        notice_no = item.notice_no = f"{ctx.escalation.notice_prefix}-{year}-{number:04d}"
         body = render(item.template, {**item.context, "notice_no": notice_no, "generated_at": generated}, templates)
         rows.append({
             "notice_no": notice_no, "dedupe_key": item.dedupe_key, "kind": item.kind,
@@ -294,6 +320,7 @@ def _deliver_files(ctx: Context, items: list[dict], report: EscalateReport) -> N
         rows.append(("sent", None, None, clock.to_iso(ctx.now), "single", item["id"]))
         report.deliveries.append({"notice_no": item["notice_no"], "channel": "file", "status": "sent",
                                   "path": str(path)})
+        log.info("notice %s written to the outbox: %s", item["notice_no"], path)
         report.sent += 1
     ctx.store.finish_deliveries(rows)
 
@@ -305,6 +332,7 @@ def _hold(ctx: Context, items: list[dict], report: EscalateReport) -> None:
     for item in items:
         report.deliveries.append({"notice_no": item["notice_no"], "channel": item["channel"],
                                   "status": "held", "until": until})
+        log.info("notice %s → %s held until duty starts (%s)", item["notice_no"], item["channel"], until)
 
 
 def _deliver_channel(ctx: Context, dispatcher: Dispatcher, channel: str, items: list[dict],
@@ -386,6 +414,8 @@ def _record_outcome(ctx: Context, dispatcher: Dispatcher, channel: str, batch: l
             rows.append(("due", clock.to_iso(ctx.now + wait), outcome.detail, None, None, item["id"]))
         report.deliveries.append({"notice_no": item["notice_no"], "channel": channel,
                                   "status": outcome.status, "via": via, "detail": outcome.detail})
+        log.info("notice %s → %s (%s): %s %s", item["notice_no"], channel, ",".join(json.loads(item["roles"])),
+                 outcome.status, outcome.detail or "")
     ctx.store.finish_deliveries(rows)
     dispatcher.after_send(channel, outcome, ctx.now)
 
@@ -422,7 +452,9 @@ def _describe(ctx: Context, item: Planned) -> dict[str, Any]:
     for role in item.roles:
         spec = escalation.roles.get(role)
         recipients[role] = {"emails": list(spec.emails) if spec else [],
-                            "robots": list(spec.robots) if spec else []}
+                            "robots": list(spec.robots) if spec else [],
+                            "contacts": escalation.contacts(role)}
     return {"kind": item.kind, "level": item.level, "subject": item.subject, "roles": item.roles,
             "channels": channels_for(item.roles, escalation), "recipients": recipients,
-            "event_id": item.event_id, "case_id": item.case_id, "wake": item.wake}
+            "no_contact": [role for role in item.roles if not escalation.contacts(role)],
+            "notice_no": item.notice_no, "event_id": item.event_id, "case_id": item.case_id, "wake": item.wake}

@@ -22,6 +22,8 @@ from yuqing.rules import LEVELS, NATURES, Rules, Topic, level_rank
 from yuqing.text.positive import positive_words
 
 BASE_LEVEL = LEVELS[0]
+GAIN_FIGURES = ("clicks", "comments")  # for stock posts these count what was gained after first seen
+GROWTH_RULES = frozenset({"threshold:clicks", "threshold:comments", "ferment"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ class Figures:
     negative_sites: int = 0  # distinct sites carrying a negative post of the event
     clicks_before: int | None = None  # the figures one ferment window ago
     comments_before: int | None = None
+    stock: str = ""  # "" all news | "all" stock only | "some": stock posts count what they gained
+
+    @property
+    def counted_as(self) -> str:
+        """How clicks and comments were counted, said before the figure in a reason."""
+        return {"all": "首次采集后新增", "some": "（存量帖按首次采集后新增计）"}.get(self.stock, "")
 
 
 @dataclass(frozen=True)
@@ -212,7 +220,12 @@ def _threshold_reasons(figures: Figures, rules: Rules):
             continue
         rank = level_rank(threshold.level)
         if threshold.figure not in best or rank > best[threshold.figure][0]:
-            text = f"{threshold.label} {value} ≥ {threshold.min} → {threshold.level}"
+            label = threshold.label
+            if threshold.figure in GAIN_FIGURES and figures.stock == "all":
+                label = figures.counted_as + label
+            elif threshold.figure in GAIN_FIGURES and figures.stock:
+                label += figures.counted_as
+            text = f"{label} {value} ≥ {threshold.min} → {threshold.level}"
             best[threshold.figure] = (rank, Reason(f"threshold:{threshold.figure}", threshold.level, text))
     return [reason for _, reason in best.values()]
 

@@ -7,7 +7,7 @@ import logging
 import logging.handlers
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,22 @@ if TYPE_CHECKING:  # escalate is imported only when the run escalates
 
 log = logging.getLogger("yuqing")
 EVIDENCE_GRACE = timedelta(days=3)  # raw bodies of posts outside any event are dropped after this
+
+
+INTAKE_LOCK_WAIT = 120.0  # seconds a pasted post waits for a running cron run to finish
+
+
+@dataclass
+class IntakeResult:
+    """Posts stored by hand (`add`, `import`), grouped and graded in the same command."""
+
+    posts: list[dict]  # each stored post: id, title, event, level, reasons
+    events: EventUpdate
+    notices: EscalateReport | None
+
+    def as_dict(self) -> dict:
+        return {"posts": self.posts, "events": self.events.as_dict(),
+                "notices": self.notices.as_dict() if self.notices else None}
 
 
 @dataclass
@@ -80,6 +96,25 @@ def logged_run(logs_dir: Path) -> Iterator[None]:
         raise
 
 
+def take_in(
+    workspace: Workspace,
+    rules: Rules,
+    store_posts: Callable[[Store], tuple[str, list[str]]],
+    *,
+    escalate: bool = True,
+) -> IntakeResult:
+    """Store posts given by hand (`store_posts` returns their source and dedupe keys), then
+    group, grade and escalate at once, exactly as a cron run would (same dedupe)."""
+    setup_logging(workspace.logs_dir)
+    with run_lock(workspace.home, "录入", wait=INTAKE_LOCK_WAIT), Store(workspace.db_path) as store:
+        source, keys = store_posts(store)
+        events = update_events(store, rules)
+        notices = _escalate(workspace, store, rules) if escalate else None
+        posts = store.graded_posts(source, keys)
+        log.info("intake: %d posts stored by hand, %d level changes", len(posts), len(events.changes))
+        return IntakeResult(posts, events, notices)
+
+
 def run_pipeline(
     workspace: Workspace,
     rules: Rules,
@@ -95,6 +130,7 @@ def run_pipeline(
         store.raise_if_damaged()  # a damaged store must fail the cron run, not pass it
         run_id = store.start_run(command, clock.now_iso())
         log.info("run %s started: %d sources", run_id, len(sources))
+        options = replace(options, stock_hours=rules.stock_hours)
         report = collect(store, sources, options, on_outcome=on_outcome)
         for outcome in report.failed:
             log.warning("source %s failing (%s): %s", outcome.name, outcome.reason, outcome.message)
@@ -153,4 +189,17 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
             "posts": store.count_posts(),
             "database_bytes": sum(p.stat().st_size for p in workspace.home.glob("yuqing.db*")
                                   if not p.name.startswith("yuqing.db.before-restore")),
+            "roles_without_contacts": _roles_without_contacts(workspace),
         }
+
+
+def _roles_without_contacts(workspace: Workspace) -> list[str]:
+    """Roles notices go to that no mail address or robot reaches (status warns until fixed)."""
+    from yuqing.errors import ConfigError
+    from yuqing.rules import load_rules, rules_path_for
+
+    try:
+        rules = load_rules(rules_path_for(workspace if workspace.rules_path.exists() else None))
+    except ConfigError:  # `rules check` names the problem; status still shows the rest
+        return []
+    return rules.escalation.roles_without_contacts()

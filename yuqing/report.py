@@ -221,6 +221,7 @@ def daily_data(store: Store, rules: Rules, sources: list, day: date) -> dict[str
         "events": events, "level_counts": _level_counts(events),
         "volume": store.count_posts_between(period.start_iso, period.end_iso),
         "open_cases": open_cases, "overdue": [c for c in open_cases if c["overdue"]],
+        "dismissed": store.count_dismissed_between(period.start_iso, period.end_iso),
         "notices": store.notices_between(period.start_iso, period.end_iso),
         "failing_sources": [s for s in health if s["failures"]], "source_count": len(health),
         **_good_news(store, rules, period, events),
@@ -256,6 +257,7 @@ def digest_data(store: Store, rules: Rules, period: Period, choice: DigestChoice
         "office": info, "period": period.label, "events": events, "major": major, "minor": minor,
         "note": choice.note.strip(),
         "level_counts": _level_counts(events), "volume": store.count_posts_between(period.start_iso, period.end_iso),
+        "dismissed": store.count_dismissed_between(period.start_iso, period.end_iso),
         "generated_at": clock.local_text(clock.now_iso()),
     }
 
@@ -296,6 +298,7 @@ def event_data(store: Store, rules: Rules, event_id: int) -> dict[str, Any]:
         "office": office(rules), "event": event, "posts": posts, "observations": observations,
         "history": store.level_history(event_id), "case": case, "trend": event_trend(observations),
         "actions": store.case_actions(case["id"]) if case else [],
+        "judgments": store.judgments([event_id])[event_id],
         "advice": list(rules.escalation.policy(event["level"]).actions),
         "generated_at": clock.local_text(clock.now_iso()),
     }
@@ -312,6 +315,7 @@ def weekly_data(store: Store, rules: Rules, period: Period) -> dict[str, Any]:
         "office": office(rules), "period": period.label, "events": events,
         "level_counts": _level_counts(events), "level_counts_before": _level_counts(before),
         "volume": volume, "volume_before": volume_before,
+        "dismissed": store.count_dismissed_between(period.start_iso, period.end_iso),
         "change": {k: volume[k] - volume_before[k] for k in volume},
         "by_topic": store.events_by_topic_between(period.start_iso, period.end_iso),
         "by_site": store.posts_by_site_between(period.start_iso, period.end_iso),
@@ -347,6 +351,7 @@ def annual_data(store: Store, rules: Rules, sources: list, year: int) -> dict[st
         "sources_configured": len(sources), "sources_active": volume["sources"],
         "posts": volume["posts"], "matched": volume["matched"],
         "events": events, "level_counts": _level_counts(events), "monthly": monthly,
+        "dismissed": store.count_dismissed_between(start, end),
         "cases": handled, "replied": len(replied), "closed": len(closed), "on_time": len(on_time),
         "reply_rate": _rate(len(replied), handled), "closure_rate": _rate(len(closed), handled),
         "on_time_rate": _rate(len(on_time), len(replied)),

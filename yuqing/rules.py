@@ -72,6 +72,7 @@ class Rules:
     spread_natures: tuple[str, ...] = DEFAULT_SPREAD_NATURES
     positive_words: tuple[str, ...] = ()
     publicity_target: int | None = None  # [publicity] yearly_target: own posts a year
+    stock_hours: float = 72.0  # [grading]: older than this when first seen → stock (存量)
     escalation: Escalation = field(default_factory=Escalation)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     tone_model_path: Path | None = None  # None: the model shipped in the package
@@ -291,6 +292,8 @@ class _Checker:
         natures = table.get("nature", DEFAULT_SPREAD_NATURES)
         if not isinstance(natures, list | tuple) or any(n not in NATURES for n in natures):
             self.fail("[grading] nature", f"应为 {' / '.join(NATURES)} 中若干项的列表，实际是 {natures!r}")
+        if "stock_hours" in table and not (_is_number(table["stock_hours"]) and table["stock_hours"] > 0):
+            self.fail("[grading] stock_hours", f"应为正数（小时），实际是 {table['stock_hours']!r}")
 
     def _publicity(self, table: Any) -> None:
         if not isinstance(table, dict):
@@ -348,6 +351,7 @@ def _build(path: Path, data: dict[str, Any], tone_model: Path | None = None) -> 
         spread_natures=tuple(data.get("grading", {}).get("nature", DEFAULT_SPREAD_NATURES)),
         positive_words=tuple(data.get("positive", {}).get("words", ())),
         publicity_target=data.get("publicity", {}).get("yearly_target"),
+        stock_hours=float(data.get("grading", {}).get("stock_hours", 72.0)),
         escalation=build_escalation(data),
         raw=data,
         tone_model_path=tone_model,

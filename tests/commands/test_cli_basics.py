@@ -53,22 +53,36 @@ def test_damaged_database_is_exit_3_without_traceback(yuqing_home):
     assert "Traceback" not in result.stderr
 
 
+def store_notices_for(tmp_path, event_id: int) -> list[dict]:
+    from yuqing.store import Store
+    with Store(tmp_path / "demo" / "yuqing.db") as store:
+        return store.notices_for_event(event_id)
+
+
 @pytest.mark.slow
 def test_demo_tells_the_story_offline(tmp_path):
     result = run("demo", "--keep", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert "重大 → 特别重大" in out and "一般 → 较大" in out and "超时催办" in out
+    assert "重大 → 特别重大" in out and "超时催办" in out
+    # The old threads: the 2019 sticky stays quiet, the 2020 thread flares and is notified.
+    assert "较大 → 特别重大（首次采集后新增" in out and "排水改造" in out
+    assert "判为误报（当时级别 一般）：游玩咨询" in out and "人工定级「较大」" in out
     from yuqing.store import Store
     with Store(tmp_path / "demo" / "yuqing.db") as store:
         events = {e["title"]: e for e in store.list_events()}
         posts = list(store.iter_posts())
+        notices = [n["subject"] for e in events.values() for n in store.notices_for_event(e["id"])]
+    sticky = next(e for t, e in events.items() if t.startswith("【置顶】"))
+    assert sticky["clicks"] > 139000 and sticky["quiet"] == 1 and not store_notices_for(tmp_path, sticky["id"])
+    assert any("排水改造" in subject and "特别重大" in subject for subject in notices)
+    assert not any("湿地公园" in t for t in events)  # dismissed: not listed
     elevator = events["清河县幸福小区电梯频繁故障 居民多次被困"]
     assert (elevator["mainstream_sites"], elevator["level"]) == (5, "特别重大")
     canteen = next(e for t, e in events.items() if "食堂饭菜发霉" in t)
     assert canteen["clicks"] == 3400 and canteen["level"] == "特别重大"
     demolition = next(e for t, e in events.items() if "拆迁补偿款拖欠" in t)
-    assert demolition["sites"] == 2 and demolition["level"] == "较大"
+    assert demolition["sites"] == 2 and demolition["level"] == "较大" and demolition["manual_level"] == "较大"
     assert not any("\ufffd" in p["title"] for p in posts)  # the GBK board decoded exactly
     assert list((tmp_path / "demo" / "outbox").rglob("YQ-2026-*.md"))
     assert (tmp_path / "demo" / "reports" / "daily-2026-11-27.md").exists()
@@ -79,7 +93,7 @@ def test_demo_tells_the_story_offline(tmp_path):
     assert "负面 2 条，主要观点：「" in digest  # what netizens wrote under the thread
     assert "机器人收到" in out and "去哪里看" in out
     # the shift loop: todo at the end of the day, then a handover that the next todo starts from
-    assert "15:30 交班前：yuqing todo" in out and "超时案件 1 件" in out and "新的较大及以上事件 3 个" in out
+    assert "15:30 交班前：yuqing todo" in out and "超时案件 1 件" in out and "新的较大及以上事件 4 个" in out  # the 2020 drainage thread flared
     assert "采集停止" not in out
     handover = tmp_path / "demo" / "reports" / "handover-2026-11-27-1530.md"
     assert "交接班：yuqing handover" in out and "# 交接班记录" in handover.read_text(encoding="utf-8")

@@ -82,13 +82,26 @@ def test_the_officers_verdict_is_kept_and_outweighs_the_model(workspace):
     assert result.exit_code == 0, result.stderr
     assert "已记录人工研判：负面" in result.stdout and "研判记录：" in result.stdout
     assert run("post", "tone", str(calm["id"]), "非负面").exit_code == 0
-    assert run("post", "tone", str(calm["id"]), "负面").exit_code == 0
+    assert run("post", "tone", str(calm["id"]), "负面", "--reason", "网民在反话", "--by", "张三").exit_code == 0
     history = run("post", "tone", str(calm["id"]))
     assert history.stdout.count("负面") >= 3 and "非负面" in history.stdout
     if calm["event_id"]:
         event = json.loads(run("event", "show", str(calm["event_id"]), "--json").stdout)
         mine = [p for p in event["posts"] if p["id"] == calm["id"]][0]
         assert mine["negative"] == 1 and mine["verdict"] == 1
+
+
+def test_a_verdict_on_a_post_in_an_event_joins_the_events_judgment_history(workspace):
+    post = next(p for p in _posts(workspace).values() if p["event_id"])
+    assert run("post", "tone", str(post["id"]), "非负面").exit_code == 0
+    result = run("post", "tone", str(post["id"]), "负面", "--reason", "网民在反话", "--by", "张三")
+    assert result.exit_code == 0, result.stderr
+    event = json.loads(run("event", "show", str(post["event_id"]), "--json").stdout)
+    tones = [j for j in event["judgments"] if j["kind"] == "tone"]
+    assert [(j["value"], j["post_id"]) for j in tones] == [("非负面", post["id"]), ("负面", post["id"])]
+    assert tones[-1]["reason"] == "网民在反话" and tones[-1]["by"] == "张三"
+    assert tones[-1]["kind_text"] == "人工判定倾向"
+    assert "人工判定倾向" in run("event", "show", str(post["event_id"])).stdout
 
 
 @pytest.mark.parametrize("args, message", [

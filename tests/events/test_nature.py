@@ -143,3 +143,28 @@ def test_regrade_applies_a_changed_nature_list(yuqing_home, monkeypatch, http_se
     assert "特别重大 → 一般" in result.stdout or "特别重大 → 一般" in result.stderr
     events = json.loads(run("events", "--json").stdout)
     assert [(e["level"], e["nature"]) for e in events] == [("一般", "中性")]
+
+
+def test_the_officers_nature_holds_across_runs_and_is_logged(yuqing_home, monkeypatch, http_server):
+    meeting = "清河县召开第四季度工作会议"
+    forum_workspace(yuqing_home, monkeypatch, http_server, [(3, meeting, 20, 1200)])
+    assert run("collect", "--force", "--no-escalate").exit_code == 0
+    event_id = str(json.loads(run("events", "--json").stdout)[0]["id"])
+    assert run("event", "nature", event_id, "好消息", "--reason", "x").exit_code == 2
+    assert run("event", "nature", "999", "正面", "--reason", "x").exit_code == 2
+    assert run("event", "nature", event_id, "正面").exit_code == 2  # the reason goes into the log
+    result = run("event", "nature", event_id, "正面", "--reason", "县融媒体的会议报道", "--by", "小王", "--json")
+    assert result.exit_code == 0, result.stderr
+    verdict = json.loads(result.stdout)
+    assert verdict["kind"] == "nature" and verdict["event"]["nature"] == "正面"
+    assert verdict["event"]["level"] == "一般"  # 1,200 clicks no longer raise it
+    http_server.route("/forum", discuz_page([(3, meeting, 40, 3600)]))
+    assert run("collect", "--force").exit_code == 0  # a later run keeps the officer's 性质
+    event = json.loads(run("event", "show", event_id, "--json").stdout)["event"]
+    assert (event["nature"], event["nature_basis"], event["level"]) == ("正面", "人工认定", "一般")
+    assert not list((yuqing_home / "outbox").rglob("*.md"))
+    shown = run("event", "show", event_id).stdout
+    assert "人工定性" in shown and "县融媒体的会议报道" in shown and "小王" in shown
+    back = run("event", "nature", event_id, "--auto", "--json")
+    assert back.exit_code == 0, back.stderr
+    assert json.loads(back.stdout)["event"]["level"] == "特别重大"

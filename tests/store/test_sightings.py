@@ -57,15 +57,23 @@ def _unmigrate(path):
     store.conn.execute("DROP TABLE sightings")
     store.conn.execute("DROP INDEX posts_url")
     # and the migrations after it, so that opening the store applies them all again
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm014_replies_and_digest_editions'")
     store.conn.execute("DROP TABLE replies")
     store.conn.execute("DROP TABLE thread_fetches")
     for column in ("serial", "note", "reissued_at"):
         store.conn.execute(f"ALTER TABLE digests DROP COLUMN {column}")
+    _unmigrate_judgments(store)
     for column in ("tone_score", "tone_reasons", "tone_model"):
         store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
     store.conn.execute("DROP TABLE tone_labels")
     return store
+
+
+def _unmigrate_judgments(store):
+    store.conn.execute("DROP TABLE judgments")
+    for column in ("stock", "base_clicks", "base_comments", "ignored"):
+        store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
+    for column in ("manual_level", "dismissed_at", "dismissed_level", "merged_into", "unmatched", "quiet"):
+        store.conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
 
 
 def _post(conn, post_id, source, url, *, event=None, clicks=None, mainstream=0, site="站", seen="2026-11-27T01:00:00+00:00"):

@@ -78,7 +78,6 @@ conn.execute("COMMIT")
 
 
 def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
-    from yuqing.store import LATEST_MIGRATION
     from yuqing.store.schema import migrations
 
     assert [m.name for m in migrations._migrations][-1] == LATEST_MIGRATION
@@ -95,21 +94,32 @@ def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
 
 def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store = Store(tmp_path / "y.db")
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m014_replies_and_digest_editions', ?)", [LATEST_MIGRATION])
-    store.conn.execute("DROP TABLE replies")
-    store.conn.execute("DROP TABLE thread_fetches")
-    for column in ("serial", "note", "reissued_at"):
-        store.conn.execute(f"ALTER TABLE digests DROP COLUMN {column}")
+    old = Item(url="http://bbs.example.cn/t/1", title="置顶：版规", published_at="2019-04-27T00:00:00+00:00",
+               clicks=139191, comments=465)
+    new = Item(url="http://bbs.example.cn/t/2", title="昨天的帖子", published_at="2026-11-26T00:00:00+00:00",
+               clicks=10, comments=1)
+    with store.write():
+        store.save_items(source="论坛", channel="forum", site="论坛", mainstream=False, items=[old, new],
+                         seen_at="2026-11-27T02:00:00+00:00")
+    # m015 and the migrations after it: a store is current when it has the latest one.
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name >= 'm015_judgments'")
+    store.conn.execute("DROP TABLE judgments")
+    for column in ("stock", "base_clicks", "base_comments", "ignored"):
+        store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
+    for column in ("manual_level", "dismissed_at", "dismissed_level", "merged_into", "unmatched", "quiet"):
+        store.conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
     for column in ("tone_score", "tone_reasons", "tone_model"):
         store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
     store.conn.execute("DROP TABLE tone_labels")
     store.close()
     store = Store(tmp_path / "y.db")
-    tables = {row[0] for row in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(digests)")}
-    assert {"replies", "thread_fetches"} <= tables and {"serial", "note", "reissued_at"} <= columns
-    assert {"tone_score", "tone_reasons", "tone_model"} <= {row[1] for row in store.conn.execute("PRAGMA table_info(posts)")}
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(posts)")}
+    assert {"stock", "base_clicks", "ignored", "tone_score", "tone_reasons", "tone_model"} <= columns
+    assert store.conn.execute("SELECT count(*) FROM judgments").fetchone() == (0,)
     assert store.tone_labels() == []
+    # Posts already stored become stock when they were old when first seen, counted from then.
+    rows = store.conn.execute("SELECT title, stock, base_clicks, base_comments FROM posts ORDER BY id").fetchall()
+    assert rows == [("置顶：版规", 1, 139191, 465), ("昨天的帖子", 0, None, None)]
     store.close()
 
 

@@ -31,8 +31,10 @@ def escalate_command(
     示例：yuqing escalate --dry-run
     """
     from yuqing.escalate import run_escalation
+    from yuqing.pipeline import setup_logging
 
     rules = current_rules()
+    setup_logging(current_workspace().logs_dir)  # what was delivered, to whom, is logged
     with open_store() as store:
         report = run_escalation(current_workspace().home, store, rules, dry_run=dry_run)
     cases_view.print_warnings(report)
@@ -80,8 +82,9 @@ def case_show(
         if case is None:
             raise UsageError(f"没有编号为 {case_id} 的案件（用 yuqing case list 查看）")
         actions = store.case_actions(case_id)
+        judgments = store.judgments([case["event_id"]])[case["event_id"]]
     case["overdue"] = cases.overdue_items(case, clock.now_iso())
-    cases_view.print_case(case, actions, as_json=as_json)
+    cases_view.print_case(case, actions, judgments, as_json=as_json)
 
 
 @case_app.command("act")

@@ -17,6 +17,7 @@ from yuqing.commands.console import out as _out
 if TYPE_CHECKING:  # types only: events and grade pull in numpy and the rule engine
     from yuqing.events.adhoc import AdhocPost
     from yuqing.events.grouping import EventUpdate
+    from yuqing.events.verdicts import Regrade
     from yuqing.grade import Grade
     from yuqing.rules import Rules
 
@@ -57,39 +58,63 @@ def _event_json(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def print_events(rows: list[dict[str, Any]], *, as_json: bool, by: str = "collected") -> None:
+def event_marks(row: dict[str, Any]) -> list[str]:
+    """What the officer should know at a glance: stock, manual level, 误报, no topic any more."""
+    marks = []
+    if row.get("quiet"):
+        marks.append("存量")
+    if row.get("manual_level"):
+        marks.append("人工定级")
+    if row.get("dismissed_at"):
+        marks.append("误报")
+    if row.get("unmatched"):
+        marks.append("不再命中主题")
+    if row.get("merged_into"):
+        marks.append(f"已并入事件 {row['merged_into']}")
+    return marks
+
+
+def print_events(rows: list[dict[str, Any]], *, as_json: bool, by: str = "collected",
+                 dismissed_hidden: int = 0) -> None:
     if as_json:
-        print_json([_event_json(r) for r in rows])
+        print_json([{**_event_json(r), "marks": event_marks(r)} for r in rows])
         return
+    notes = Console(stderr=True, highlight=False)
     if not rows:
-        Console(stderr=True).print("没有符合条件的事件")
-        return
-    latest = "最近发布" if by == "published" else "最近采集"
-    table = Table("编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发", latest)
-    for column in table.columns:
-        column.no_wrap = column.header not in ("标题", "首发")
-    table.columns[3].min_width = 20
-    for row in rows:
-        positive = row.get("nature") == "正面"  # counted as 正面传播, never escalated
-        table.add_row(
-            str(row["id"]), styled_nature("正面", listing=True) if positive else styled_level(row["level"]),
-            styled_nature(row.get("nature")), escape(row["title"]),
-            f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
-            escape(row["first_site"] or ""),
-            _when(row["last_published_at"] if by == "published" else row["last_seen_at"]),
-        )
-    _out().print(table)
+        notes.print("没有符合条件的事件")
+    else:
+        latest = "最近发布" if by == "published" else "最近采集"
+        table = Table("编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发", latest)
+        for column in table.columns:
+            column.no_wrap = column.header not in ("标题", "首发")
+        table.columns[3].min_width = 20
+        for row in rows:
+            positive = row.get("nature") == "正面"  # counted as 正面传播, never escalated
+            marks = event_marks(row)
+            table.add_row(
+                str(row["id"]), styled_nature("正面", listing=True) if positive else styled_level(row["level"]),
+                styled_nature(row.get("nature")),
+                escape(row["title"]) + (f" [yellow]（{escape('、'.join(marks))}）[/]" if marks else ""),
+                f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
+                escape(row["first_site"] or ""),
+                _when(row["last_published_at"] if by == "published" else row["last_seen_at"]),
+            )
+        _out().print(table)
+    if dismissed_hidden:
+        notes.print(f"另有 {dismissed_hidden} 个事件已判为误报，未列出（yuqing events --dismissed 查看）")
 
 
 def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: list[dict[str, Any]],
-                observations: dict[int, list[dict[str, Any]]], *, as_json: bool) -> None:
+                observations: dict[int, list[dict[str, Any]]], judgments: list[dict[str, Any]], *,
+                as_json: bool) -> None:
     if as_json:
         print_json({
-            "event": _event_json(event),
+            "event": {**_event_json(event), "marks": event_marks(event)},
             "posts": [{k: (_reasons(p) if k == "tone_reasons" else v) for k, v in p.items() if k != "text"}
                       for p in posts],
             "level_history": history,
             "observations": {str(k): v for k, v in observations.items()},
+            "judgments": judgments,
         })
         return
     console = _out()
@@ -97,6 +122,9 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
     console.print(f"[bold]事件 {e['id']}[/]：{escape(e['title'])}")
     basis = f"（{escape(e['nature_basis'])}）" if e.get("nature_basis") else ""
     console.print(f"性质：{styled_nature(e.get('nature'))}{basis}")
+    marks = "　".join(f"[yellow]{escape(m)}[/]" for m in event_marks(event))
+    if marks:
+        console.print(marks)
     console.print(f"级别：{styled_level(e['level'])}　负面：{'是' if e['negative'] else '否'}　"
                   f"主题：{escape('、'.join(e['topics'])) or '无'}　类别：{escape('、'.join(e['categories'])) or '无'}")
     console.print(f"首发：{escape(e['first_site'] or '')} {clock.local_text(e['first_at'])}　"
@@ -110,10 +138,13 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
     for reason in e["reasons"]:
         console.print(f"  · {escape(reason['text'])}")
     table = Table("帖子", "网站", "标题", "发布", "点击", "跟帖", "负面", "观测")
+    table.columns[2].min_width = 16
     for post in posts:
         trail = " → ".join(f"{o['clicks'] or 0}/{o['comments'] or 0}" for o in observations.get(post["id"], [])[-5:])
-        table.add_row(str(post["id"]), escape(post["site"]), escape(post["title"]),
-                      clock.local_text(post["published_at"] or post["first_seen_at"], "%m-%d %H:%M"),
+        marks = post_marks(post)
+        table.add_row(str(post["id"]), escape(post["site"]),
+                      escape(post["title"]) + (f" [yellow]（{escape('；'.join(marks))}）[/]" if marks else ""),
+                      clock.local_text(post["published_at"] or post["first_seen_at"]),
                       _num(post["clicks"]), _num(post["comments"]), _post_tone(post), trail)
     console.print(table)
     for post in posts:
@@ -131,6 +162,62 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
         old = change["old_level"] or "（新事件）"
         reasons = "；".join(r["text"] for r in change["reasons"])
         console.print(f"  {clock.local_text(change['at'])}　{old} → {styled_level(change['new_level'])}　{escape(reasons)}")
+    console.print("研判记录：" if judgments else "研判记录：无")
+    for line in judgment_lines(judgments):
+        console.print(f"  {escape(line)}")
+
+
+def post_marks(post: dict[str, Any]) -> list[str]:
+    marks = []
+    if post.get("stock"):
+        marks.append("存量")
+    if post.get("ignored"):
+        marks.append("已排除")
+    return marks
+
+
+def judgment_lines(judgments: list[dict[str, Any]]) -> list[str]:
+    """One line per verdict: when, what, the value, why, by whom (plain text)."""
+    lines = []
+    for j in judgments:
+        value = f"「{j['value']}」" if j.get("value") and j["kind"] in ("level", "reopen") else ""
+        if j["kind"] == "dismiss" and j.get("value"):
+            value = f"（当时级别 {j['value']}）"
+        if j["kind"] in ("merge", "split", "merged", "split_from") and j.get("value"):
+            value = f"（事件 {'、'.join(map(str, json.loads(j['value']))) if j['value'].startswith('[') else j['value']}）"
+        if j["kind"] == "ignore" and j.get("post_id"):
+            value = f"（帖子 {j['post_id']}）"
+        why = f"：{j['reason']}" if j.get("reason") else ""
+        lines.append(f"{clock.local_text(j['at'])}　{j['kind_text']}{value}{why}　— {j['by']}")
+    return lines
+
+
+def print_verdict(verdict: Any, *, as_json: bool) -> None:
+    if as_json:
+        print_json(verdict.as_dict())
+        return
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    event = verdict.event
+    value = f"为{verdict.value}" if verdict.kind in ("level", "nature") else ""
+    console.print(f"已记录：事件 {verdict.event_id}「{escape(event.get('title') or '')}」{verdict.text}{value}"
+                  + (f"（{escape(verdict.reason)}）" if verdict.reason else "") + f"，研判人 {escape(verdict.by)}")
+    if verdict.kind == "dismiss":
+        console.print("  不再出现在事件列表和报告中，不再预警；以后若升到高于"
+                      f"{event.get('dismissed_level') or event.get('level')}的级别会重新预警"
+                      + ("；在办案件已按「误报」办结" if verdict.case_closed else ""))
+    if verdict.kind == "split":
+        console.print(f"  拆出的帖子组成新事件 {verdict.value}")
+    if verdict.kind == "merge":
+        console.print(f"  事件 {'、'.join(map(str, verdict.touched))} 已并入事件 {verdict.event_id}")
+    if verdict.kind in ("nature", "nature_auto") and event.get("nature") == "正面":
+        console.print("  正面事件只计入正面宣传：不按传播量升级，不立案，不预警")
+    if event.get("level"):
+        console.print(f"  现级别：{styled_level(event['level'])}　性质：{styled_nature(event.get('nature'))}　"
+                      f"帖子 {event.get('posts')}，"
+                      f"点击 {event.get('clicks')}，跟帖 {event.get('comments')}")
+    for change in verdict.update.changes if verdict.update else []:
+        console.print(f"  事件 {change.event_id}「{escape(change.title)}」：{change.old or '（新）'} → "
+                      f"{styled_level(change.new)}")
 
 
 def _when(value: str | None) -> str:
@@ -157,11 +244,12 @@ def _num(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def print_regrade(result: EventUpdate, *, as_json: bool) -> None:
+def print_regrade(regrade: Regrade, *, as_json: bool) -> None:
     if as_json:
-        print_json(result.as_dict())
+        print_json(regrade.as_dict())
         return
     console = _out()
+    result = regrade.update
     console.print(f"重新分析帖子 {result.analysed} 条，命中主题 {result.matched} 条，"
                   f"新事件 {result.new_events} 个，重新分级事件 {result.graded} 个")
     if not result.changes:
@@ -169,6 +257,15 @@ def print_regrade(result: EventUpdate, *, as_json: bool) -> None:
     for change in result.changes:
         console.print(f"  事件 {change.event_id}「{escape(change.title)}」："
                       f"{change.old or '（新）'} → {styled_level(change.new)}")
+    if not regrade.unmatched:
+        return
+    if regrade.dismissed:
+        console.print(f"不再命中任何主题的事件 {len(regrade.unmatched)} 个，已判为误报（规则调整后不再命中主题），在办案件已办结：")
+    else:
+        console.print(f"不再命中任何主题的事件 {len(regrade.unmatched)} 个（在 yuqing events 中标为「不再命中主题」；"
+                      "加 --close-unmatched 判为误报并办结案件）：")
+    for event in regrade.unmatched:
+        console.print(f"  事件 {event['id']}「{escape(event['title'])}」（{styled_level(event['level'])}）")
 
 
 def print_event_changes(result: EventUpdate) -> None:

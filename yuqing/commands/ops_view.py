@@ -33,10 +33,15 @@ def print_status(data: dict[str, Any], *, as_json: bool) -> None:
         console.print(f"  [red]{escape(source['name'])}[/]：连续失败 {source['failures']} 次"
                       f"（{escape(source['reason'] or '')}）{retry}")
     deliveries = data["deliveries"]
-    console.print(f"通知：已发 {deliveries.get('sent', 0)}，待发 {deliveries.get('due', 0) + deliveries.get('sending', 0)}，"
-                  f"失败 {deliveries.get('failed', 0)}")
+    held = f"（其中非工作时间顺延 {deliveries['held']}）" if deliveries.get("held") else ""
+    console.print(f"通知：写入发件箱 {deliveries.get('written', 0)} 份，邮件或机器人已送达 {deliveries.get('sent', 0)}，"
+                  f"待发 {deliveries.get('due', 0) + deliveries.get('sending', 0)}{held}，失败 {deliveries.get('failed', 0)}")
     for failed in data["failed_deliveries"][:5]:
         console.print(f"  [red]{failed['notice_no']} → {escape(failed['channel'])}[/]：{escape(failed['last_error'] or '')}")
+    lonely = data.get("roles_without_contacts") or []
+    if lonely:
+        console.print(f"[yellow]联系人：{escape('、'.join(lonely))}未配置邮箱或机器人，给他们的通知只写入发件箱 outbox/"
+                      "（在 rules.toml 的 \\[roles] 中填写）[/]")
     console.print(f"在办案件：{data['open_cases']} 件，超时 {len(data['overdue_cases'])} 件")
     for case in data["overdue_cases"][:10]:
         console.print(f"  [red]案件 {case['id']}[/]【{case['level']}】{escape(case['title'])}")

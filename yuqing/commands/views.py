@@ -17,10 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.cases_view import print_escalation, print_warnings
-from yuqing.commands.console import err, err_console, escape, print_json
+from yuqing.commands.cases_view import plain, print_escalation, print_warnings, recipients_brief
+from yuqing.commands.console import err, err_console, escape, print_json, styled_level
 from yuqing.commands.console import out as _out
-from yuqing.commands.events_view import print_event_changes, print_events
+from yuqing.commands.events_view import judgment_lines, print_event_changes, print_events
 from yuqing.sources.health import failing_label
 
 if TYPE_CHECKING:  # types only: importing collect here would load httpx for every command
@@ -165,6 +165,27 @@ def print_import_report(path: Path, report) -> None:
     err(f"{path}：新增 {report.new} 条，已有 {report.seen} 条，错误 {len(report.errors)} 行")
 
 
+def print_intake(result, *, as_json: bool) -> None:
+    """Each post stored by hand: its event, level and reasons; then what was notified."""
+    if result.notices is not None:
+        print_warnings(result.notices)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    console = _out()
+    for post in result.posts:
+        head = f"帖子 {post['id']}「{escape(post['title'])}」"
+        if post["event_id"] is None:
+            console.print(f"{head}：未命中监测主题，未归入事件（可检索）")
+            continue
+        stock = "（存量帖，累计数字不触发预警）" if post["stock"] else ""
+        console.print(f"{head} → 事件 {post['event_id']}，级别 {styled_level(post['level'])}{stock}")
+        for reason in post["reasons"]:
+            console.print(f"  · {escape(reason)}")
+    if result.notices is not None and (result.notices.planned or result.notices.failed):
+        print_escalation(result.notices, dry_run=False, as_json=False)
+
+
 def print_demo(result) -> None:
     console = _out()
     console.print(f"[bold]演示：清河县某个工作日的三次定时运行[/]（示例网站 {escape(result.server_url)}，仅本机回环，离线）")
@@ -174,17 +195,28 @@ def print_demo(result) -> None:
                       f"新增帖子 {report.new} 条，命中主题 {events.matched} 条，新事件 {events.new_events} 个")
         for change in events.changes:
             if change.old:
-                console.print(f"  事件 {change.event_id}「{escape(change.title)}」{change.old} → [bold red]{change.new}[/]")
+                console.print(f"  事件 {change.event_id}「{escape(change.title)}」{change.old} → [bold red]{change.new}[/]"
+                              f"（{escape(change.reasons[0])}）")
         if notices:
             for item in notices.planned:
-                console.print(f"  通知：{escape(item['subject'])} → {escape('、'.join(item['roles']))}")
-    console.print("\n[bold]当前事件[/]（同一件事在各网站的转载已合并）：")
+                console.print(f"  通知：{escape(plain(item['subject']))} → {escape(recipients_brief(item))}")
+        if run is result.runs[0]:
+            console.print("  论坛上的旧帖（存量）照样入库、归并，但累计的点击、跟帖不触发预警："
+                          "如 2019 年的置顶版规帖，点击 13 万多，没有发通知")
+            for verdict in result.verdicts:
+                console.print(f"  人工研判：{escape(verdict.by)} 把事件 {verdict.event_id}「{escape(verdict.event.get('title') or '')}」"
+                              f"{verdict.text}{'「' + verdict.value + '」' if verdict.kind == 'level' else ''}"
+                              f"（{escape(verdict.reason)}）")
+    console.print("\n[bold]当前事件[/]（同一件事在各网站的转载已合并；判为误报的不列出）：")
     print_events(result.events, as_json=False)
     own = result.publicity
     if own.get("posts"):
         names = "、".join(own["mainstream_names"])
         console.print(f"\n[bold]正面宣传[/]：本单位发稿 {own['posts']} 篇，被主流网站转载 {own['mainstream_reprints']} 次"
                       f"{f'（{escape(names)}）' if names else ''}；只计入宣传成效，不发预警。")
+    console.print("\n[bold]研判记录[/]：")
+    for judgment, line in zip(result.judgments, judgment_lines(result.judgments), strict=True):
+        console.print(f"  事件 {judgment['event_id']}「{escape(judgment['title'])}」　{escape(line)}")
     console.print(f"\n共入库 {result.total} 条帖子；机器人收到 {result.robot_messages} 条消息。")
     from yuqing.commands.duty_view import todo_lines, wrap
     if result.todo is not None:

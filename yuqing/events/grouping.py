@@ -11,7 +11,7 @@ import gc
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from yuqing import clock
 from yuqing.events.workers import in_order, pool_for
 from yuqing.grade import (
+    GROWTH_RULES,
     Figures,
     Grade,
     Reading,
@@ -30,7 +31,7 @@ from yuqing.grade import (
     read,
     read_many,
 )
-from yuqing.rules import Rules
+from yuqing.rules import Rules, level_rank
 from yuqing.store import Store
 from yuqing.text.positive import positive_words
 
@@ -42,6 +43,7 @@ GRADING_CHUNK = 5000  # dirty events graded at a time
 PARALLEL_FROM = 4 * ANALYSIS_CHUNK  # pending posts (or dirty events) that repay worker processes
 FINGERPRINT_BATCH = 2000
 POST_TEXT_FOR_GRADING = 2000  # characters read of a post analysed before readings were stored
+SYSTEM_ACTOR = "系统"  # who a judgment is by when the rules, not a person, made it
 
 
 @dataclass
@@ -274,6 +276,19 @@ def _grade_dirty(store: Store, rules: Rules, now: datetime, result: EventUpdate)
             store.save_event_grades(rows, changes)
             result.graded += len(rows)
             result.changes += level_changes
+    store.settle_empty_events()
+    reopen_risen_dismissals(store, graded_at)
+
+
+def reopen_risen_dismissals(store: Store, at: str) -> None:
+    """A dismissed event that rose above its level when dismissed is back: the officer
+    hears of it (the notice says it was dismissed once), and its case reopens."""
+    for event in store.risen_dismissed_events():
+        reason = f"级别升至{event['level']}，高于判为误报时的{event['dismissed_level']}，恢复跟踪"
+        store.add_judgment(event["id"], at=at, kind="reopen", value=event["level"], reason=reason,
+                           by=SYSTEM_ACTOR)
+        store.set_dismissed(event["id"], at=None, level=None)
+        store.reopen_case_for(event["id"], status="已升级")
 
 
 @dataclass
@@ -281,7 +296,7 @@ class GradingInput:
     event_ids: list[int]
     posts_by_event: dict[int, list[dict[str, Any]]]
     before: dict[int, tuple[int, int]]  # post id -> (clicks, comments) one ferment window ago
-    old_levels: dict[int, str | None]
+    old_levels: dict[int, tuple[str | None, str | None]]  # event id -> (level, manual level)
     graded_at: str
     manual_natures: dict[int, str] = field(default_factory=dict)
 
@@ -301,11 +316,15 @@ def grade_events(rules: Rules, given: GradingInput) -> tuple[list[tuple], list[t
         posts = given.posts_by_event[event_id]
         if not posts:
             continue
+        old, manual = given.old_levels.get(event_id, (None, None))
         row, event_grade = _grade_event(event_id, posts, given.before, rules,
                                         given.manual_natures.get(event_id))
+        if manual:  # the officer's level holds, and is announced even for stock (存量)
+            event_grade = _with_manual_level(event_grade, manual)
+            row["level"], row["reasons"] = event_grade.level, _reasons_json(tuple(event_grade.reasons))
+            row["quiet"] = 0
         row["graded_at"] = given.graded_at
         rows.append((*(row[column] for column in Store.EVENT_GRADE_COLUMNS), event_id))
-        old = given.old_levels.get(event_id)
         if old != event_grade.level:
             changes.append((event_id, given.graded_at, old, event_grade.level, row["reasons"]))
             level_changes.append(LevelChange(event_id, row["title"], old, event_grade.level,
@@ -313,22 +332,43 @@ def grade_events(rules: Rules, given: GradingInput) -> tuple[list[tuple], list[t
     return rows, changes, level_changes
 
 
+def _with_manual_level(event_grade: Grade, manual: str) -> Grade:
+    """人工定级 holds: the rules never lower it and raise it only by firing higher."""
+    manual_reason = Reason("manual", manual, f"人工定级：{manual}")
+    if level_rank(event_grade.level) > level_rank(manual):
+        reasons = [*event_grade.reasons, manual_reason]
+        return replace(event_grade, reasons=reasons)
+    reasons = [manual_reason, *(r for r in event_grade.reasons if r.rule != "base")]
+    return replace(event_grade, level=manual, reasons=reasons)
+
+
 def event_figures(posts: list[dict[str, Any]], before: dict[int, tuple[int, int]], rules: Rules) -> Figures:
-    sites = {p["site"] for p in posts}
-    mainstream = {p["site"] for p in posts if p["mainstream"] or is_mainstream_url(p["url"], rules)}
+    """The figures grading looks at. A stock post (存量) counts only what it gained after
+    it was first seen, and the sites carrying it before then do not count as spread."""
+    news = [p for p in posts if not p.get("stock")]
+    sites = {p["site"] for p in news}
+    mainstream = {p["site"] for p in news if p["mainstream"] or is_mainstream_url(p["url"], rules)}
     negative_sites = {p["site"] for p in posts if p["negative"]}
     with_history = [p for p in posts if p["id"] in before]
     clicks_before = sum(before[p["id"]][0] for p in with_history) if with_history else None
     comments_before = sum(before[p["id"]][1] for p in with_history) if with_history else None
     return Figures(
-        clicks=sum(p["clicks"] or 0 for p in posts),
-        comments=sum(p["comments"] or 0 for p in posts),
+        clicks=sum(_counted(p, "clicks") for p in posts),
+        comments=sum(_counted(p, "comments") for p in posts),
         sites=len(sites),
         mainstream_sites=len(mainstream),
         negative_sites=len(negative_sites),
         clicks_before=clicks_before,
         comments_before=comments_before,
+        stock="" if len(news) == len(posts) else ("all" if not news else "some"),
     )
+
+
+def _counted(post: dict[str, Any], figure: str) -> int:
+    value = post[figure] or 0
+    if not post.get("stock"):
+        return value
+    return max(0, value - (post[f"base_{figure}"] or 0))
 
 
 def post_reading(post: dict[str, Any], rules: Rules) -> Reading:
@@ -360,6 +400,7 @@ def _grade_event(
     reading = combine((post_reading(p, rules) for p in posts), rules)
     publicity = any(p["own"] for p in posts)
     event_grade = grade_reading(figures, reading, rules, nature=manual_nature, publicity=publicity)
+    quiet = figures.stock == "all" and not any(r.rule in GROWTH_RULES for r in event_grade.reasons)
     first = posts[0]  # ordered by publication time
     row = {
         "id": event_id,
@@ -375,14 +416,15 @@ def _grade_event(
         "topics": _json(event_grade.topics),
         "negative": int(event_grade.negative),
         "posts": len(posts),
-        "sites": figures.sites,
-        "mainstream_sites": figures.mainstream_sites,
-        "clicks": figures.clicks,
-        "comments": figures.comments,
+        "sites": len({p["site"] for p in posts}),
+        "mainstream_sites": len({p["site"] for p in posts if p["mainstream"] or is_mainstream_url(p["url"], rules)}),
+        "clicks": sum(p["clicks"] or 0 for p in posts),
+        "comments": sum(p["comments"] or 0 for p in posts),
         "reprints": len(posts) - 1,
         "clicks_before": figures.clicks_before,
         "comments_before": figures.comments_before,
         "nature": event_grade.nature,
         "nature_basis": event_grade.nature_basis,
+        "quiet": int(quiet),
     }
     return row, event_grade

@@ -45,8 +45,12 @@ def parse_verdict(word: str) -> bool:
         raise UsageError(f"研判结论应为「负面」或「非负面」，而不是「{word}」") from None
 
 
-def label_post(store: Store, rules: Rules, post_id: int, verdict: str | None) -> LabelResult:
-    """Record a verdict (None: only show the post's tone and its history); events regraded."""
+def label_post(store: Store, rules: Rules, post_id: int, verdict: str | None, *,
+               reason: str = "", by: str | None = None) -> LabelResult:
+    """Record a verdict (None: only show the post's tone and its history); events regraded.
+    The verdict goes to tone_labels (what training reads) and, for a post in an event, to
+    the event's judgment history (what the officer reads)."""
+    from yuqing.events.cases import actor
     from yuqing.events.grouping import update_events
     from yuqing.grade import read
 
@@ -61,7 +65,13 @@ def label_post(store: Store, rules: Rules, post_id: int, verdict: str | None) ->
     changes = []
     if verdict is not None:
         negative = parse_verdict(verdict)
-        store.add_tone_label(post_id, negative, clock.now_iso(), score, model)
+        at = clock.now_iso()
+        with store.write():
+            store.add_tone_label(post_id, negative, at, score, model)
+            if post["event_id"] is not None:
+                store.add_judgment(post["event_id"], at=at, kind="tone", value=verdict.strip(),
+                                   reason=reason.strip(), by=actor(by), post_id=post_id,
+                                   detail={"title": post["title"], "score": score, "model": model})
         changes = update_events(store, rules).changes
     return LabelResult(post_id, post["title"], negative, score, model, store.tone_labels(post_id), changes)
 

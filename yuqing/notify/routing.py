@@ -87,6 +87,20 @@ class Escalation:
     def policy(self, level: str) -> LevelPolicy:
         return self.levels.get(level) or LevelPolicy(level, (self.operator_role,))
 
+    def contacts(self, role: str) -> list[str]:
+        """How a role is reached beyond the file outbox: mail addresses (when mail is set
+        up) and robots. Empty: its notices are only written to the outbox."""
+        spec = self.roles.get(role)
+        if spec is None:
+            return []
+        emails = list(spec.emails) if self.mail else []
+        return emails + [f"机器人 {robot}" for robot in spec.robots]
+
+    def roles_without_contacts(self) -> list[str]:
+        """Roles notices go to (every level's report_to, the operator) that nobody can be reached at."""
+        named = [self.operator_role, *(r for policy in self.levels.values() for r in policy.report_to)]
+        return [role for role in dict.fromkeys(named) if not self.contacts(role)]
+
 
 Fail = Callable[[str, str], None]
 

@@ -43,6 +43,7 @@ def archive_event(store: Store, rules: Rules, event_id: int, target: Path, home:
                 put(f"{base}/evidence.json", _json({k: evidence[k] for k in ("sha256", "url", "fetched_at", "size")}))
         put("case.json", _json({"case": case, "actions": store.case_actions(case["id"]) if case else []}))
         put("notices.json", _json(store.notices_for_event(event_id)))
+        put("judgments.json", _json(store.judgments([event_id])[event_id]))  # 人工研判 (append-only log)
         data = report.event_data(store, rules, event_id)
         put("网络舆情通报.md", report.render_report("event", data, home).encode())
         archive.writestr("MANIFEST.json", _json({"event_id": event_id, "created_at": clock.now_iso(),

@@ -1,4 +1,5 @@
-"""`yuqing export posts`: the stored posts as JSONL or as CSV that opens in Excel."""
+"""`yuqing export posts` and `export judgments`: the stored posts, or the officer's
+verdicts (人工研判), as JSONL or as CSV that opens in Excel."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ EXPORT_COLUMNS = (
     "id", "source", "site", "url", "title", "text", "author", "published_at",
     "first_seen_at", "clicks", "comments", "event_id", "level", "negative",
 )
+JUDGMENT_COLUMNS = ("id", "event_id", "title", "post_id", "at", "kind", "kind_text", "value", "reason", "by")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,6 +37,11 @@ def export_rows(store: Store) -> Iterable[dict[str, Any]]:
         yield clock.localise(row)
 
 
+def judgment_rows(store: Store) -> Iterable[dict[str, Any]]:
+    for judgment in store.all_judgments():
+        yield {c: judgment.get(c) for c in JUDGMENT_COLUMNS}
+
+
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     count = 0
     for row in rows:
@@ -43,10 +50,10 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     return count
 
 
-def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, columns: tuple[str, ...] = EXPORT_COLUMNS) -> int:
     """UTF-8 with BOM so Excel shows Chinese; the caller opens `out` with newline=""."""
     out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     count = 0
     for row in rows:

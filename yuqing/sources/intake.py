@@ -10,13 +10,14 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from yuqing import clock
 from yuqing.errors import InputError, UsageError
 from yuqing.models import Item
 from yuqing.sources.inputs import decode_text, read_bounded
-from yuqing.store import BatchCounts, Store
+from yuqing.store import BatchCounts, Store, post_key
 from yuqing.text.clean import clean_line, normalize_url
 
 MANUAL_SOURCE = "人工录入"
@@ -48,6 +49,7 @@ class ImportReport:
     new: int = 0
     seen: int = 0
     errors: list[RowError] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the stored rows' dedupe keys, in file order
 
 
 def make_item(
@@ -76,15 +78,21 @@ def make_item(
     )
 
 
-def add_post(store: Store, item: Item, *, site: str, source: str = MANUAL_SOURCE) -> BatchCounts:
+def add_post(store: Store, item: Item, *, site: str, source: str = MANUAL_SOURCE,
+             stock_hours: float = 72.0) -> BatchCounts:
     with store.write():
         return store.save_items(
             source=source, channel="manual", site=site or source, mainstream=False,
-            items=[item], seen_at=clock.now_iso(),
+            items=[item], seen_at=clock.now_iso(), stock_before=_stock_before(stock_hours),
         )
 
 
-def import_file(store: Store, path: Path, *, source: str, site: str = "") -> ImportReport:
+def _stock_before(stock_hours: float) -> str:
+    """Items published before this are stock (存量) when stored now."""
+    return clock.to_iso(clock.now() - timedelta(hours=stock_hours))
+
+
+def import_file(store: Store, path: Path, *, source: str, site: str = "", stock_hours: float = 72.0) -> ImportReport:
     rows = _read_rows(path)
     report = ImportReport()
     items_by_site: dict[str, list[Item]] = {}
@@ -102,9 +110,11 @@ def import_file(store: Store, path: Path, *, source: str, site: str = "") -> Imp
     with store.write():  # the whole file or nothing
         for row_site, items in items_by_site.items():
             counts = store.save_items(source=source, channel="import", site=row_site,
-                                      mainstream=False, items=items, seen_at=seen_at)
+                                      mainstream=False, items=items, seen_at=seen_at,
+                                      stock_before=_stock_before(stock_hours))
             report.new += counts.new
             report.seen += counts.seen
+            report.keys += [post_key(item) for item in items]
     return report
 
 

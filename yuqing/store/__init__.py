@@ -1,7 +1,7 @@
 """The SQLite store: every SQL statement of the project lives in this package.
 
 One `Store` object per open database, assembled from a mixin per table family
-(posts, events, cases, notices, reports, replies, sources, runs, duty) over `StoreBase`, which opens
+(posts, events, judgments, cases, notices, reports, replies, sources, runs, duty) over `StoreBase`, which opens
 the file, applies pending migrations (schema.py) and owns the write transaction.
 
 Writers take the lock up front with `BEGIN IMMEDIATE` so a cron run never fails half-way
@@ -15,6 +15,7 @@ from yuqing.store.base import LATEST_MIGRATION, POST_COLUMNS, BatchCounts, Store
 from yuqing.store.cases import CasesMixin
 from yuqing.store.duty import DutyMixin
 from yuqing.store.events import EventsMixin
+from yuqing.store.judgments import JudgmentsMixin
 from yuqing.store.meta import MetaMixin
 from yuqing.store.notices import NoticesMixin
 from yuqing.store.posts import PostsMixin
@@ -27,8 +28,8 @@ __all__ = ["LATEST_MIGRATION", "POST_COLUMNS", "BatchCounts", "Store", "post_key
 
 
 class Store(
-    PostsMixin, EventsMixin, CasesMixin, NoticesMixin, ReportsMixin, RepliesMixin, SourcesMixin, RunsMixin,
-    DutyMixin, MetaMixin,
+    PostsMixin, EventsMixin, JudgmentsMixin, CasesMixin, NoticesMixin, ReportsMixin, RepliesMixin, SourcesMixin,
+    RunsMixin, DutyMixin, MetaMixin,
     StoreBase,
 ):
     """The workspace's database: one connection, every query the project makes."""

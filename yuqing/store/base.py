@@ -17,7 +17,7 @@ BUSY_TIMEOUT_SECONDS = 30.0
 
 # The name of schema.py's last migration: a store that has it applied is current, and
 # opening it needs neither schema.py nor sqlite-utils (test_store checks the two agree).
-LATEST_MIGRATION = "m015_post_tone"
+LATEST_MIGRATION = "m016_post_tone"
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -10,13 +10,15 @@ from yuqing.store.base import StoreBase
 class CasesMixin(StoreBase):
     def events_for_cases(self, levels: list[str], quiet_natures: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """Graded events at the given levels, with their case if one is open; events of a
-        quiet 性质 (正面 by default) are left out."""
+        quiet 性质 (正面 by default), dismissed ones (误报) and stock that has not flared
+        (存量) are left out."""
         marks = ",".join("?" * len(levels))
         quiet = ",".join("?" * len(quiet_natures)) or "NULL"
         cursor = self.conn.execute(
             f"SELECT e.*, c.id AS case_id, c.level AS case_level, c.status AS case_status"
             f" FROM events e LEFT JOIN cases c ON c.event_id = e.id"
-            f" WHERE e.level IN ({marks}) AND e.posts > 0 AND coalesce(e.nature, '') NOT IN ({quiet})",
+            f" WHERE e.level IN ({marks}) AND e.posts > 0 AND coalesce(e.nature, '') NOT IN ({quiet})"
+            " AND e.dismissed_at IS NULL AND e.quiet = 0",
             [*levels, *quiet_natures],
         )
         names = [d[0] for d in cursor.description]

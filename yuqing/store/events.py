@@ -146,7 +146,8 @@ class EventsMixin(StoreBase):
         """Each event's posts, oldest first."""
         cols = ("id", "event_id", "site", "url", "title", "text", "mainstream", "negative",
                 "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "source", "body_sha",
-                "tone_score", "tone_reasons", "tone_model", "verdict")
+                "stock", "base_clicks", "base_comments", "ignored", "tone_score", "tone_reasons", "tone_model",
+                "verdict")
         selected = [f"p.{c}" for c in cols[:-1]] + [_LATEST_VERDICT]
         selected[cols.index("negative")] = f"coalesce({_LATEST_VERDICT}, p.negative)"
         return self._event_rows(event_ids, cols, selected)
@@ -156,21 +157,22 @@ class EventsMixin(StoreBase):
         the start of the text only for posts without a stored reading (see m009)."""
         cols = ("id", "event_id", "site", "url", "title", "mainstream", "negative", "topics", "categories",
                 "mentions", "tone_score", "tone_reasons", "published_at", "first_seen_at", "last_seen_at",
-                "clicks", "comments", "own", "text")
+                "clicks", "comments", "stock", "base_clicks", "base_comments", "own", "text")
         selected = [f"p.{c}" for c in cols[:-2]]
         selected.append("p.source IN (SELECT name FROM own_sources)")
         # The officer's latest verdict on a post outweighs the model's reading.
         selected[cols.index("negative")] = f"coalesce({_LATEST_VERDICT}, p.negative)"
         selected.append(f"CASE WHEN p.categories IS NULL THEN substr(p.text, 1, {int(text_chars)}) END")
-        return self._event_rows(event_ids, cols, selected)
+        return self._event_rows(event_ids, cols, selected, counted_only=True)
 
     def _event_rows(self, event_ids: list[int], cols: tuple[str, ...],
-                    selected: list[str]) -> dict[int, list[dict[str, Any]]]:
+                    selected: list[str], *, counted_only: bool = False) -> dict[int, list[dict[str, Any]]]:
         found: dict[int, list[dict[str, Any]]] = {e: [] for e in event_ids}
         rows = self.conn.execute(
             f"SELECT {', '.join(selected)} FROM posts p"
             " WHERE p.event_id IN (SELECT value FROM json_each(?))"
-            " ORDER BY coalesce(p.published_at, p.first_seen_at), p.id",
+            + (" AND p.ignored = 0" if counted_only else "")
+            + " ORDER BY coalesce(p.published_at, p.first_seen_at), p.id",
             [json.dumps(event_ids)],
         )
         for row in rows:
@@ -202,13 +204,20 @@ class EventsMixin(StoreBase):
                 result[post_id] = (clicks or 0, comments or 0)
         return result
 
-    def event_levels(self, event_ids: list[int]) -> dict[int, str | None]:
-        found: dict[int, str | None] = {}
+    def event_levels(self, event_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
+        """event id -> (level, manual level)."""
+        found: dict[int, tuple[str | None, str | None]] = {}
         for start in range(0, len(event_ids), 500):
             chunk = event_ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(self.conn.execute(f"SELECT id, level FROM events WHERE id IN ({marks})", chunk))
+            rows = self.conn.execute(f"SELECT id, level, manual_level FROM events WHERE id IN ({marks})", chunk)
+            found.update((event_id, (level, manual)) for event_id, level, manual in rows)
         return found
+
+    def set_manual_nature(self, event_id: int, nature: str | None) -> None:
+        """Set (or, with None, hand back to the rules) the event's 性质; it is re-graded."""
+        with self.write() as conn:
+            conn.execute("UPDATE events SET nature_manual = ?, dirty = 1 WHERE id = ?", [nature, event_id])
 
     def manual_natures(self, event_ids: list[int]) -> dict[int, str]:
         """The 性质 the officer set by hand, for those of the events that have one."""
@@ -225,7 +234,7 @@ class EventsMixin(StoreBase):
         "title", "first_post_id", "first_site", "first_at", "first_seen_at", "last_seen_at",
         "level", "reasons", "categories", "topics", "negative", "posts", "sites",
         "mainstream_sites", "clicks", "comments", "reprints", "clicks_before",
-        "comments_before", "graded_at", "nature", "nature_basis",
+        "comments_before", "quiet", "graded_at", "nature", "nature_basis",
     )
 
     def save_event_grades(self, rows: list[tuple], changes: list[tuple]) -> None:
@@ -242,13 +251,15 @@ class EventsMixin(StoreBase):
 
     def list_events(
         self, *, level_at_least: list[str] | None = None, since: str | None = None,
-        topic: str | None = None, limit: int | None = None, by: str = "collected",
+        topic: str | None = None, limit: int | None = None, by: str = "collected", dismissed: bool = False,
     ) -> list[dict[str, Any]]:
         """Events, the latest first. `by="published"`: by their posts' publication times
         (`last_published_at`; `since` keeps events with a post published since then);
-        `by="collected"`: by when they were last collected (`last_seen_at`)."""
+        `by="collected"`: by when they were last collected (`last_seen_at`). Events judged
+        误报 are left out, or, with `dismissed`, are the only ones listed."""
         published = "(SELECT max(coalesce(p.published_at, p.first_seen_at)) FROM posts p WHERE p.event_id = events.id)"
         sql = f"SELECT *, {published} AS last_published_at FROM events WHERE posts > 0"
+        sql += " AND dismissed_at IS NOT NULL" if dismissed else " AND dismissed_at IS NULL"
         params: list[Any] = []
         if level_at_least:
             sql += f" AND level IN ({','.join('?' * len(level_at_least))})"
@@ -270,6 +281,10 @@ class EventsMixin(StoreBase):
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def count_dismissed(self) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM events WHERE posts > 0 AND dismissed_at IS NOT NULL").fetchone()[0]
 
     def get_event(self, event_id: int) -> dict[str, Any] | None:
         cursor = self.conn.execute("SELECT * FROM events WHERE id = ?", [event_id])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,16 +20,13 @@ from yuqing.errors import BusyError
 
 
 @contextmanager
-def run_lock(home: Path, what: str = "采集") -> Iterator[None]:
+def run_lock(home: Path, what: str = "采集", *, wait: float = 0.0) -> Iterator[None]:
+    """Hold the workspace's run lock; `wait` seconds for a running task to finish first."""
     home.mkdir(parents=True, exist_ok=True)
     path = home / "yuqing.store.lock"
     handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
     try:
-        try:
-            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EACCES, errno.EAGAIN):
-                raise
+        if not _take(handle, time.monotonic() + wait):
             handle.seek(0)
             holder = handle.read().strip() or "?"
             raise BusyError(
@@ -41,3 +39,16 @@ def run_lock(home: Path, what: str = "采集") -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+def _take(handle, deadline: float) -> bool:
+    while True:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)

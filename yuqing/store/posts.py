@@ -13,6 +13,12 @@ from yuqing.store.merge import is_article_url
 from yuqing.text.search import grams
 
 
+def _is_stock(published_at: str | None, stock_before: str | None, first_collection: bool) -> bool:
+    if published_at is None:
+        return first_collection
+    return stock_before is not None and published_at < stock_before
+
+
 class PostsMixin(StoreBase):
     def save_items(
         self,
@@ -23,11 +29,15 @@ class PostsMixin(StoreBase):
         mainstream: bool,
         items: Iterable[Item],
         seen_at: str,
+        stock_before: str | None = None,
+        first_collection: bool = False,
     ) -> BatchCounts:
         """Insert new posts and refresh seen ones; forum figures get an observation each.
 
         An item whose normalised URL another source already stored is that post: this
         source's sighting is added to it (one article, one post, one event, one notice).
+        A new post published before `stock_before`, or without a publish time on a
+        source's first collection, is stored as stock (存量) with its figures as first seen.
         Call inside `write()` so the whole batch commits together.
         """
         unique: dict[str, Item] = {}
@@ -44,17 +54,20 @@ class PostsMixin(StoreBase):
             if post_id is not None:
                 seen_rows.append((seen_at, item.clicks, item.comments, post_id))
             else:
+                stock = _is_stock(item.published_at, stock_before, first_collection)
                 new_rows.append((
                     source, channel, site, int(mainstream), key, item.url, item.guid,
                     item.title, item.text, item.author, item.published_at, seen_at, seen_at,
-                    item.clicks, item.comments,
+                    item.clicks, item.comments, int(stock),
+                    (item.clicks or 0) if stock else None, (item.comments or 0) if stock else None,
                 ))
         with self.write() as conn:
             conn.executemany(
                 """
                 INSERT INTO posts (source, channel, site, mainstream, key, url, guid, title,
-                    text, author, published_at, first_seen_at, last_seen_at, clicks, comments)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    text, author, published_at, first_seen_at, last_seen_at, clicks, comments,
+                    stock, base_clicks, base_comments)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 new_rows,
             )

@@ -14,7 +14,7 @@ class ReportsMixin(StoreBase):
         return self._rows(
             "SELECT e.*, c.id AS case_id, c.status AS case_status FROM events e"
             " LEFT JOIN cases c ON c.event_id = e.id"
-            " WHERE e.posts > 0 AND e.first_seen_at >= ? AND e.first_seen_at < ?"
+            " WHERE e.posts > 0 AND e.dismissed_at IS NULL AND e.first_seen_at >= ? AND e.first_seen_at < ?"
             " ORDER BY CASE e.level WHEN '特别重大' THEN 0 WHEN '重大' THEN 1 WHEN '较大' THEN 2 ELSE 3 END,"
             " e.comments + e.clicks / 10 DESC, e.id",
             [start, end],
@@ -25,7 +25,7 @@ class ReportsMixin(StoreBase):
         return self._rows(
             "SELECT e.*, c.id AS case_id, c.status AS case_status FROM events e"
             " LEFT JOIN cases c ON c.event_id = e.id"
-            " WHERE e.posts > 0 AND e.last_seen_at >= ? AND e.first_seen_at < ?"
+            " WHERE e.posts > 0 AND e.dismissed_at IS NULL AND e.last_seen_at >= ? AND e.first_seen_at < ?"
             " ORDER BY CASE e.level WHEN '特别重大' THEN 0 WHEN '重大' THEN 1 WHEN '较大' THEN 2 ELSE 3 END,"
             " e.comments + e.clicks / 10 DESC, e.id",
             [start, end],
@@ -90,15 +90,17 @@ class ReportsMixin(StoreBase):
     def events_by_topic_between(self, start: str, end: str) -> list[dict[str, Any]]:
         return self._rows(
             "SELECT t.value AS topic, count(*) AS events FROM events e, json_each(e.topics) t"
-            " WHERE e.posts > 0 AND e.first_seen_at >= ? AND e.first_seen_at < ?"
+            " WHERE e.posts > 0 AND e.dismissed_at IS NULL AND e.first_seen_at >= ? AND e.first_seen_at < ?"
             " GROUP BY t.value ORDER BY events DESC, topic",
             [start, end],
         )
 
     def cases_between(self, start: str, end: str) -> list[dict[str, Any]]:
+        """Cases opened in [start, end), but not those of events judged 误报 (nor merged away)."""
         return self._rows(
             "SELECT c.*, e.title FROM cases c JOIN events e ON e.id = c.event_id"
-            " WHERE c.opened_at >= ? AND c.opened_at < ? ORDER BY c.opened_at, c.id",
+            " WHERE c.opened_at >= ? AND c.opened_at < ? AND e.dismissed_at IS NULL AND e.merged_into IS NULL"
+            " ORDER BY c.opened_at, c.id",
             [start, end],
         )
 
@@ -154,7 +156,7 @@ class ReportsMixin(StoreBase):
         """Events per local month and level (Asia/Shanghai is UTC+8 all year)."""
         return self._rows(
             "SELECT strftime('%m', first_seen_at, '+8 hours') AS month, level, count(*) AS events"
-            " FROM events WHERE posts > 0 AND first_seen_at >= ? AND first_seen_at < ?"
+            " FROM events WHERE posts > 0 AND dismissed_at IS NULL AND first_seen_at >= ? AND first_seen_at < ?"
             " GROUP BY month, level ORDER BY month",
             [start, end],
         )

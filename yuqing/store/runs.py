@@ -20,7 +20,15 @@ class RunsMixin(StoreBase):
         return run
 
     def delivery_counts(self) -> dict[str, int]:
-        return dict(self.conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status"))
+        """Deliveries by status; `written` counts the file outbox apart from what reached people."""
+        counts = dict(self.conn.execute(
+            "SELECT status, count(*) FROM deliveries WHERE channel != 'file' GROUP BY status"))
+        counts["written"] = self.conn.execute(
+            "SELECT count(*) FROM deliveries WHERE channel = 'file' AND status = 'sent'").fetchone()[0]
+        counts["held"] = self.conn.execute(
+            "SELECT count(*) FROM deliveries WHERE status = 'due' AND next_try_at IS NOT NULL"
+            " AND last_error IS NULL").fetchone()[0]
+        return counts
 
     def failed_deliveries(self, limit: int = 20) -> list[dict[str, Any]]:
         return self._rows(

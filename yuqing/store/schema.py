@@ -429,7 +429,59 @@ def m014_replies_and_digest_editions(db: Database) -> None:
 
 
 @migrations()
-def m015_post_tone(db: Database) -> None:
+def m015_judgments(db: Database) -> None:
+    # 人工研判: the officer's verdicts, appended and never edited, like case_actions.
+    # `kind` is a column so new verdict kinds (e.g. an event's nature) slot in.
+    db.execute(
+        """
+        CREATE TABLE judgments (        -- append-only: who judged what about an event, when, why
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES events (id),
+            post_id INTEGER REFERENCES posts (id),
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,          -- dismiss | restore | level | auto | merge | merged | split | ignore | reopen
+            value TEXT,                  -- the level set, the other event's id, …
+            reason TEXT NOT NULL DEFAULT '',
+            by TEXT NOT NULL,
+            detail TEXT                  -- JSON: what else the verdict touched (post ids, old level)
+        )
+        """
+    )
+    db.execute("CREATE INDEX judgments_event ON judgments (event_id, at)")
+    for verb in ("update", "delete"):
+        db.execute(
+            f"CREATE TRIGGER judgments_append_only_{verb} BEFORE {verb.upper()} ON judgments"
+            " BEGIN SELECT RAISE(ABORT, 'judgments is append-only'); END"
+        )
+    db.execute("ALTER TABLE events ADD COLUMN manual_level TEXT")  # 人工定级: rules never go below it
+    db.execute("ALTER TABLE events ADD COLUMN dismissed_at TEXT")  # 误报: out of lists and notices
+    db.execute("ALTER TABLE events ADD COLUMN dismissed_level TEXT")  # the level when dismissed
+    db.execute("ALTER TABLE events ADD COLUMN merged_into INTEGER")
+    db.execute("ALTER TABLE events ADD COLUMN unmatched INTEGER NOT NULL DEFAULT 0")  # no topic after regrade
+    db.execute("ALTER TABLE events ADD COLUMN quiet INTEGER NOT NULL DEFAULT 0")  # stock only, nothing new
+    # 存量: a post already old when first collected; thresholds count what it gains after.
+    db.execute("ALTER TABLE posts ADD COLUMN stock INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE posts ADD COLUMN base_clicks INTEGER")  # figures when first seen
+    db.execute("ALTER TABLE posts ADD COLUMN base_comments INTEGER")
+    db.execute("ALTER TABLE posts ADD COLUMN ignored INTEGER NOT NULL DEFAULT 0")  # 人工排除 from its event
+    # Posts stored before: those already 72 h old (the default stock_hours) when first seen
+    # are stock from now on, counted from their first observation; their events are re-graded
+    # by the next run, so a sticky thread with years of views stops being 特别重大.
+    db.execute(
+        """
+        UPDATE posts SET stock = 1,
+            base_clicks = coalesce((SELECT o.clicks FROM observations o WHERE o.post_id = posts.id
+                                    ORDER BY o.observed_at, o.rowid LIMIT 1), clicks, 0),
+            base_comments = coalesce((SELECT o.comments FROM observations o WHERE o.post_id = posts.id
+                                      ORDER BY o.observed_at, o.rowid LIMIT 1), comments, 0)
+        WHERE published_at IS NOT NULL AND julianday(published_at) < julianday(first_seen_at) - 3
+        """
+    )
+    db.execute("UPDATE events SET dirty = 1 WHERE id IN (SELECT event_id FROM posts WHERE stock = 1)")
+
+
+@migrations()
+def m016_post_tone(db: Database) -> None:
     # The tone model's reading of each post, and the officer's own verdicts on tone.
     db.execute("ALTER TABLE posts ADD COLUMN tone_score REAL")  # negativity in [0, 1]
     db.execute("ALTER TABLE posts ADD COLUMN tone_reasons TEXT")  # JSON list: 负面依据

@@ -142,10 +142,11 @@ def _write_checked(path: Path, doc: tomlkit.TOMLDocument) -> None:
 def reconcile(store: Store, rules: Rules) -> EventUpdate:
     """After a topic changed: exactly what `yuqing regrade` does (re-read every post, group
     what now matches, re-grade every event). The one seam for rules edits: when regrade
-    gains steps (closing cases whose events no longer match, issue 12), add them here."""
-    from yuqing.events.grouping import regrade_all
+    gains steps, add them here. Events no topic matches any more are marked 「不再命中主题」
+    for the officer (closing them is `yuqing regrade --close-unmatched`)."""
+    from yuqing.events.verdicts import regrade
 
-    return regrade_all(store, rules)
+    return regrade(store, rules, close_unmatched=False, by=None).update
 
 
 def reconcile_workspace(workspace: Workspace, rules: Rules) -> EventUpdate:
