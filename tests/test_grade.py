@@ -87,7 +87,6 @@ def test_negative_on_two_sites_is_larger_and_on_one_site_is_not():
     assert level_of(text, sites=2) == "较大"
 
 
-@pytest.mark.xfail(strict=True, reason="模型不懂否定（字的 n 元组袋）：「并非乱收费」仍读作负面，见 docs/model.md")
 def test_negated_complaint_is_not_negative():
     result = grade(Figures(sites=3), "记者核实：清河县并非乱收费，也没有拖欠工资", RULES)
     assert not result.negative and result.level == "一般"

@@ -69,7 +69,7 @@ def test_readings_record_score_reasons_and_model(workspace):
 def test_grade_shows_score_and_reasons(yuqing_home):
     result = run("grade", "--title", "强烈要求县长下台！城管欺负老人", "--text", "反映多次没人管")
     assert result.exit_code == 0
-    assert "负面倾向：是（评分 0." in result.stdout and "负面依据：" in result.stdout
+    assert "负面倾向：是（评分 " in result.stdout and "负面依据：" in result.stdout
     data = json.loads(run("grade", "--json", "--title", "城管欺负老人，反映多次没人管").stdout)
     assert data["negative"] is True
     assert 0.5 <= data["tone"]["score"] <= 1 and data["tone"]["reasons"]
