@@ -1,13 +1,25 @@
-"""Benchmark `yuqing collect` against named baselines measured in the same run.
+"""Benchmark `yuqing collect` against reader(16) and the baseline commit, in the same run.
 
-    python bench/collect_bench.py                      # full run, about two minutes
-    python bench/collect_bench.py --skip-baselines     # yuqing, probe and physics only
-    python bench/collect_bench.py --feeds 60 --items 10 --delay 0.05
+    python bench/collect_bench.py                      # both shapes, every target, about 5 minutes
+    python bench/collect_bench.py --skip-baselines     # yuqing's runs and the phases only
+    python bench/collect_bench.py --feeds 60 --items 10 --delay 0.05 --shapes plain-text
 
-Setup: 300 RSS feeds x 30 items (Chinese titles and HTML descriptions, a distinct link
-per item, a stable ETag and Last-Modified per feed), served from loopback addresses
-127.0.0.1-127.0.0.30 (ten feeds each), every response delayed 100 ms, the 304s too.
-The servers are tests/server.py's ScriptedServer, one per address, in this process.
+Setup, for each feed shape (`html`: 3-6 paragraphs of HTML per description, ~1 KiB;
+`plain-text`: one sentence): 300 RSS feeds x 30 items (Chinese titles, a distinct link per
+item, a stable ETag and Last-Modified per feed), served from loopback addresses
+127.0.0.1-127.0.0.30 (ten feeds each), every response delayed 100 ms, the 304s too. The
+servers are tests/server.py's ScriptedServer, one per address, in this process.
+
+Runs per shape, each in a fresh subprocess: yuqing's first run and unchanged run (all 304);
+the baseline commit's first run (`git archive`, its own workspace: "today's" CPU per item);
+reader's first and unchanged runs (`update_feeds(workers=16)`); then every tenth feed gains
+3 new items (new ETag) and yuqing and reader each run once more (the cron case). Last, the
+phases child times fetch, decode, parse, clean, index and store one after the other in one
+process over the same feeds and prints CPU seconds per 1,000 stored items.
+
+Targets (PASS/FAIL), wall time against reader in the same run: first run <= 0.5 x, unchanged
+<= 1 x, 10%-changed <= 0.7 x, on both shapes; CPU per stored item of the first run <= 0.5 x
+the baseline commit's.
 
 Every figure is taken in a fresh subprocess: wall time from spawn to exit; "peak MiB",
 the high-water RSS (VmHWM) of its largest process, sampled from /proc every 25 ms (not
@@ -35,12 +47,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from collect_corpus import LAST_MODIFIED, Feed, etag_of, make_feed
+from collect_corpus import LAST_MODIFIED, NEW_PER_CHANGE, Feed, etag_of, make_feed
 from procmem import descendants, memory_kib
 
 ROOT = Path(__file__).resolve().parent.parent
-CHILD_TIMEOUT = 150.0  # seconds; no single measurement may take longer
+CHILD_TIMEOUT = 300.0  # seconds; no single measurement may take longer (reader took 150 s at load 12)
 SAMPLE_INTERVAL = 0.025  # seconds between /proc samples of the child's process tree
+CHANGED_LAST_MODIFIED = "Sun, 02 Jun 2024 00:00:00 GMT"
+# The commit this issue started from: its first run is measured beside ours (CPU per item).
+BASELINE_REV = "4b11b76"
 
 # ---------------------------------------------------------------------- the feed servers
 
@@ -61,19 +76,35 @@ class LoopbackFeeds:
         self.servers = [ScriptedServer(host=f"127.0.0.{n}") for n in range(1, self.hosts + 1)]
         self.feeds: list[Feed] = []
         self._items, self._delay, self._count, self._plain = items, delay, feeds, plain
+        self.versions = [0] * feeds
 
     def start(self) -> None:
         for server in self.servers:
             server.start()
         for index in range(self._count):
-            server = self.servers[index % len(self.servers)]
-            path = f"/rss/{index:04d}.xml"
-            body = make_feed(index, self._items, server.base_url, plain=self._plain)
-            server.route(
-                path, body, etag=etag_of(index), last_modified=LAST_MODIFIED, delay=self._delay,
-                headers={"Content-Type": "application/rss+xml; charset=utf-8"},
-            )  # fmt: skip
-            self.feeds.append(Feed(server.url(path), body))
+            self.feeds.append(self._serve(index))
+
+    def _serve(self, index: int) -> Feed:
+        server = self.servers[index % len(self.servers)]
+        path = f"/rss/{index:04d}.xml"
+        version = self.versions[index]
+        body = make_feed(index, self._items, server.base_url, plain=self._plain, version=version)
+        server.route(
+            path, body, etag=etag_of(index, version), delay=self._delay,
+            last_modified=LAST_MODIFIED if not version else CHANGED_LAST_MODIFIED,
+            headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+        )  # fmt: skip
+        return Feed(server.url(path), body)
+
+    def change(self, every: int) -> int:
+        """Give every `every`-th feed NEW_PER_CHANGE new items (a new ETag and date); return
+        how many items are new."""
+        changed = 0
+        for index in range(0, self._count, every):
+            self.versions[index] += 1
+            self.feeds[index] = self._serve(index)
+            changed += 1
+        return changed * min(NEW_PER_CHANGE, self._items)
 
     def stats(self) -> tuple[int, int]:
         """(requests, conditional requests) so far."""
@@ -107,7 +138,7 @@ CHILD_CWD = Path(tempfile.gettempdir())  # not the repo: `python -m` puts the cw
 
 
 def run_child(
-    argv: list[str], *, timeout: float = CHILD_TIMEOUT
+    argv: list[str], *, timeout: float = CHILD_TIMEOUT, env: dict[str, str] | None = None
 ) -> tuple[float, float, float, float, int, str, str]:
     """Run argv, return (wall, peak MiB, tree PSS MiB, cpu s, exit code, stdout, stderr).
 
@@ -118,7 +149,7 @@ def run_child(
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=CHILD_CWD, env=CHILD_ENV
+            argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=CHILD_CWD, env=env or CHILD_ENV
         )
         reaped: list = []  # (end time, wait status, rusage), set by the waiter thread
 
@@ -196,9 +227,9 @@ def wait_quiet(limit: float, *, threshold: float = 0.1, window: float = 1.0) -> 
     return time.perf_counter() - started
 
 
-def measure(what: str, argv: list[str], parse_items) -> Measured:
+def measure(what: str, argv: list[str], parse_items, env: dict[str, str] | None = None) -> Measured:
     busy, mine = _machine_busy(), _self_cpu()
-    wall, peak, tree, cpu, code, stdout, stderr = run_child(argv)
+    wall, peak, tree, cpu, code, stdout, stderr = run_child(argv, env=env)
     others = _machine_busy() - busy - (_self_cpu() - mine) - cpu
     try:
         items, note = parse_items(code, stdout)
@@ -277,6 +308,61 @@ def child_probe(url_file: str, concurrency: str) -> None:
     print(json.dumps({"bytes": asyncio.run(run()), "feeds": len(urls)}))
 
 
+def child_phases(url_file: str, concurrency: str, db: str) -> None:
+    """CPU seconds of each stage of collection, one after the other in this process, over
+    the feeds in url_file: fetch (yuqing's Fetcher, `concurrency` at a time), decode (to
+    UTF-8), parse (the XML into raw entry fields), clean (HTML to text, URLs, titles),
+    index (the CJK bigrams of title + text) and store (Store.save_items with the evidence,
+    one transaction per feed, FTS rows included, into a new store at db)."""
+    import asyncio
+    import hashlib
+
+    from yuqing.sources import fastfeed
+    from yuqing.sources.encoding import feed_bytes_as_utf8
+    from yuqing.sources.feeds import _item_from_fields, parse_feed
+    from yuqing.sources.fetch import Fetcher
+    from yuqing.store import Evidence, Store
+    from yuqing.text.search import grams
+
+    urls = Path(url_file).read_text().split()
+    cpu: dict[str, float] = dict.fromkeys(("fetch", "decode", "parse", "clean", "index", "store"), 0.0)
+
+    async def fetch_all() -> list:
+        async with Fetcher(concurrency=int(concurrency)) as fetcher:
+            return await asyncio.gather(*(fetcher.fetch(u) for u in urls))
+
+    started = time.process_time()
+    results = asyncio.run(fetch_all())
+    cpu["fetch"] = time.process_time() - started
+    stored = 0
+    with Store(db) as store:
+        for n, result in enumerate(results):
+            t0 = time.process_time()
+            utf8 = feed_bytes_as_utf8(result.body, http_charset=result.charset)
+            t1 = time.process_time()
+            fields = fastfeed.entries(utf8, result.url)
+            t2 = time.process_time()
+            if fields is None:  # not the fast path's: feedparser parses and cleans
+                items = parse_feed(result.body, url=result.url, charset=result.charset)
+            else:
+                items = [item for f in fields if (item := _item_from_fields(**f))]
+            t3 = time.process_time()
+            for item in items:
+                item.grams = grams(f"{item.title} {item.text}")
+            t4 = time.process_time()
+            evidence = Evidence(hashlib.sha256(result.body).hexdigest(), result.url, "2026-01-01T00:00:00+00:00",
+                                result.body)
+            with store.write():
+                counts = store.save_items(source=f"source-{n}", channel="rss", site="site", mainstream=False,
+                                          items=items, seen_at="2026-01-01T00:00:00+00:00", evidence=evidence)
+            t5 = time.process_time()
+            stored += counts.new
+            for phase, spent in zip(("decode", "parse", "clean", "index", "store"),
+                                    (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+                cpu[phase] += spent
+    print(json.dumps({"stored": stored, "cpu": cpu}))
+
+
 # ---------------------------------------------------------------------- the bench
 
 
@@ -295,7 +381,7 @@ def write_sources(home: Path, feeds: list[Feed]) -> None:
     (home / "sources.toml").write_text("\n".join(lines), encoding="utf-8")
 
 
-def _yuqing_result(home: Path, expect_new: int, expect_status: str):
+def _yuqing_result(home: Path, expect_new: int, expect_status: str | None):
     def parse(code: int, stdout: str) -> tuple[int, str]:
         summary = json.loads(stdout)
         with sqlite3.connect(home / "yuqing.db") as conn:
@@ -308,7 +394,9 @@ def _yuqing_result(home: Path, expect_new: int, expect_status: str):
             problems.append(f"exit {code}")
         if summary["new"] != expect_new:
             problems.append(f"new={summary['new']}, expected {expect_new}")
-        if statuses.get(expect_status, 0) != len(summary["sources"]):
+        if expect_status is None and statuses.get("failed"):
+            problems.append(f"statuses {statuses}")
+        if expect_status is not None and statuses.get(expect_status, 0) != len(summary["sources"]):
             problems.append(f"statuses {statuses}")
         if problems:
             return summary["new"], "CHECK FAILED: " + "; ".join(problems)
@@ -334,23 +422,6 @@ def _json_result(key: str, expect: int | None):
 
 def _exit_ok(code: int, stdout: str) -> tuple[str, str]:
     return "-", "" if code == 0 else f"CHECK FAILED: exit {code}"
-
-
-def parse_cpu(feeds: list[Feed]) -> tuple[float, float, int]:
-    """CPU seconds of feedparser alone, and of yuqing's parse_feed, over the same bodies."""
-    import feedparser
-
-    from yuqing.sources.feeds import parse_feed
-
-    started = time.thread_time()
-    entries = sum(len(feedparser.parse(f.body).entries) for f in feeds)
-    feedparser_cpu = time.thread_time() - started
-    content_type = "application/rss+xml; charset=utf-8"
-    started = time.thread_time()
-    for f in feeds:
-        parse_feed(f.body, url=f.url, content_type=content_type, charset="utf-8")
-    yuqing_cpu = time.thread_time() - started
-    return feedparser_cpu, yuqing_cpu, entries
 
 
 def _fmt_items(items: int | str) -> str:
@@ -413,20 +484,172 @@ def serve(args: argparse.Namespace, farm) -> int:
     return 0
 
 
+@dataclass
+class Shape:
+    """One feed shape's runs: yuqing's and the baselines' rows, keyed by run."""
+
+    name: str
+    rows: dict[str, Measured]
+    phases: dict | None = None
+
+
+def measure_shape(args: argparse.Namespace, name: str, work: Path, concurrency: int,
+                  baseline_src: Path | None, all_rows: list[Measured]) -> Shape:
+    farm = LoopbackFeeds(args.feeds, args.items, args.delay, args.hosts, plain=name == "plain-text")
+    expected = args.feeds * args.items
+    shape = Shape(name, {})
+    home, base_home = work / f"yuqing-{name}", work / f"baseline-{name}"
+    url_file, db = work / f"urls-{name}.txt", str(work / f"reader-{name}.sqlite")
+    me = [sys.executable, str(Path(__file__).resolve()), "--child"]
+    yuqing = [sys.executable, "-m", "yuqing.cli", "--home", str(home)]
+
+    def step(key: str, what: str, argv: list[str], parse, env: dict[str, str] | None = None) -> None:
+        print(f"  {what} ...", end="", flush=True)
+        if args.wait_quiet:
+            waited = wait_quiet(args.wait_quiet)
+            if waited > 1.5:
+                print(f" (waited {waited:.0f} s for a quiet machine)", end="", flush=True)
+        before = farm.stats()
+        row = measure(f"{name}: {what}", argv, parse, env)
+        row.served = _served(before, farm.stats())
+        print(f" {row.wall:.2f} s", flush=True)
+        shape.rows[key] = row
+        all_rows.append(row)
+
+    farm.start()
+    try:
+        write_sources(home, farm.feeds)
+        url_file.write_text("\n".join(f.url for f in farm.feeds) + "\n")
+        reader = not args.skip_baselines and importlib.util.find_spec("reader") is not None
+        step("first", "yuqing first run", [*yuqing, "collect", "--json"], _yuqing_result(home, expected, "ok"))
+        step("unchanged", "yuqing unchanged (all 304)", [*yuqing, "collect", "--json"],
+             _yuqing_result(home, 0, "unchanged"))
+        if baseline_src is not None:
+            write_sources(base_home, farm.feeds)
+            env = {**CHILD_ENV, "PYTHONPATH": os.pathsep.join(
+                p for p in (str(baseline_src), CHILD_ENV.get("PYTHONPATH")) if p)}
+            step("baseline", f"baseline {args.baseline_rev}: yuqing first run",
+                 [sys.executable, "-m", "yuqing.cli", "--home", str(base_home), "collect", "--json"],
+                 _yuqing_result(base_home, expected, "ok"), env)
+        if reader:
+            step("reader first", "reader first run", [*me, "reader", db, str(url_file)],
+                 _json_result("new", expected))
+            step("reader unchanged", "reader unchanged", [*me, "reader", db, str(url_file)],
+                 _json_result("new", 0))
+        new = farm.change(10)
+        step("changed", "yuqing, 10% of feeds changed", [*yuqing, "collect", "--json"],
+             _yuqing_result(home, new, None))
+        if reader:
+            step("reader changed", "reader, 10% of feeds changed", [*me, "reader", db, str(url_file)],
+                 _json_result("new", new))
+        if args.with_feedparser:
+            step("feedparser", "A: httpx sequential + feedparser", [*me, "baseline-a", str(url_file)],
+                 _json_result("entries", expected))
+        print("  phases (in one process) ...", end="", flush=True)
+        phases_db = work / f"phases-{name}.db"
+        done = subprocess.run([*me, "phases", str(url_file), str(concurrency), str(phases_db)],
+                              capture_output=True, text=True, timeout=CHILD_TIMEOUT, env=CHILD_ENV,
+                              cwd=CHILD_CWD, check=False)
+        if done.returncode == 0:
+            shape.phases = json.loads(done.stdout.strip().splitlines()[-1])
+            print(" done", flush=True)
+        else:
+            print(" FAILED: " + " / ".join(done.stderr.strip().splitlines()[-3:]), flush=True)
+    finally:
+        farm.stop()
+    return shape
+
+
+def print_phases(shapes: list[Shape]) -> None:
+    print("CPU seconds per 1,000 stored items, by phase (each phase timed in one process over the"
+          " same feeds)")
+    names = ("fetch", "decode", "parse", "clean", "index", "store")
+    header = ("shape", *names, "sum", "whole first run")
+    cells = [header]
+    for shape in shapes:
+        if not shape.phases:
+            continue
+        per = 1000 / max(shape.phases["stored"], 1)
+        values = [shape.phases["cpu"][n] * per for n in names]
+        first = shape.rows.get("first")
+        whole = f"{first.cpu * 1000 / first.items:.3f}" if first and isinstance(first.items, int) and first.items else "-"
+        cells.append((shape.name, *(f"{v:.3f}" for v in values), f"{sum(values):.3f}", whole))
+    widths = [max(_width(c[i]) for c in cells) for i in range(len(header))]
+    for row in cells:
+        print("  " + "  ".join(_pad(c, w, left=i == 0) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+    print("  whole first run: the `yuqing collect` child's CPU (start-up, grouping and grading included)"
+          " per 1,000 items stored")
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def print_targets(shapes: list[Shape], args: argparse.Namespace) -> bool:
+    print("targets (wall time, measured beside the baseline in the same run)")
+    all_ok = True
+
+    def target(ok: bool, text: str) -> None:
+        nonlocal all_ok
+        all_ok = all_ok and ok
+        print(f"  {_verdict(ok)}  {text}")
+
+    for shape in shapes:
+        r = shape.rows
+        for mine, theirs, factor, label in (("first", "reader first", 0.5, "first run"),
+                                             ("unchanged", "reader unchanged", 1.0, "unchanged run"),
+                                             ("changed", "reader changed", 0.7, "10%-changed run")):
+            if theirs not in r:
+                print(f"  SKIP  {shape.name}: {label} <= {factor:g} x reader (reader not measured)")
+                continue
+            ours, limit = r[mine], factor * r[theirs].wall
+            ok = ours.wall <= limit and "FAILED" not in ours.note and "FAILED" not in r[theirs].note
+            target(ok, f"{shape.name}: yuqing {label} {ours.wall:.2f} s <= {factor:g} x reader"
+                       f" {r[theirs].wall:.2f} s = {limit:.2f} s (ratio {ours.wall / r[theirs].wall:.2f})")
+        if "baseline" in r and isinstance(r["first"].items, int) and isinstance(r["baseline"].items, int):
+            ours = r["first"].cpu / max(r["first"].items, 1) * 1000
+            before = r["baseline"].cpu / max(r["baseline"].items, 1) * 1000
+            target(ours <= 0.5 * before and "FAILED" not in r["first"].note,
+                   f"{shape.name}: CPU per stored item {ours:.3f} ms <= 0.5 x {args.baseline_rev}'s"
+                   f" {before:.3f} ms = {0.5 * before:.3f} ms (ratio {ours / before:.2f})")
+        else:
+            print(f"  SKIP  {shape.name}: CPU per stored item halved (baseline {args.baseline_rev} not measured)")
+    return all_ok
+
+
+def export_rev(rev: str, into: Path) -> Path | None:
+    """`git archive REV yuqing templates rules.toml` into `into`: the version to compare with."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "yuqing", "templates", "rules.toml"],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        print(f"  baseline {rev}: git archive failed: {archive.stderr.decode(errors='replace').strip()}")
+        return None
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--items", type=int, default=30, help="items per feed")
     parser.add_argument("--delay", type=float, default=0.1, help="seconds per response, 304s too")
     parser.add_argument("--hosts", type=int, default=30, help="loopback addresses 127.0.0.1..N")
-    parser.add_argument("--plain", action="store_true",
-                        help="one plain-text sentence per description instead of ~1 KiB of HTML")  # fmt: skip
+    parser.add_argument("--shapes", default="html,plain-text",
+                        help="feed shapes to measure, comma-separated: html (~1 KiB of HTML per"
+                        " description), plain-text (one sentence)")  # fmt: skip
     parser.add_argument("--skip-baselines", action="store_true",
-                        help="only yuqing's runs, the floor probe and the physics")  # fmt: skip
+                        help="only yuqing's runs and the phases: no reader, no baseline commit")  # fmt: skip
+    parser.add_argument("--baseline-rev", default=BASELINE_REV,
+                        help="the commit whose first run sets 'today's' CPU per item (git archive of"
+                        f" this repository; default {BASELINE_REV}; '' to skip)")  # fmt: skip
+    parser.add_argument("--with-feedparser", action="store_true",
+                        help="also time sequential httpx + feedparser (slow: ~45 s on the HTML shape)")
     parser.add_argument("--keep", type=Path, help="keep the workspaces here instead of a temp dir")
     parser.add_argument("--serve", type=float, metavar="SECONDS",
                         help="only start the feeds and write a fresh workspace under --keep,"
                         " serve for SECONDS, then stop: for profiling by hand")  # fmt: skip
+    parser.add_argument("--plain", action="store_true", help="with --serve: plain-text descriptions")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                         help="before each measurement wait up to SECONDS until other processes"
                         " leave the CPUs idle (for shared machines; default: do not wait)")  # fmt: skip
@@ -446,115 +669,55 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.child:
         kind, *rest = args.child
-        runners = {"baseline-a": child_baseline_a, "reader": child_reader, "probe": child_probe}
+        runners = {"baseline-a": child_baseline_a, "reader": child_reader, "probe": child_probe,
+                   "phases": child_phases}
         runners[kind](*rest)
         return 0
     if not 1 <= args.hosts <= 254 or args.feeds < 1 or args.items < 1 or args.delay < 0:
         parser.error("need 1 <= --hosts <= 254, --feeds >= 1, --items >= 1, --delay >= 0")
-    farm = LoopbackFeeds(args.feeds, args.items, args.delay, args.hosts, args.plain)
+    shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+    if not shapes or set(shapes) - {"html", "plain-text"}:
+        parser.error("--shapes takes html and/or plain-text")
     if args.serve is not None:
-        return serve(args, farm)
+        return serve(args, LoopbackFeeds(args.feeds, args.items, args.delay, args.hosts, args.plain))
 
     import yuqing
     from yuqing.collect import CollectOptions
 
     concurrency = CollectOptions().concurrency
-    expected = args.feeds * args.items
     bench_started = time.perf_counter()
     rows: list[Measured] = []
+    results: list[Shape] = []
+    load_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="yuqing-bench-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        farm.start()
-        try:
-            size = sum(len(f.body) for f in farm.feeds) / len(farm.feeds) / 1024
-            print(f"yuqing from {Path(yuqing.__file__).parent}; {os.cpu_count()} cores,"
-                  f" load average {os.getloadavg()[0]:.2f} at start")  # fmt: skip
-            corpus = "plain-text" if args.plain else "HTML"
-            print(f"{args.feeds} feeds x {args.items} items ({corpus} descriptions)"
-                  f" on {farm.hosts} loopback addresses"
-                  f", {args.delay * 1000:.0f} ms per response,"
-                  f" {size:.1f} KiB per feed", flush=True)  # fmt: skip
-            home = work / "yuqing-home"
-            if home.exists() or (work / "reader.sqlite").exists():
-                raise SystemExit(f"{work} holds an earlier run; give an empty --keep directory")
-            write_sources(home, farm.feeds)
-            url_file = work / "urls.txt"
-            url_file.write_text("\n".join(f.url for f in farm.feeds) + "\n")
-            me = [sys.executable, str(Path(__file__).resolve()), "--child"]
-            yuqing = [sys.executable, "-m", "yuqing.cli", "--home", str(home)]
-
-            def step(what: str, argv: list[str], parse) -> Measured:
-                print(f"  {what} ...", end="", flush=True)
-                if args.wait_quiet:
-                    waited = wait_quiet(args.wait_quiet)
-                    if waited > 1.5:
-                        print(f" (waited {waited:.0f} s for a quiet machine)", end="", flush=True)
-                before = farm.stats()
-                row = measure(what, argv, parse)
-                row.served = _served(before, farm.stats())
-                print(f" {row.wall:.2f} s", flush=True)
-                rows.append(row)
-                return row
-
-            first = step("yuqing collect, first run", [*yuqing, "collect", "--json"],
-                         _yuqing_result(home, expected, "ok"))  # fmt: skip
-            unchanged = step("yuqing collect, all 304", [*yuqing, "collect", "--json"],
-                             _yuqing_result(home, 0, "unchanged"))  # fmt: skip
-            step("yuqing paths (start-up only)", [*yuqing, "paths"], _exit_ok)
-            step("yuqing collect --help (start-up only)", [*yuqing, "collect", "--help"], _exit_ok)
-            # What an all-304 run imports before its first request: no I/O, no parsing.
-            collect_imports = step("import what collect needs (start-up only)",
-                                   [sys.executable, "-c", "import yuqing.cli, yuqing.pipeline"],
-                                   _exit_ok)  # fmt: skip
-            step(f"probe: httpx async x{concurrency}, GET only",
-                 [*me, "probe", str(url_file), str(concurrency)], _json_result("feeds", None))  # fmt: skip
-            reader_first = None
-            if not args.skip_baselines:
-                step("A: httpx sequential + feedparser", [*me, "baseline-a", str(url_file)],
-                     _json_result("entries", expected))  # fmt: skip
-                db = str(work / "reader.sqlite")
-                if importlib.util.find_spec("reader") is None:
-                    print("  B: reader is not installed: pip install -e '.[bench]'")
-                else:
-                    reader_first = step("B: reader, first run",
-                                        [*me, "reader", db, str(url_file)],
-                                        _json_result("new", expected))  # fmt: skip
-                    step("B: reader, unchanged", [*me, "reader", db, str(url_file)],
-                         _json_result("new", 0))  # fmt: skip
-        finally:
-            farm.stop()
-    feedparser_cpu, yuqing_parse_cpu, entries = parse_cpu(farm.feeds)
-
+        if any(work.glob("yuqing-*")) or any(work.glob("reader-*")):
+            raise SystemExit(f"{work} holds an earlier run; give an empty --keep directory")
+        baseline_src = None
+        if args.baseline_rev and not args.skip_baselines:
+            baseline_src = export_rev(args.baseline_rev, work / f"src-{args.baseline_rev}")
+        print(f"yuqing from {Path(yuqing.__file__).parent}; {os.cpu_count()} cores,"
+              f" load average {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} at start")  # fmt: skip
+        print(f"{args.feeds} feeds x {args.items} items on {min(args.hosts, args.feeds)} loopback addresses,"
+              f" {args.delay * 1000:.0f} ms per response; shapes: {', '.join(shapes)}", flush=True)
+        for name in shapes:
+            print(f"{name} descriptions:", flush=True)
+            results.append(measure_shape(args, name, work, concurrency, baseline_src, rows))
+    load_end = os.getloadavg()
     floor = args.feeds * args.delay / concurrency
     print()
     print_table(rows)
     print()
-    print("physics")
-    print(f"  latency floor = {args.feeds} feeds x {args.delay:g} s / {concurrency} concurrent"
-          f" = {floor:.2f} s")  # fmt: skip
-    per_entry = feedparser_cpu / max(entries, 1) * 1e6
-    print(f"  feedparser.parse CPU, same bodies, in-process: {feedparser_cpu:.2f} s"
-          f" for {entries:,} entries ({per_entry:.0f} us per entry)")  # fmt: skip
-    print(f"  yuqing.sources.feeds.parse_feed CPU, same bodies: {yuqing_parse_cpu:.2f} s"
-          f" ({yuqing_parse_cpu / max(feedparser_cpu, 1e-9):.2f} x feedparser alone)")  # fmt: skip
-    cores = os.cpu_count() or 1
-    print(f"  so on {cores} cores parsing alone needs >= {yuqing_parse_cpu / cores:.2f} s of wall")
-    print(f"  an all-304 run needs >= floor + importing what collect needs"
-          f" = {floor:.2f} + {collect_imports.wall:.2f} = {floor + collect_imports.wall:.2f} s")  # fmt: skip
+    print_phases(results)
     print()
-    print("targets")
-    if reader_first is not None:
-        limit = 0.5 * reader_first.wall
-        ok = first.wall <= limit and "FAILED" not in first.note
-        print(f"  {'PASS' if ok else 'FAIL'}  yuqing first run {first.wall:.2f} s <= 0.5 x reader"
-              f" first run {reader_first.wall:.2f} s = {limit:.2f} s")  # fmt: skip
-    else:
-        print("  SKIP  yuqing first run <= 0.5 x reader first run (--skip-baselines)")
-    limit = 1.2 * floor
-    ok = unchanged.wall <= limit and "FAILED" not in unchanged.note
-    print(f"  {'PASS' if ok else 'FAIL'}  yuqing unchanged run {unchanged.wall:.2f} s <= 1.2 x"
-          f" latency floor {floor:.2f} s = {limit:.2f} s")  # fmt: skip
+    print(f"latency floor = {args.feeds} feeds x {args.delay:g} s / concurrency: yuqing ({concurrency}, at most"
+          f" {CollectOptions().per_host} per host) {floor:.2f} s, reader (16 workers)"
+          f" {args.feeds * args.delay / 16:.2f} s")
+    print(f"load average {load_start[0]:.2f} at start, {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}"
+          " at the end (2 cores shared: compare the ratios, not the seconds)")
+    print()
+    print_targets(results, args)
     print(f"\nbench took {time.perf_counter() - bench_started:.0f} s")
     return 0
 

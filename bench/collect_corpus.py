@@ -75,19 +75,26 @@ def _item_xml(rng: random.Random, link: str, when: float, plain: bool) -> str:
     )
 
 
-def make_feed(index: int, items: int, base_url: str, *, plain: bool = False) -> bytes:
+NEW_PER_CHANGE = 3  # items a changed feed gains at the top (and loses at the bottom)
+
+
+def make_feed(index: int, items: int, base_url: str, *, plain: bool = False, version: int = 0) -> bytes:
     """One RSS 2.0 feed with Chinese news items; the same bytes for the same arguments.
 
     Descriptions are 3-6 sentences of HTML (<p>, sometimes an <img> or an <a>), about
     1 KiB per item, as provincial and county news sites publish them; `plain` gives a
-    one-sentence plain-text description instead (a lighter load for feedparser).
+    one-sentence plain-text description instead (the other common shape). Each `version`
+    adds NEW_PER_CHANGE newer items at the top and drops as many at the bottom; an item
+    has the same bytes in every version it appears in (it is seeded by its own number).
     """
     rng = random.Random(index)
     site = f"{rng.choice(_PLACES)}{rng.choice(['新闻网', '融媒体中心', '日报', '发布', '在线'])}"
     newest = 1_717_200_000 + index * 3600
+    first = -NEW_PER_CHANGE * version
     body = "".join(
-        _item_xml(rng, f"{base_url}/news/{index:04d}/{n:03d}.html", newest - n * 1800, plain)
-        for n in range(items)
+        _item_xml(random.Random(index * 1_000_003 + n), f"{base_url}/news/{index:04d}/{n:+04d}.html",
+                  newest - n * 1800, plain)
+        for n in range(first, first + items)
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -100,8 +107,8 @@ def make_feed(index: int, items: int, base_url: str, *, plain: bool = False) -> 
     ).encode()
 
 
-def etag_of(index: int) -> str:
-    return f'"feed-{index:04d}-v1"'
+def etag_of(index: int, version: int = 0) -> str:
+    return f'"feed-{index:04d}-v{version + 1}"'
 
 
 @dataclass

@@ -27,3 +27,14 @@ def run(*args: str, stdin: str | None = None) -> Result:
     finally:
         sys.stdin = old_stdin
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def undo_letters_and_work_records(conn) -> None:
+    """Take a store back to before m016_letters and m017_work_records, so that opening it runs
+    the pending migrations again (a store is current when the latest one is recorded)."""
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m016_letters', 'm017_work_records')")
+    for table in ("letters", "event_tags", "documents"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("ALTER TABLE notices DROP COLUMN letter_id")
+    for column in ("post_ids", "outcome", "document_sha", "document_name"):
+        conn.execute(f"ALTER TABLE case_actions DROP COLUMN {column}")

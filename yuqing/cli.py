@@ -17,6 +17,7 @@ from yuqing.commands import cases as cli_cases
 from yuqing.commands import chrome, views
 from yuqing.commands import duty as cli_duty
 from yuqing.commands import events as cli_events
+from yuqing.commands import letters as cli_letters
 from yuqing.commands import ops as cli_ops
 from yuqing.commands import report as cli_report
 from yuqing.commands import tone as cli_tone
@@ -50,6 +51,7 @@ cli_events.register(app)
 cli_topics.register(app)
 cli_cases.register(app)
 cli_report.register(app)
+cli_letters.register(app)
 cli_ops.register(app)
 cli_tone.register(app)
 
@@ -183,7 +185,7 @@ def collect_command(
     names: Annotated[list[str] | None, typer.Argument(help="只采集这些信息源（默认全部启用的）")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 摘要")] = False,
     force: Annotated[bool, typer.Option("--force", help="忽略失败退避和 Retry-After 等待，立即采集")] = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="同时抓取的数量")] = 16,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="同时抓取的数量（每个网站最多 2 个）")] = 32,
     timeout: Annotated[float, typer.Option("--timeout", min=1, max=600, help="单次抓取的总时限（秒）")] = 20.0,
     escalate: Annotated[bool, typer.Option("--escalate/--no-escalate", help="采集后发送预警通知")] = True,
 ) -> None:
@@ -381,7 +383,7 @@ def demo(
 HELP_PANELS: dict[str, tuple[str, ...]] = {
     "值班": ("todo", "run", "collect", "status", "handover"),
     "研判": ("events", "event", "post", "tone", "grade", "regrade", "search", "topic"),
-    "处置": ("case", "escalate"),
+    "处置": ("case", "letter", "escalate"),
     "报告": ("report",),
     "信息源": ("source", "import", "add"),
     "维护": ("init", "paths", "backup", "restore", "archive", "export", "rules", "demo"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from yuqing.events.workers import cores, die_with_parent
 from yuqing.models import Item, Source
 from yuqing.sources.fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
 from yuqing.sources.health import FAILING_STATUSES, backoff_reason
+from yuqing.store.posts import EVIDENCE_LEVEL, Evidence
 from yuqing.text.search import grams
 
 if TYPE_CHECKING:
@@ -86,11 +88,15 @@ class CollectReport:
 class Parsed:
     items: list[Item]
     next_url: str | None = None
+    packed: bytes | None = None  # the body compressed for the evidence table, off the event loop
 
 
 @dataclass
 class CollectOptions:
-    concurrency: int = 16
+    # Fetches in flight over all hosts. Sites are spared by per_host; the global cap only
+    # bounds our own sockets, and a cron run over hundreds of slow county sites is waiting on
+    # the network: 32 halves the latency floor of 16 (300 feeds at 100 ms: 0.94 s, not 1.88 s).
+    concurrency: int = 32
     per_host: int = 2
     deadline: float = 20.0
     force: bool = False  # ignore backoff and Retry-After waits
@@ -230,6 +236,7 @@ class _Collector:
             self._record_unchanged(source, first, started)
             return SourceOutcome(source.name, source.site, "unchanged")
         parsed = await self._parse(source, first, started)
+        packed = parsed.packed
         items = list(parsed.items)
         pages = 1
         next_url = parsed.next_url
@@ -242,7 +249,7 @@ class _Collector:
             pages += 1
         if source.kind == "forum" and not items:
             raise _selectors_failed(source, state)
-        counts = self._store_batch(source, items, first, body_hash, started,
+        counts = self._store_batch(source, items, first, body_hash, started, packed,
                                    first_collection=state.get("last_success_at") is None)
         return SourceOutcome(source.name, source.site, "ok", new=counts.new, seen=counts.seen)
 
@@ -262,7 +269,8 @@ class _Collector:
         return parse_payload(*args)
 
     def _store_batch(self, source: Source, items: list[Item], result: FetchResult,
-                     body_hash: str | None, started: datetime, *, first_collection: bool):
+                     body_hash: str | None, started: datetime, packed: bytes | None = None, *,
+                     first_collection: bool):
         seen_at = clock.to_iso(started)
         fields = {
             "etag": result.etag, "last_modified": result.last_modified, "body_hash": body_hash,
@@ -272,16 +280,14 @@ class _Collector:
         }
         if result.permanent_url:
             fields["url"] = result.permanent_url
+        evidence = Evidence(body_hash, result.url, seen_at, result.body, packed) if body_hash else None
         with self.store.write():  # the posts, their evidence and the health row commit together
             counts = self.store.save_items(
                 source=source.name, channel=source.kind, site=source.site or source.name,
-                mainstream=source.mainstream, items=items, seen_at=seen_at,
+                mainstream=source.mainstream, items=items, seen_at=seen_at, evidence=evidence,
                 stock_before=clock.to_iso(started - timedelta(hours=self.options.stock_hours)),
                 first_collection=first_collection,
             )
-            if counts.new_keys and body_hash:
-                self.store.keep_evidence(source=source.name, sha256=body_hash, url=result.url,
-                                         fetched_at=seen_at, body=result.body, post_keys=counts.new_keys)
             self.store.update_source_state(source.name, **fields)
         return counts
 
@@ -344,6 +350,8 @@ def parse_payload(
         parsed = Parsed(page.items, page.next_url)
     for item in parsed.items:
         item.grams = grams(f"{item.title} {item.text}")
+    if parsed.items:
+        parsed.packed = zlib.compress(body, EVIDENCE_LEVEL)
     return parsed
 
 

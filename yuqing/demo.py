@@ -31,10 +31,12 @@ from yuqing.duty.todo import Todo, build_todo
 from yuqing.events.cases import act
 from yuqing.events.verdicts import Verdict, dismiss, set_level
 from yuqing.models import Source
+from yuqing.notify.context import letter_reply_due
 from yuqing.pipeline import RunResult, run_pipeline
 from yuqing.report import DigestChoice, daily_data, day_period, issue_digest, write_report
 from yuqing.rules import load_rules
 from yuqing.sources.config import add_source, load_sources
+from yuqing.sources.letters import LetterImport, import_letters
 from yuqing.store import Store
 from yuqing.workspace import Workspace, init_workspace
 
@@ -288,6 +290,8 @@ class DemoResult:
     handover: Handover | None = None  # and how the shift is handed over (yuqing handover)
     verdicts: list[Verdict] = field(default_factory=list)  # the officer's, after the first run
     judgments: list[dict[str, Any]] = field(default_factory=list)  # the whole log at the end of the day
+    letters: LetterImport | None = None
+    letters_file: Path | None = None
 
 
 def prepare_workspace(workspace: Workspace, server: SampleServer) -> None:
@@ -320,6 +324,7 @@ def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
         prepare_workspace(workspace, server)
         rules = load_rules(workspace.rules_path)
         sources = demo_sources(server.url)
+        letters = _import_letters(workspace, rules, RUN_TIMES[0])
         runs = []
         verdicts: list[Verdict] = []
         for index, moment in enumerate(RUN_TIMES):
@@ -346,7 +351,8 @@ def _run_day(workspace: Workspace, temporary: bool) -> DemoResult:
         reports.append(handover.path)
         return DemoResult(workspace.home, server.url, runs, events, total, len(server.robot_messages),
                           workspace.outbox_dir, reports, temporary, publicity=own, todo=todo, handover=handover,
-                          verdicts=verdicts, judgments=judgments)
+                          verdicts=verdicts, judgments=judgments,
+                          letters=letters, letters_file=LETTERS_SAMPLE)
 
 
 def _end_of_shift(store: Store, workspace: Workspace) -> tuple[Todo, Handover]:
@@ -367,6 +373,18 @@ def _officer_judges(workspace: Workspace, rules, moment: str) -> list[Verdict]:
             dismiss(store, rules, by_title[FALSE_POSITIVE], reason="游玩咨询，与舆情无关", by="值班员小王"),
             set_level(store, rules, by_title[title], level, reason=reason, by="值班员小王"),
         ]
+
+
+LETTERS_SAMPLE = Path(__file__).parent / "sample" / "letters" / "12345-2026-11.csv"
+
+
+def _import_letters(workspace: Workspace, rules, moment: str) -> LetterImport:
+    """Before the first run the officer imports the 12345 hotline's export (GBK, as Excel
+    saves it): the letters are grouped and graded in the run, and the one past its reply
+    deadline gets 超时催办."""
+    reply_due = letter_reply_due(workspace.home, rules)
+    with clock.frozen_at(datetime.fromisoformat(moment)), Store(workspace.db_path) as store:
+        return import_letters(store, LETTERS_SAMPLE, reply_due=reply_due, channel=None)
 
 
 def _officer_handles_morning_cases(workspace: Workspace, moment: str) -> None:

@@ -57,6 +57,7 @@ class Planned:
     case_id: int | None = None
     source: str | None = None
     notice_no: str | None = None  # given when recorded
+    letter_id: int | None = None
 
 
 @dataclass
@@ -90,7 +91,7 @@ class EscalateReport:
 
 
 def plan(ctx: Context) -> list[Planned]:
-    planned = _level_notices(ctx) + _deadline_notices(ctx) + _source_notices(ctx)
+    planned = _level_notices(ctx) + _deadline_notices(ctx) + _letter_notices(ctx) + _source_notices(ctx)
     taken = ctx.store.existing_dedupe_keys([p.dedupe_key for p in planned])
     return [p for p in planned if p.dedupe_key not in taken]
 
@@ -115,7 +116,10 @@ def _dues(ctx: Context, policy: LevelPolicy, start: datetime) -> dict[str, str |
 
 def _level_notices(ctx: Context) -> list[Planned]:
     escalation = ctx.escalation
-    events = ctx.store.events_for_cases(_case_levels(escalation), ctx.rules.quiet_natures)
+    levels = _case_levels(escalation)
+    # A letter-only event at 一般 is followed by the letter's own reply deadline, not a case.
+    events = ctx.store.events_for_cases(levels, ctx.rules.quiet_natures,
+                                        letters_from=[lv for lv in levels if level_rank(lv) > 0])
     now_iso = clock.to_iso(ctx.now)
     to_open = [(e["id"], e["level"], now_iso, _dues(ctx, escalation.policy(e["level"]), ctx.now))
                for e in events if e["case_id"] is None]
@@ -233,6 +237,50 @@ def _alert(key: str, kind: str, subject: str, roles: list[str], case: dict, line
                    level=case["level"], wake=wake, event_id=case["event_id"], case_id=case["id"])
 
 
+def _letter_notices(ctx: Context) -> list[Planned]:
+    """网络问政 letters not yet replied: a reminder before the reply deadline, 超时催办 after it."""
+    policy = ctx.rules.letters
+    window = timedelta(hours=policy.remind_before_hours)
+    now_iso = clock.to_iso(ctx.now)
+    planned = []
+    for letter in ctx.store.list_letters(open_only=True):
+        due = letter["reply_due"]
+        if not due:
+            continue
+        due_at = clock.parse_iso(due)
+        what = f"{md_text(letter['channel'])} {md_text(letter['number'])}「{md_text(letter['title'])}」"
+        lines = [f"来信：{what}", f"来信时间：{_moment_text(ctx, letter['received_at'])}",
+                 f"答复时限：{_moment_text(ctx, due)}"]
+        if due <= now_iso:
+            roles = list(policy.report_to)
+            roles += [ctx.escalation.roles[r].next for r in policy.report_to
+                      if r in ctx.escalation.roles and ctx.escalation.roles[r].next]
+            subject = f"【超时催办】来信答复时限已过：{one_line(letter['title'])[:50]}"
+            planned.append(_letter_alert(f"overdue-letter:{letter['id']}:{due}", "overdue", subject,
+                                         list(dict.fromkeys(roles)), letter,
+                                         [*lines[:2], f"{lines[2]}，已超时，尚未回复", "请督促承办单位答复，"
+                                          "答复后以新的导出表 yuqing letter import 更新"], wake=True))
+        elif ctx.now >= due_at - window:
+            subject = f"【时限提醒】来信答复时限将到：{one_line(letter['title'])[:50]}"
+            planned.append(_letter_alert(f"remind-letter:{letter['id']}:{due}", "reminder", subject,
+                                         list(policy.report_to), letter, lines, wake=False))
+    return planned
+
+
+def _moment_text(ctx: Context, iso: str) -> str:
+    """'11月20日 周五 10:05', with the year when it is not this year's."""
+    moment = clock.parse_iso(iso)
+    this_year = ctx.now.astimezone(clock.SHANGHAI).year
+    return format_deadline(moment, year=moment.astimezone(clock.SHANGHAI).year != this_year)
+
+
+def _letter_alert(key: str, kind: str, subject: str, roles: list[str], letter: dict, lines: list[str], *,
+                  wake: bool) -> Planned:
+    return Planned(dedupe_key=key, kind=kind, subject=subject, roles=roles,
+                   context={"heading": subject, "lines": lines}, template="alert.md.j2",
+                   level=letter["level"], wake=wake, event_id=letter["event_id"], letter_id=letter["id"])
+
+
 def _source_notices(ctx: Context) -> list[Planned]:
     escalation = ctx.escalation
     planned = []
@@ -280,6 +328,7 @@ def record(ctx: Context, planned: list[Planned]) -> None:
         rows.append({
             "notice_no": notice_no, "dedupe_key": item.dedupe_key, "kind": item.kind,
             "event_id": item.event_id, "case_id": item.case_id, "source": item.source, "level": item.level,
+            "letter_id": item.letter_id,
             "wake": int(item.wake), "subject": f"{item.subject}（{notice_no}）", "body": body,
             "roles": json.dumps(item.roles, ensure_ascii=False), "created_at": clock.to_iso(ctx.now),
         })
@@ -457,4 +506,5 @@ def _describe(ctx: Context, item: Planned) -> dict[str, Any]:
     return {"kind": item.kind, "level": item.level, "subject": item.subject, "roles": item.roles,
             "channels": channels_for(item.roles, escalation), "recipients": recipients,
             "no_contact": [role for role in item.roles if not escalation.contacts(role)],
-            "notice_no": item.notice_no, "event_id": item.event_id, "case_id": item.case_id, "wake": item.wake}
+            "notice_no": item.notice_no, "event_id": item.event_id, "case_id": item.case_id, "letter_id": item.letter_id,
+            "wake": item.wake}

@@ -160,9 +160,10 @@ def _escalate(workspace: Workspace, store: Store, rules: Rules) -> EscalateRepor
 
 def status_report(workspace: Workspace) -> dict[str, Any]:
     """What `yuqing status` shows: the last run, failing sources, deliveries, open and overdue
-    cases, and the size of the store."""
+    cases and letters, and the size of the store."""
     from yuqing.events.cases import overdue_items
     from yuqing.sources.config import load_sources
+    from yuqing.sources.letters import list_letters
     from yuqing.workspace import ensure_workspace
 
     ensure_workspace(workspace)
@@ -173,7 +174,9 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
         now_iso = clock.now_iso()
         open_cases = store.open_cases()
         overdue = [c for c in open_cases if overdue_items(c, now_iso)]
-        return {
+        open_letters = store.list_letters(open_only=True)
+        late_letters = list_letters(store, overdue=True, now_iso=now_iso)
+        data = {
             "home": str(workspace.home),
             "last_run": store.last_run(),
             "sources": len(sources),
@@ -186,11 +189,16 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
             "failed_deliveries": store.failed_deliveries(),
             "open_cases": len(open_cases),
             "overdue_cases": [{"id": c["id"], "title": c["title"], "level": c["level"]} for c in overdue],
+            "open_letters": len(open_letters),
+            "overdue_letters": [{"channel": x["channel"], "number": x["number"], "title": x["title"],
+                                 "reply_due": x["reply_due"]} for x in late_letters],
             "posts": store.count_posts(),
             "database_bytes": sum(p.stat().st_size for p in workspace.home.glob("yuqing.db*")
                                   if not p.name.startswith("yuqing.db.before-restore")),
             "roles_without_contacts": _roles_without_contacts(workspace),
         }
+    data["bytes_per_10k_posts"] = round(data["database_bytes"] / data["posts"] * 10_000) if data["posts"] else None
+    return data
 
 
 def _roles_without_contacts(workspace: Workspace) -> list[str]:

@@ -16,6 +16,8 @@ from typing import Any
 
 from yuqing import clock
 from yuqing.errors import UsageError
+from yuqing.events.tags import is_social
+from yuqing.events.worksummary import rate, work_figures
 from yuqing.grade import is_mainstream_url
 from yuqing.render.evidence import add_evidence
 from yuqing.render.templating import render, safe_url
@@ -253,9 +255,13 @@ def digest_data(store: Store, rules: Rules, period: Period, choice: DigestChoice
         event["growth"] = _growth(event)
         event["actions"] = actions.get(event["id"], [])
         event["advice"] = list(rules.escalation.policy(event["level"]).actions)
+    tags = store.event_tags([e["id"] for e in events])
+    for event in events:
+        event["social"] = is_social(event, tags[event["id"]], rules.social_topics)
     return {
         "office": info, "period": period.label, "events": events, "major": major, "minor": minor,
         "note": choice.note.strip(),
+        "social": sum(e["social"] for e in events),
         "level_counts": _level_counts(events), "volume": store.count_posts_between(period.start_iso, period.end_iso),
         "dismissed": store.count_dismissed_between(period.start_iso, period.end_iso),
         "generated_at": clock.local_text(clock.now_iso()),
@@ -320,6 +326,7 @@ def weekly_data(store: Store, rules: Rules, period: Period) -> dict[str, Any]:
         "by_topic": store.events_by_topic_between(period.start_iso, period.end_iso),
         "by_site": store.posts_by_site_between(period.start_iso, period.end_iso),
         "top_events": events[:10],
+        "work": work_figures(store, rules, period.start_iso, period.end_iso),
         "daily": store.daily_posts(period.start_iso, period.end_iso),
         "days": [(period.start + timedelta(days=n)).strftime("%Y-%m-%d") for n in range(7)],
         "generated_at": clock.local_text(clock.now_iso()),
@@ -345,7 +352,7 @@ def annual_data(store: Store, rules: Rules, sources: list, year: int) -> dict[st
     monthly = {m: dict.fromkeys(LEVELS, 0) for m in range(1, 13)}
     for row in store.monthly_levels(start, end):
         monthly[int(row["month"])][row["level"]] = row["events"]
-    digests = store.digest_totals(year)
+    work = work_figures(store, rules, start, end)
     return {
         "office": office(rules), "year": year,
         "sources_configured": len(sources), "sources_active": volume["sources"],
@@ -356,9 +363,8 @@ def annual_data(store: Store, rules: Rules, sources: list, year: int) -> dict[st
         "reply_rate": _rate(len(replied), handled), "closure_rate": _rate(len(closed), handled),
         "on_time_rate": _rate(len(on_time), len(replied)),
         "median_first_action_hours": round(statistics.median(first_action_hours), 1) if first_action_hours else None,
-        "deletion_requests": actions.get("删帖申请", 0), "press_releases": actions.get("发布通稿", 0),
-        "reported_up": actions.get("上报", 0), "forwarded": actions.get("转办", 0),
-        "digests": digests["digests"], "digest_items": digests["items"],
+        "press_releases": actions.get("发布通稿", 0), "forwarded": actions.get("转办", 0),
+        "work": work,
         "major_events": [e for e in events if level_rank(e["level"]) >= level_rank("重大")],
         "generated_at": clock.local_text(clock.now_iso()),
         **_good_news(store, rules, period, events),
@@ -367,6 +373,26 @@ def annual_data(store: Store, rules: Rules, sources: list, year: int) -> dict[st
 
 def _rate(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "—"
+
+
+def annual_figures(data: dict[str, Any]) -> dict[str, Any]:
+    """The annual report's figures for scripts (`report annual --json`): counts and fractions."""
+    cases = {"opened": data["cases"], "replied": data["replied"], "closed": data["closed"],
+             "on_time": data["on_time"], "reply_rate": rate(data["replied"], data["cases"]),
+             "closure_rate": rate(data["closed"], data["cases"]),
+             "on_time_rate": rate(data["on_time"], data["replied"]),
+             "median_first_action_hours": data["median_first_action_hours"],
+             "forwarded": data["forwarded"], "press_releases": data["press_releases"]}
+    return {
+        "year": data["year"], "office": data["office"]["name"],
+        "sources_configured": data["sources_configured"], "sources_active": data["sources_active"],
+        "posts": data["posts"], "matched": data["matched"], "events": len(data["events"]),
+        "level_counts": data["level_counts"], "cases": cases, **data["work"],
+        "positive": {"events": data["positive"]["events"], "reprints": data["positive"]["reprints"],
+                     "mainstream_reprints": data["positive"]["mainstream_reprints"]},
+        "publicity": {key: data["publicity"][key] for key in
+                      ("posts", "originals", "reposts", "mainstream_reprints", "year_posts", "target")},
+    }
 
 
 # -- rendering -------------------------------------------------------------------

@@ -41,12 +41,36 @@ class Threshold:
     min: int
 
 
+# A topic's kind: ordinary online opinion, or 社情民意 (the public's conditions and wishes),
+# which the digests and the year-end summary count apart.
+TOPIC_KINDS = ("舆情", "社情民意")
+SOCIAL_KIND = "社情民意"
+
+
 @dataclass(frozen=True)
 class Topic:
     name: str
     keywords: tuple[str, ...]
     all: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    kind: str = "舆情"
+
+
+@dataclass(frozen=True)
+class LetterPolicy:
+    """网络问政 letters: the reply deadline in working days per channel, and who is reminded."""
+
+    default_reply_workdays: int = 5
+    reply_workdays: dict[str, int] = field(default_factory=dict)
+    report_to: tuple[str, ...] = ("值班员",)
+    remind_before_hours: float = 24.0
+
+    def workdays_for(self, channel: str) -> int:
+        return self.reply_workdays.get(channel, self.default_reply_workdays)
+
+    def unlisted(self, channels: set[str]) -> list[str]:
+        """The channels that take the default deadline (a misspelt name would too)."""
+        return sorted(channels - set(self.reply_workdays))
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,7 @@ class Rules:
     publicity_target: int | None = None  # [publicity] yearly_target: own posts a year
     stock_hours: float = 72.0  # [grading]: older than this when first seen → stock (存量)
     escalation: Escalation = field(default_factory=Escalation)
+    letters: LetterPolicy = field(default_factory=LetterPolicy)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     tone_model_path: Path | None = None  # None: the model shipped in the package
 
@@ -110,6 +135,11 @@ class Rules:
             for word in words:
                 found.setdefault(word, []).append(name)
         return {word: tuple(names) for word, names in found.items()}
+
+    @cached_property
+    def social_topics(self) -> frozenset[str]:
+        """The names of the topics of kind 社情民意."""
+        return frozenset(t.name for t in self.topics if t.kind == SOCIAL_KIND)
 
     @cached_property
     def mention_order(self) -> dict[str, int]:
@@ -186,6 +216,7 @@ class _Checker:
                               if isinstance(data["positive"], dict) else None)
         check_escalation(data, self.fail)
         self._office(data.get("office", {}))
+        self._letters(data.get("letters", {}), data.get("roles", {}))
 
     def _thresholds(self, tables: Any) -> None:
         if tables is None:
@@ -271,7 +302,9 @@ class _Checker:
             for key in ("all", "exclude"):
                 if key in table:
                     self._string_list(where, key, table[key])
-            unknown = set(table) - {"name", "keywords", "all", "exclude", "department"}
+            if "kind" in table and table["kind"] not in TOPIC_KINDS:
+                self.fail(f"{where} kind", f"应为 {' / '.join(TOPIC_KINDS)} 之一，实际是 {table['kind']!r}")
+            unknown = set(table) - {"name", "keywords", "all", "exclude", "department", "kind"}
             if unknown:
                 self.fail(where, f"不认识的键 {', '.join(sorted(unknown))}")
 
@@ -303,6 +336,32 @@ class _Checker:
         if target is not None and not (_is_count(target) and 0 < target <= 1_000_000):
             self.fail("[publicity] yearly_target", f"应为 1 到 1000000 之间的整数（本年正面宣传发稿目标），实际是 {target!r}")
 
+    def _letters(self, table: Any, roles: Any) -> None:
+        if not isinstance(table, dict):
+            self.fail("[letters]", "应为表")
+            return
+        if "default_reply_workdays" in table and not _is_workdays(table["default_reply_workdays"]):
+            self.fail("[letters] default_reply_workdays", f"应为 1 以上的整数（工作日），实际是 {table['default_reply_workdays']!r}")
+        days = table.get("reply_workdays", {})
+        if not isinstance(days, dict):
+            self.fail("[letters.reply_workdays]", "应为表：渠道名 = 工作日数，如 \"12345热线\" = 3")
+        else:
+            for channel, value in days.items():
+                if not _is_workdays(value):
+                    self.fail(f"[letters.reply_workdays] {channel}", f"应为 1 以上的整数（工作日），实际是 {value!r}")
+        if "remind_before_hours" in table and not (_is_number(table["remind_before_hours"])
+                                                    and table["remind_before_hours"] >= 0):
+            self.fail("[letters] remind_before_hours", f"应为非负数，实际是 {table['remind_before_hours']!r}")
+        if "report_to" in table:
+            self._string_list("[letters]", "report_to", table["report_to"])
+            known = set(roles) if isinstance(roles, dict) else set()
+            for role in table["report_to"] if isinstance(table["report_to"], list) else ():
+                if isinstance(role, str) and role not in known:
+                    self.fail("[letters] report_to", f"角色「{role}」没有在 [roles] 中定义")
+        unknown = set(table) - {"default_reply_workdays", "reply_workdays", "remind_before_hours", "report_to"}
+        if unknown:
+            self.fail("[letters]", f"不认识的键 {', '.join(sorted(unknown))}")
+
     def _events(self, table: Any) -> None:
         if not isinstance(table, dict):
             self.fail("[events]", "应为表")
@@ -321,6 +380,10 @@ MAX_COUNT = 10**12  # no post has more clicks than this; larger is a typo or an 
 
 def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
+
+
+def _is_workdays(value: Any) -> bool:
+    return _is_count(value) and value >= 1
 
 
 def _is_number(value: Any) -> bool:
@@ -344,7 +407,8 @@ def _build(path: Path, data: dict[str, Any], tone_model: Path | None = None) -> 
         tone=OfficeWords.from_table(data.get("negative", {})),
         mainstream_domains=tuple(d.lower().lstrip(".") for d in data.get("mainstream", {}).get("domains", [])),
         topics=tuple(
-            Topic(t["name"], tuple(t["keywords"]), tuple(t.get("all", [])), tuple(t.get("exclude", [])))
+            Topic(t["name"], tuple(t["keywords"]), tuple(t.get("all", [])), tuple(t.get("exclude", [])),
+                  t.get("kind", "舆情"))
             for t in data.get("topics", [])
         ),
         event_window_days=float(data.get("events", {}).get("window_days", 7.0)),
@@ -353,6 +417,17 @@ def _build(path: Path, data: dict[str, Any], tone_model: Path | None = None) -> 
         publicity_target=data.get("publicity", {}).get("yearly_target"),
         stock_hours=float(data.get("grading", {}).get("stock_hours", 72.0)),
         escalation=build_escalation(data),
+        letters=_letter_policy(data.get("letters", {})),
         raw=data,
         tone_model_path=tone_model,
+    )
+
+
+def _letter_policy(table: dict[str, Any]) -> LetterPolicy:
+    default = LetterPolicy()
+    return LetterPolicy(
+        default_reply_workdays=table.get("default_reply_workdays", default.default_reply_workdays),
+        reply_workdays=dict(table.get("reply_workdays", {})),
+        report_to=tuple(table.get("report_to", default.report_to)),
+        remind_before_hours=float(table.get("remind_before_hours", default.remind_before_hours)),
     )

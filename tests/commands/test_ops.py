@@ -61,10 +61,11 @@ def test_run_records_itself_logs_and_status_shows_it(yuqing_home, http_server):
     status = json.loads(run("status", "--json").stdout)
     assert status["last_run"]["command"] == "run" and status["last_run"]["exit_code"] == 0
     assert status["posts"] == 4 and status["database_bytes"] > 0
+    assert status["bytes_per_10k_posts"] == round(status["database_bytes"] / 4 * 10_000)
     log = (yuqing_home / "logs" / "yuqing.log").read_text(encoding="utf-8")
     assert "finished" in log and "\x1b[" not in log
     text = run("status")
-    assert "最近运行" in text.stdout and "帖子：4 条" in text.stdout
+    assert "最近运行" in text.stdout and "帖子：4 条" in text.stdout and "每万条" in text.stdout
 
 
 @pytest.mark.slow

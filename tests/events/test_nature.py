@@ -98,6 +98,8 @@ def test_good_news_sends_no_notice_and_opens_no_case_while_the_scandal_does(yuqi
     daily = run("report", "daily", "--stdout").stdout
     assert "## 六、正面宣传" in daily and "正面报道 1 个" in daily
     assert f"[{FESTIVAL}](http" in daily  # linked to the first post
+    figures = json.loads(run("report", "annual", "--year", "2026", "--json").stdout)
+    assert figures["positive"] == {"events": 1, "reprints": 0, "mainstream_reprints": 0}
 
 
 def test_the_offices_own_posts_are_publicity_and_their_mainstream_reprints_count(yuqing_home, monkeypatch,
@@ -120,6 +122,10 @@ def test_the_offices_own_posts_are_publicity_and_their_mainstream_reprints_count
     assert "本期发稿 2 篇（原创 1，转发 1），被主流网站转载 1 次（人民网）" in annual
     assert "本年发布 2 篇，目标 2 篇，已完成" in annual
     assert "本期无正面报道" in annual  # the office's own story is publicity, not counted twice
+    figures = json.loads(run("report", "annual", "--year", "2026", "--json").stdout)
+    assert figures["publicity"] == {"posts": 2, "originals": 1, "reposts": 1, "mainstream_reprints": 1,
+                                    "year_posts": 2, "target": 2}
+    assert figures["positive"] == {"events": 0, "reprints": 0, "mainstream_reprints": 0}
 
 
 def test_rules_check_explains_the_nature_setting(yuqing_home):

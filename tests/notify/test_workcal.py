@@ -13,6 +13,7 @@ from yuqing.notify.workcal import (
     DutyHours,
     WorkCalendar,
     add_hours,
+    add_workdays,
     format_deadline,
     in_duty,
     next_duty_start,
@@ -412,3 +413,25 @@ def test_broken_office_file_names_the_office_file(cal, tmp_path):
     with pytest.raises(ConfigError) as caught:
         WorkCalendar.merged(cal, office)
     assert str(office) in caught.value.message and "[2027]" in caught.value.message
+
+
+# -- working-day deadlines (网上信件 "N 个工作日内答复") ---------------------------------------
+
+WORKDAY_DEADLINES = [
+    # received (Beijing), working days, due (Beijing): the day of receipt never counts
+    (sh(2026, 11, 2, 8, 41), 3, sh(2026, 11, 5, 17, 30)),
+    (sh(2026, 11, 27, 20, 0), 5, sh(2026, 12, 4, 17, 30)),  # Friday night: Mon..Fri
+    (sh(2026, 9, 30, 16, 0), 3, sh(2026, 10, 10, 17, 30)),  # 国庆 7 days, then Thu, Fri, make-up Sat
+    (sh(2026, 9, 19, 10, 0), 1, sh(2026, 9, 20, 17, 30)),  # Saturday: the make-up Sunday counts
+    (utc(2026, 11, 1, 17, 0), 1, sh(2026, 11, 3, 17, 30)),  # UTC Sunday evening is Monday 01:00 in Beijing
+]
+
+
+@pytest.mark.parametrize(("received", "days", "due"), WORKDAY_DEADLINES)
+def test_add_workdays(cal, received, days, due):
+    assert add_workdays(received, days, cal=cal, duty=DUTY) == due
+
+
+def test_add_workdays_needs_at_least_one_day(cal):
+    with pytest.raises(ValueError):
+        add_workdays(sh(2026, 11, 2, 9, 0), 0, cal=cal, duty=DUTY)

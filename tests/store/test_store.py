@@ -2,6 +2,8 @@ import subprocess
 import sys
 import time
 
+from helpers import undo_letters_and_work_records
+
 from yuqing.models import Item
 from yuqing.store import LATEST_MIGRATION, Store
 from yuqing.store.schema import APPLICATION_ID, migrate
@@ -92,6 +94,21 @@ def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
     assert opened.stdout.strip() == "[]"
 
 
+def test_a_store_from_before_sightings_gets_them_and_the_contentless_index(tmp_path):
+    from sqlite_utils import Database
+
+    from yuqing.store.schema import migrations
+
+    old = Database(tmp_path / "y.db")
+    migrations.apply(old, stop_before="m012_post_sightings")
+    old.close()
+    store = Store(tmp_path / "y.db")
+    assert store.conn.execute("SELECT count(*) FROM sightings").fetchone() == (0,)
+    search_sql = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'post_search'").fetchone()[0]
+    assert "content = ''" in search_sql  # m018's contentless index, already swapped in
+    store.close()
+
+
 def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     store = Store(tmp_path / "y.db")
     old = Item(url="http://bbs.example.cn/t/1", title="置顶：版规", published_at="2019-04-27T00:00:00+00:00",
@@ -102,7 +119,7 @@ def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
         store.save_items(source="论坛", channel="forum", site="论坛", mainstream=False, items=[old, new],
                          seen_at="2026-11-27T02:00:00+00:00")
     # m015 and the migrations after it: a store is current when it has the latest one.
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name >= 'm015_judgments'")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name >= 'm015_judgments'")  # m018 is a no-op then
     store.conn.execute("DROP TABLE judgments")
     for column in ("stock", "base_clicks", "base_comments", "ignored"):
         store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
@@ -111,6 +128,7 @@ def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     for column in ("tone_score", "tone_reasons", "tone_model"):
         store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
     store.conn.execute("DROP TABLE tone_labels")
+    undo_letters_and_work_records(store.conn)
     store.close()
     store = Store(tmp_path / "y.db")
     columns = {row[1] for row in store.conn.execute("PRAGMA table_info(posts)")}
@@ -120,6 +138,9 @@ def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     # Posts already stored become stock when they were old when first seen, counted from then.
     rows = store.conn.execute("SELECT title, stock, base_clicks, base_comments FROM posts ORDER BY id").fetchall()
     assert rows == [("置顶：版规", 1, 139191, 465), ("昨天的帖子", 0, None, None)]
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(case_actions)")}
+    assert {"post_ids", "outcome", "document_sha", "document_name"} <= columns
+    assert store.event_tags([1]) == {1: []}
     store.close()
 
 

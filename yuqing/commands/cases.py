@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -90,10 +91,13 @@ def case_show(
 @case_app.command("act")
 def case_act(
     case_id: Annotated[int, typer.Argument(help="案件编号")],
-    action: Annotated[str, typer.Option("--action", help="研判、上报、转办、核实、回复、发布通稿、删帖申请、辟谣、报警、善后跟踪")],
+    action: Annotated[str, typer.Option("--action", help="研判、上报、转办、核实、回复、发布通稿、删帖申请、删帖、辟谣、报警、善后跟踪")],
     to: Annotated[str | None, typer.Option("--to", help="转给哪个部门")] = None,
     note: Annotated[str | None, typer.Option("--note", help="说明")] = None,
     by: Annotated[str | None, typer.Option("--by", help="经办人（默认当前登录名）")] = None,
+    post: Annotated[list[int] | None, typer.Option("--post", help="删帖申请、删帖涉及的帖子编号（可写多次）")] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="删帖的结果：已删除 或 未删除")] = None,
+    attach: Annotated[Path | None, typer.Option("--attach", help="附上文件（答复材料、通稿等），保存进数据库")] = None,
 ) -> None:
     """记录一次处置（只追加，不修改）。
 
@@ -102,7 +106,8 @@ def case_act(
     from yuqing.events import cases
 
     with open_store() as store:
-        case = cases.act(store, case_id, action=action, to=to, note=note, by=by)
+        case = cases.act(store, case_id, action=action, to=to, note=note, by=by, posts=post, outcome=outcome,
+                         attach=attach)
     cases_view.print_acted(case, action)
 
 

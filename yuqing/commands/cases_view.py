@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -138,14 +139,26 @@ def print_case(case: dict[str, Any], actions: list[dict[str, Any]], judgments: l
     if case["closed_at"]:
         console.print(f"办结：{clock.local_text(case['closed_at'])}　结果：{escape(case['result'] or '')}")
     table = Table("时间", "动作", "部门", "说明", "经办人")
+    table.columns[3].overflow = "fold"  # a note is read in full, never cut off
     for action in actions:
         table.add_row(clock.local_text(action["at"]), action["action"], escape(action["to_dept"] or ""),
-                      escape(action["note"] or ""), escape(action["by"]))
+                      escape(_action_note(action)), escape(action["by"]))
     console.print(table)
     if judgments:
         console.print("研判记录：")
         for line in judgment_lines(judgments):
             console.print(f"  {escape(line)}")
+
+
+def _action_note(action: dict[str, Any]) -> str:
+    parts = [action["note"] or ""]
+    if action.get("post_ids"):
+        parts.append("帖子 " + "、".join(str(p) for p in json.loads(action["post_ids"])))
+    if action.get("outcome"):
+        parts.append(action["outcome"])
+    if action.get("document_name"):
+        parts.append(f"附件：{action['document_name']}")
+    return "；".join(p for p in parts if p)
 
 
 def print_acted(case: dict[str, Any], action: str) -> None:

@@ -75,7 +75,8 @@ def todo_lines(todo: Todo) -> list[str]:
         lines = [f"一切正常（{_when(todo.now, todo)}）：无超时或将到期案件、新的较大以上事件、未送达通知、异常信息源"]
     else:
         lines = [fit(f"值班待办　{clock.local_text(todo.now)}（{since}）")]
-    for section in (_config, _collection, _overdue, _due_soon, _events, _notices, _sources, _last_handover):
+    for section in (_config, _collection, _overdue, _overdue_letters, _due_soon, _events, _notices, _sources,
+                    _last_handover):
         body = section(todo)
         if body:
             lines += ["", *body]
@@ -103,6 +104,17 @@ def _overdue(todo: Todo) -> list[str]:
         late = "、".join(f"{d['kind']} {_when(d['due'], todo)}" for d in case["late"])
         lines.append(fit(f"  案件 {case['id']}【{case['level']}】{late} 已超时　{case['title']}"))
     return lines + _more(len(cases), "件", "（yuqing case list --overdue）")
+
+
+def _overdue_letters(todo: Todo) -> list[str]:
+    letters = todo.overdue_letters
+    if not letters:
+        return []
+    lines = [f"超时未回复来信 {len(letters)} 封"]
+    for letter in letters[:SHOWN]:
+        lines.append(fit(f"  {letter['channel']} {letter['number']} 答复时限 {_when(letter['reply_due'], todo)}　"
+                         f"{letter['title']}"))
+    return lines + _more(len(letters), "封", "（yuqing letter list --overdue）")
 
 
 def _due_soon(todo: Todo) -> list[str]:

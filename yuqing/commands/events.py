@@ -134,6 +134,7 @@ def event_show(
         event = store.get_event(event_id)
         if event is None:
             raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+        event["tags"] = store.event_tags([event_id])[event_id]
         posts = store.event_posts([event_id])[event_id]
         for post in posts:
             post["sources"] = [s["source"] for s in store.sightings(post["id"])]
@@ -320,6 +321,24 @@ def event_replies(
     events_view.print_replies_report(report, as_json=as_json)
     if report.failures:
         raise typer.Exit(int(ExitCode.PARTIAL))
+
+
+@event_app.command("tag")
+def event_tag(
+    event_id: Annotated[int, typer.Argument(help="事件编号")],
+    tag: Annotated[str, typer.Argument(help="标记：社情民意")],
+    remove: Annotated[bool, typer.Option("--remove", help="去掉这个标记")] = False,
+    by: Annotated[str | None, typer.Option("--by", help="经办人（默认当前登录名）")] = None,
+) -> None:
+    """给事件加标记（如 社情民意：摘报和年度总结单独计数）；--remove 去掉。
+
+    示例：yuqing event tag 12 社情民意
+    """
+    from yuqing.events.tags import tag_event
+
+    with open_store() as store:
+        changed = tag_event(store, event_id, tag, remove=remove, by=by)
+    events_view.print_tagged(event_id, tag, remove=remove, changed=changed)
 
 
 def regrade_command(

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.console import escape, print_json, styled_level, styled_nature
+from yuqing.commands.console import err, escape, print_json, styled_level, styled_nature
 from yuqing.commands.console import out as _out
 
 if TYPE_CHECKING:  # types only: events and grade pull in numpy and the rule engine
@@ -129,6 +129,8 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
                   f"主题：{escape('、'.join(e['topics'])) or '无'}　类别：{escape('、'.join(e['categories'])) or '无'}")
     console.print(f"首发：{escape(e['first_site'] or '')} {clock.local_text(e['first_at'])}　"
                   f"最近：{clock.local_text(e['last_seen_at'])}")
+    if e.get("tags"):
+        console.print(f"标记：{escape('、'.join(e['tags']))}")
     growth = ""
     if e.get("comments_before") is not None:
         growth = f"（24 小时前：点击 {e['clicks_before']}，跟帖 {e['comments_before']}）"
@@ -310,6 +312,12 @@ def print_replies_report(report, *, as_json: bool) -> None:
         print(failure, file=sys.stderr)
 
 
+def print_tagged(event_id: int, tag: str, *, remove: bool, changed: bool) -> None:
+    if remove:
+        text = f"已去掉事件 {event_id} 的标记「{tag}」" if changed else f"事件 {event_id} 没有标记「{tag}」"
+    else:
+        text = f"已标记事件 {event_id} 为「{tag}」" if changed else f"事件 {event_id} 已有标记「{tag}」"
+    err(text)
 VOCABULARY_TITLES = {
     "words": "负面词（模型训练时作为负面样本）",
     "positive_words": "正面词与诉求用语（作为非负面样本）",

@@ -46,7 +46,7 @@ def archive_command(
 def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """一眼看全：最近一次运行、信息源健康、待发或失败的通知、超时案件、数据库大小。
+    """一眼看全：最近一次运行、信息源健康、待发或失败的通知、超时案件和来信、数据库大小。
 
     示例：yuqing status --json
     """

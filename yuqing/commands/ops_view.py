@@ -45,7 +45,15 @@ def print_status(data: dict[str, Any], *, as_json: bool) -> None:
     console.print(f"在办案件：{data['open_cases']} 件，超时 {len(data['overdue_cases'])} 件")
     for case in data["overdue_cases"][:10]:
         console.print(f"  [red]案件 {case['id']}[/]【{case['level']}】{escape(case['title'])}")
-    console.print(f"帖子：{data['posts']} 条；数据库 {data['database_bytes'] / 1024 / 1024:.1f} MiB（{escape(data['home'])}）")
+    if data["open_letters"] or data["overdue_letters"]:
+        console.print(f"网上信件：待回复 {data['open_letters']} 封，超时 {len(data['overdue_letters'])} 封")
+    for letter in data["overdue_letters"][:10]:
+        console.print(f"  [red]{escape(letter['channel'])} {escape(letter['number'])}[/] {escape(letter['title'])}"
+                      f"（答复时限 {clock.local_text(letter['reply_due'], '%Y-%m-%d %H:%M')}）")
+    per_10k = data.get("bytes_per_10k_posts")
+    density = f"，每万条 {per_10k / 1024 / 1024:.1f} MiB" if per_10k else ""
+    console.print(f"帖子：{data['posts']} 条；数据库 {data['database_bytes'] / 1024 / 1024:.1f} MiB{density}"
+                  f"（{escape(data['home'])}）")
 
 
 def run_outcome(run: dict[str, Any]) -> str:

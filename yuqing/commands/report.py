@@ -11,6 +11,7 @@ import typer
 
 from yuqing import clock
 from yuqing.commands.common import current_rules, current_workspace, open_store
+from yuqing.commands.views import print_json
 from yuqing.errors import UsageError
 
 # report (Jinja, charts) and sources are imported where used: see the note in cli.py.
@@ -143,6 +144,7 @@ def weekly(
 def annual(
     year: Annotated[int | None, typer.Option("--year", min=2000, max=2100, help="年份（默认今年）")] = None,
     fmt: FormatOption = "md", to_stdout: StdoutOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出各项数字和口径（JSON，比率为小数），不写文件")] = False,
 ) -> None:
     """年度工作总结的全部数字（每项都由数据库计算并说明口径），附图表。
 
@@ -155,4 +157,7 @@ def annual(
     sources = load_sources(current_workspace().sources_path)
     with open_store() as store:
         data = report.annual_data(store, current_rules(), sources, year)
+    if as_json:
+        print_json(report.annual_figures(data))
+        return
     _emit("annual", data, f"annual-{year}", fmt, to_stdout)

@@ -189,6 +189,10 @@ def print_intake(result, *, as_json: bool) -> None:
 def print_demo(result) -> None:
     console = _out()
     console.print(f"[bold]演示：清河县某个工作日的三次定时运行[/]（示例网站 {escape(result.server_url)}，仅本机回环，离线）")
+    if result.letters is not None:
+        letters = result.letters
+        console.print(f"导入 12345 热线导出表 {escape(result.letters_file.name)}（GBK）：来信 {letters.new} 封"
+                      "（yuqing letter import；答复时限按工作日计算）")
     for run in result.runs:
         report, events, notices = run.result.collect, run.result.events, run.result.notices
         console.print(f"\n[bold]{clock.local_text(clock.to_iso(clock.parse_iso(run.at)))}[/] 采集 {len(report.outcomes)} 个信息源，"

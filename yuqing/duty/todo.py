@@ -1,7 +1,7 @@
 """`yuqing todo`: the officer's first command of a shift.
 
 Everything that needs a person, most urgent first: configuration that stops the cron
-run, overdue cases, deadlines within two hours, events of 较大 and above that are new or
+run, overdue cases and letters, deadlines within two hours, events of 较大 and above that are new or
 changed since the last handover, notices that failed or wait for duty hours, failing
 sources, and the last handover note.
 """
@@ -17,6 +17,7 @@ from yuqing.errors import ConfigError
 from yuqing.models import Source
 from yuqing.rules import LEVELS, level_rank
 from yuqing.sources.health import failing_text
+from yuqing.sources.letters import list_letters
 from yuqing.store import Store
 from yuqing.workspace import Workspace
 
@@ -36,6 +37,7 @@ class Todo:
     config_problems: list[str] = field(default_factory=list)
     collection: str | None = None  # collection never ran, or stopped: why the lists may be stale
     overdue_cases: list[dict[str, Any]] = field(default_factory=list)
+    overdue_letters: list[dict[str, Any]] = field(default_factory=list)  # 网上信件 past their reply deadline
     due_soon: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     notices: list[dict[str, Any]] = field(default_factory=list)
@@ -44,8 +46,8 @@ class Todo:
 
     @property
     def all_clear(self) -> bool:
-        return not (self.config_problems or self.collection or self.overdue_cases or self.due_soon or self.events
-                    or self.notices or self.sources)
+        return not (self.config_problems or self.collection or self.overdue_cases or self.overdue_letters
+                    or self.due_soon or self.events or self.notices or self.sources)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "all_clear": self.all_clear}
@@ -67,6 +69,8 @@ def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) 
     todo.collection = stale_collection(store.last_run(), sources, now)
     open_cases = store.open_cases()
     todo.overdue_cases = overdue_cases(open_cases, now)
+    todo.overdue_letters = [{k: x[k] for k in ("channel", "number", "title", "reply_due")}
+                            for x in list_letters(store, overdue=True, now_iso=clock.to_iso(now))]
     todo.due_soon = due_soon(open_cases, now)
     todo.events = watched_events(store, since)
     todo.notices = undelivered_notices(store, now)

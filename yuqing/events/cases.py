@@ -8,10 +8,13 @@ answer deadline. The year-end summary counts from these records.
 from __future__ import annotations
 
 import getpass
+import hashlib
+import json
 import os
+from pathlib import Path
 
 from yuqing import clock
-from yuqing.errors import UsageError
+from yuqing.errors import InputError, UsageError, os_reason
 from yuqing.store import Store
 
 STATUSES = ("待研判", "已上报", "已转办", "已回应", "已办结", "持续关注", "已升级")
@@ -25,10 +28,17 @@ ACTIONS: dict[str, tuple[str | None, str | None]] = {
     "回复": ("已回应", "answered_at"),
     "发布通稿": ("已回应", "answered_at"),
     "删帖申请": (None, None),
+    "删帖": (None, None),
     "辟谣": ("已回应", "answered_at"),
     "报警": (None, None),
     "善后跟踪": ("持续关注", None),
 }
+
+
+# Actions that answer the netizens: with a document attached, each is one 答复材料.
+ANSWER_ACTIONS = ("回复", "发布通稿", "辟谣")
+DELETION_OUTCOMES = ("已删除", "未删除")
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
 def actor(by: str | None) -> str:
@@ -40,17 +50,53 @@ def actor(by: str | None) -> str:
         return os.environ.get("USER", "未知")
 
 
-def act(store: Store, case_id: int, *, action: str, to: str | None, note: str | None, by: str | None) -> dict:
+def act(store: Store, case_id: int, *, action: str, to: str | None, note: str | None, by: str | None,
+        posts: list[int] | None = None, outcome: str | None = None, attach: Path | None = None) -> dict:
+    """Record one action. 删帖申请 / 删帖 name the posts (删帖 also its outcome); any action may
+    attach a document, which is kept in the store."""
     if action not in ACTIONS:
         raise UsageError(f"不认识的处置动作「{action}」：可用 {'、'.join(ACTIONS)}")
     case = _open_case(store, case_id)
     if action == "转办" and not to:
         raise UsageError("转办需要用 --to 写明转给哪个部门")
+    extra = _deletion_record(store, action, posts or [], outcome)
+    document = _read_document(attach) if attach is not None else None
     status, stamp = ACTIONS[action]
     at = clock.now_iso()
-    store.add_case_action(case_id, at=at, action=action, to_dept=to, note=note, by=actor(by),
-                          status=status, stamps={stamp: at} if stamp else {})
+    with store.write():
+        if document:
+            extra.update(document_sha=document["sha256"], document_name=document["name"])
+            store.keep_document(sha256=document["sha256"], name=document["name"], data=document["data"], at=at)
+        store.add_case_action(case_id, at=at, action=action, to_dept=to, note=note, by=actor(by),
+                              status=status, stamps={stamp: at} if stamp else {}, extra=extra)
     return store.get_case(case_id) or case
+
+
+def _deletion_record(store: Store, action: str, posts: list[int], outcome: str | None) -> dict:
+    if action not in ("删帖申请", "删帖"):
+        if posts or outcome:
+            raise UsageError("--post 和 --outcome 只用于删帖申请、删帖")
+        return {}
+    if action == "删帖" and not posts:
+        raise UsageError("删帖需要用 --post 写明帖子编号（可写多次；帖子编号见 yuqing event show）")
+    missing = store.missing_post_ids(posts)
+    if missing:
+        raise UsageError(f"没有编号为 {'、'.join(map(str, missing))} 的帖子（帖子编号见 yuqing event show）")
+    if action == "删帖" and outcome not in DELETION_OUTCOMES:
+        raise UsageError(f"删帖需要用 --outcome 写明结果：{' 或 '.join(DELETION_OUTCOMES)}")
+    if action == "删帖申请" and outcome:
+        raise UsageError("删帖申请还没有结果；网站处理后用 --action 删帖 --outcome 已删除 记录")
+    return {"post_ids": json.dumps(sorted(set(posts))) if posts else None, "outcome": outcome}
+
+
+def _read_document(path: Path) -> dict:
+    try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise InputError(f"附件 {path} 超过 {MAX_DOCUMENT_BYTES // 1024 // 1024} MiB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"无法读取附件 {path}：{os_reason(exc)}") from None
+    return {"sha256": hashlib.sha256(data).hexdigest(), "name": path.name, "data": data}
 
 
 def close(store: Store, case_id: int, *, result: str, by: str | None, aftercare: bool = False) -> dict:

@@ -7,6 +7,7 @@ here, so they all honour the same configuration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
@@ -16,7 +17,7 @@ from yuqing import clock
 from yuqing.errors import ConfigError
 from yuqing.notify.credentials import Secrets
 from yuqing.notify.dispatch import Dispatcher
-from yuqing.notify.workcal import DutyHours, WorkCalendar
+from yuqing.notify.workcal import DutyHours, WorkCalendar, add_workdays
 
 if TYPE_CHECKING:
     from yuqing.notify.routing import Escalation
@@ -69,3 +70,15 @@ def build_context(home: Path, store: Store, rules: Rules, *, now: datetime | Non
     ctx.warnings = ctx.calendar.warnings(now.astimezone(clock.SHANGHAI).date())
     dispatcher = Dispatcher(store, rules.escalation, secrets, mail_ssl_context=mail_ssl_context)
     return ctx, dispatcher
+
+
+def letter_reply_due(home: Path, rules: Rules) -> Callable[[str, str], str]:
+    """(channel, received_at) → the letter's reply deadline: the channel's working days from
+    rules.toml [letters] on the workspace's calendar, due at 下班 (UTC ISO in and out)."""
+    calendar, duty, policy = work_calendar(home), duty_hours(rules), rules.letters
+
+    def reply_due(channel: str, received_at: str) -> str:
+        due = add_workdays(clock.parse_iso(received_at), policy.workdays_for(channel), cal=calendar, duty=duty)
+        return clock.to_iso(due)
+
+    return reply_due

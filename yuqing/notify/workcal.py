@@ -213,6 +213,17 @@ def add_hours(
     raise ConfigError(f"按工作时间计算的时限太远（{hours} 个工作小时），请检查规则和工作日历")
 
 
+def add_workdays(start: datetime, days: int, *, cal: WorkCalendar, duty: DutyHours) -> datetime:
+    """The deadline `days` working days after `start` (网上信件 "N 个工作日内答复"): the day
+    of receipt does not count, and the deadline is 下班 of the Nth working day after it."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    day = _local(start).date()
+    for _ in range(days):
+        day = _next_workday(day, cal)
+    return datetime.combine(day, duty.end, tzinfo=SHANGHAI)
+
+
 def format_deadline(moment: datetime, *, year: bool = False) -> str:
     """'11月28日 周六 09:30' in Asia/Shanghai; `year=True` puts '2026年' in front."""
     local = _local(moment)

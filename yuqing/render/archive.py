@@ -1,6 +1,7 @@
 """资料归档: everything about one event in one zip — the event and its figures over time,
 every post's text, the raw fetched bodies they were read from (with sha256), the level
-history, the actions taken, the notices sent and the 《网络舆情通报》."""
+history, the actions taken and the documents attached to them (回复材料), the letters
+among its posts, the notices sent and the 《网络舆情通报》."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ from yuqing.store import Store
 
 def _json(data: Any) -> bytes:
     return json.dumps(clock.localise(data), ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def _documents(store: Store, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    shas = dict.fromkeys(a["document_sha"] for a in actions if a.get("document_sha"))
+    return [d for d in (store.document(sha) for sha in shas) if d]
 
 
 def archive_event(store: Store, rules: Rules, event_id: int, target: Path, home: Path | None) -> dict[str, Any]:
@@ -41,7 +47,13 @@ def archive_event(store: Store, rules: Rules, event_id: int, target: Path, home:
             if evidence:
                 put(f"{base}/evidence.raw", evidence["data"])
                 put(f"{base}/evidence.json", _json({k: evidence[k] for k in ("sha256", "url", "fetched_at", "size")}))
-        put("case.json", _json({"case": case, "actions": store.case_actions(case["id"]) if case else []}))
+        actions = store.case_actions(case["id"]) if case else []
+        put("case.json", _json({"case": case, "actions": actions}))
+        for document in _documents(store, actions):  # 回复材料
+            put(f"documents/{document['sha256'][:12]}-{document['name']}", document["data"])
+        letters = store.letters_for_event(event_id)
+        if letters:
+            put("letters.json", _json(letters))
         put("notices.json", _json(store.notices_for_event(event_id)))
         put("judgments.json", _json(store.judgments([event_id])[event_id]))  # 人工研判 (append-only log)
         data = report.event_data(store, rules, event_id)

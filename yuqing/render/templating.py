@@ -19,6 +19,11 @@ from yuqing.workspace import bundled_path
 if TYPE_CHECKING:
     import jinja2
 
+def percent(value: float | None) -> str:
+    """A fraction as a percentage ('75.0%'); '—' when there was nothing to count."""
+    return "—" if value is None else f"{value:.1%}"
+
+
 def safe_url(value: object) -> str:
     url = "" if value is None else str(value).strip()
     if not url.lower().startswith(("http://", "https://")):
@@ -47,6 +52,7 @@ def environment(workspace_templates: Path | None = None) -> jinja2.Environment:
     env.filters["cell"] = md_cell
     env.filters["url"] = safe_url
     env.filters["local"] = lambda v, fmt="%Y-%m-%d %H:%M": clock.local_text(v, fmt)
+    env.filters["pct"] = percent
     return env
 
 

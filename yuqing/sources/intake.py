@@ -93,7 +93,7 @@ def _stock_before(stock_hours: float) -> str:
 
 
 def import_file(store: Store, path: Path, *, source: str, site: str = "", stock_hours: float = 72.0) -> ImportReport:
-    rows = _read_rows(path)
+    rows = read_rows(path)
     report = ImportReport()
     items_by_site: dict[str, list[Item]] = {}
     for line, row in rows:
@@ -118,13 +118,15 @@ def import_file(store: Store, path: Path, *, source: str, site: str = "", stock_
     return report
 
 
-def _read_rows(path: Path) -> list[tuple[int, dict | RowError]]:
+def read_rows(path: Path, known: set[str] | None = None) -> list[tuple[int, dict | RowError]]:
+    """The rows of a CSV/TSV (UTF-8, UTF-8 with BOM or GBK) or JSONL file, each with its line
+    number; a CSV header must name at least one of the `known` columns (lower case)."""
     text = decode_text(read_bounded(path), str(path))
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
         return _jsonl_rows(text)
     if suffix in (".csv", ".tsv", ".txt"):
-        return _csv_rows(text, delimiter="\t" if suffix == ".tsv" else ",")
+        return _csv_rows(text, delimiter="\t" if suffix == ".tsv" else ",", known=known or _known_columns())
     raise InputError(f"{path}：只支持 .csv、.tsv 或 .jsonl 文件")
 
 
@@ -145,11 +147,14 @@ def _jsonl_rows(text: str) -> list[tuple[int, dict | RowError]]:
     return rows
 
 
-def _csv_rows(text: str, delimiter: str) -> list[tuple[int, dict | RowError]]:
+def _known_columns() -> set[str]:
+    return {alias for aliases in _ALIASES.values() for alias in aliases}
+
+
+def _csv_rows(text: str, delimiter: str, known: set[str]) -> list[tuple[int, dict | RowError]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     if not reader.fieldnames:
         raise InputError("文件为空或缺少表头")
-    known = {alias for aliases in _ALIASES.values() for alias in aliases}
     if not known & {(name or "").strip().lower() for name in reader.fieldnames}:
         shown = "、".join(str(name)[:30] for name in reader.fieldnames[:8])
         more = f" 等 {len(reader.fieldnames)} 列" if len(reader.fieldnames) > 8 else ""

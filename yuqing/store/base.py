@@ -12,12 +12,13 @@ from typing import Any
 
 from yuqing.models import Item
 from yuqing.store.guard import guard_methods, wrap_exceptions
+from yuqing.store.rebuild import finish_search_rebuild, rebuild_pending
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
 # The name of schema.py's last migration: a store that has it applied is current, and
 # opening it needs neither schema.py nor sqlite-utils (test_store checks the two agree).
-LATEST_MIGRATION = "m016_post_tone"
+LATEST_MIGRATION = "m019_post_tone"
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -83,6 +84,8 @@ class StoreBase:
                 # Under the write lock, so two cron runs never migrate at once.
                 with self.write():
                     migrate(self.conn)  # a new store gets its application_id here too
+            if rebuild_pending(self.conn):
+                finish_search_rebuild(self)
 
     def close(self) -> None:
         self.conn.close()

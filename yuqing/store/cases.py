@@ -8,18 +8,27 @@ from yuqing.store.base import StoreBase
 
 
 class CasesMixin(StoreBase):
-    def events_for_cases(self, levels: list[str], quiet_natures: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    def events_for_cases(self, levels: list[str], quiet_natures: tuple[str, ...] = (), *,
+                         letters_from: list[str] | None = None) -> list[dict[str, Any]]:
         """Graded events at the given levels, with their case if one is open; events of a
         quiet 性质 (正面 by default), dismissed ones (误报) and stock that has not flared
-        (存量) are left out."""
+        (存量) are left out.
+
+        An event made only of letters (网上信件 carry their own reply deadlines) counts only
+        at the `letters_from` levels; once a post from the web joins it, at every level.
+        """
         marks = ",".join("?" * len(levels))
         quiet = ",".join("?" * len(quiet_natures)) or "NULL"
+        letter_levels = letters_from if letters_from is not None else levels
+        letter_marks = ",".join("?" * len(letter_levels)) or "NULL"
         cursor = self.conn.execute(
             f"SELECT e.*, c.id AS case_id, c.level AS case_level, c.status AS case_status"
             f" FROM events e LEFT JOIN cases c ON c.event_id = e.id"
             f" WHERE e.level IN ({marks}) AND e.posts > 0 AND coalesce(e.nature, '') NOT IN ({quiet})"
-            " AND e.dismissed_at IS NULL AND e.quiet = 0",
-            [*levels, *quiet_natures],
+            " AND e.dismissed_at IS NULL AND e.quiet = 0"
+            f" AND (c.id IS NOT NULL OR e.level IN ({letter_marks})"
+            f" OR EXISTS (SELECT 1 FROM posts p WHERE p.event_id = e.id AND p.channel != 'letter'))",
+            [*levels, *quiet_natures, *letter_levels],
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
@@ -85,12 +94,19 @@ class CasesMixin(StoreBase):
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def add_case_action(self, case_id: int, *, at: str, action: str, to_dept: str | None,
-                        note: str | None, by: str, status: str | None, stamps: dict[str, str]) -> None:
-        """Append an action; move the status and fill the first-time stamps it satisfies."""
+                        note: str | None, by: str, status: str | None, stamps: dict[str, str],
+                        extra: dict[str, Any] | None = None) -> None:
+        """Append an action; move the status and fill the first-time stamps it satisfies.
+
+        `extra` fills the record columns: post_ids (JSON), outcome, document_sha, document_name.
+        """
+        extra = extra or {}
         with self.write() as conn:
             conn.execute(
-                "INSERT INTO case_actions (case_id, at, action, to_dept, note, by) VALUES (?, ?, ?, ?, ?, ?)",
-                [case_id, at, action, to_dept, note, by],
+                "INSERT INTO case_actions (case_id, at, action, to_dept, note, by, post_ids, outcome,"
+                " document_sha, document_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [case_id, at, action, to_dept, note, by, extra.get("post_ids"), extra.get("outcome"),
+                 extra.get("document_sha"), extra.get("document_name")],
             )
             sets = ["first_action_at = coalesce(first_action_at, ?)"]
             params: list[Any] = [at]
@@ -112,7 +128,8 @@ class CasesMixin(StoreBase):
 
     def case_actions(self, case_id: int) -> list[dict[str, Any]]:
         cursor = self.conn.execute(
-            "SELECT at, action, to_dept, note, by FROM case_actions WHERE case_id = ? ORDER BY at, id",
+            "SELECT at, action, to_dept, note, by, post_ids, outcome, document_sha, document_name"
+            " FROM case_actions WHERE case_id = ? ORDER BY at, id",
             [case_id],
         )
         names = [d[0] for d in cursor.description]

@@ -89,9 +89,24 @@ def merge_into(conn: sqlite3.Connection, survivor: int, others: list[int]) -> se
         conn.execute("UPDATE sightings SET post_id = ? WHERE post_id = ?", [survivor, other])
         conn.execute("UPDATE observations SET post_id = ? WHERE post_id = ?", [survivor, other])
         conn.execute("UPDATE events SET first_post_id = ? WHERE first_post_id = ?", [survivor, other])
-        conn.execute("DELETE FROM post_search WHERE rowid = ?", [other])
+        unindex_post(conn, other)
         conn.execute("DELETE FROM posts WHERE id = ?", [other])
     return events
+
+
+def unindex_post(conn: sqlite3.Connection, post_id: int) -> None:
+    """Take a post out of the search index (before the post itself goes). Since m013 the
+    index is contentless: FTS5 forgets a row only when told the grams it was given."""
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'post_search'").fetchone()
+    if "content = ''" not in sql:  # the m006 table, which keeps its own copy
+        conn.execute("DELETE FROM post_search WHERE rowid = ?", [post_id])
+        return
+    from yuqing.text.search import grams
+
+    row = conn.execute("SELECT title, text FROM posts WHERE id = ?", [post_id]).fetchone()
+    if row is not None:
+        conn.execute("INSERT INTO post_search (post_search, rowid, grams) VALUES ('delete', ?, ?)",
+                     [post_id, grams(f"{row[0]} {row[1]}")])
 
 
 def settle_events(conn: sqlite3.Connection, event_ids: set[int]) -> None:

@@ -32,10 +32,10 @@ class NoticesMixin(StoreBase):
         """Notices are recorded as due before anything is sent (no resend storms)."""
         with self.write() as conn:
             conn.executemany(
-                "INSERT INTO notices (notice_no, dedupe_key, kind, event_id, case_id, source, level,"
+                "INSERT INTO notices (notice_no, dedupe_key, kind, event_id, case_id, source, letter_id, level,"
                 " wake, subject, body, roles, created_at) VALUES (:notice_no, :dedupe_key, :kind,"
-                " :event_id, :case_id, :source, :level, :wake, :subject, :body, :roles, :created_at)",
-                notices,
+                " :event_id, :case_id, :source, :letter_id, :level, :wake, :subject, :body, :roles, :created_at)",
+                [{"letter_id": None, **n} for n in notices],
             )
             ids = self._ids_by_dedupe_key([n["dedupe_key"] for n in notices])
             conn.executemany(

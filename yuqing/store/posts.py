@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from yuqing.models import Item
 from yuqing.store.base import POST_COLUMNS, BatchCounts, StoreBase, post_key
 from yuqing.store.merge import is_article_url
 from yuqing.text.search import grams
+
+EVIDENCE_LEVEL = 6  # zlib level of raw bodies: level 9 saves under 1% for 10% more time
+SHA256_HEX = 64  # characters: a body_sha this long is a sha256 (before m018), shorter a rowid
+
+
+@dataclass
+class Evidence:
+    """The raw body a batch of posts was read from (截屏取证)."""
+
+    sha256: str
+    url: str
+    fetched_at: str
+    body: bytes
+    packed: bytes | None = None  # zlib.compress(body), when a parse worker has done it already
+
+    def compressed(self) -> bytes:
+        return self.packed if self.packed is not None else zlib.compress(self.body, EVIDENCE_LEVEL)
 
 
 def _is_stock(published_at: str | None, stock_before: str | None, first_collection: bool) -> bool:
@@ -31,8 +50,11 @@ class PostsMixin(StoreBase):
         seen_at: str,
         stock_before: str | None = None,
         first_collection: bool = False,
+        evidence: Evidence | None = None,
     ) -> BatchCounts:
         """Insert new posts and refresh seen ones; forum figures get an observation each.
+        With `evidence`, the body is kept (once) when the batch has new posts, and they
+        point at it.
 
         An item whose normalised URL another source already stored is that post: this
         source's sighting is added to it (one article, one post, one event, one notice).
@@ -55,19 +77,24 @@ class PostsMixin(StoreBase):
                 seen_rows.append((seen_at, item.clicks, item.comments, post_id))
             else:
                 stock = _is_stock(item.published_at, stock_before, first_collection)
-                new_rows.append((
+                new_rows.append([
                     source, channel, site, int(mainstream), key, item.url, item.guid,
                     item.title, item.text, item.author, item.published_at, seen_at, seen_at,
                     item.clicks, item.comments, int(stock),
-                    (item.clicks or 0) if stock else None, (item.comments or 0) if stock else None,
-                ))
+                    (item.clicks or 0) if stock else None, (item.comments or 0) if stock else None, None,
+                ])
         with self.write() as conn:
+            if new_rows and evidence:
+                # Rows go in whole (body_sha too): growing them later splits the pages they sit in.
+                body_ref = self._keep_body(conn, evidence)
+                for row in new_rows:
+                    row[-1] = body_ref
             conn.executemany(
                 """
                 INSERT INTO posts (source, channel, site, mainstream, key, url, guid, title,
                     text, author, published_at, first_seen_at, last_seen_at, clicks, comments,
-                    stock, base_clicks, base_comments)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    stock, base_clicks, base_comments, body_sha)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 new_rows,
             )
@@ -89,6 +116,14 @@ class PostsMixin(StoreBase):
             self._index_new(conn, [(ids[key], unique[key]) for key in new_keys])
             self._observe(conn, unique, ids, seen_at)
         return BatchCounts(new=len(new_rows), seen=len(seen_rows), new_keys=new_keys)
+
+    def _keep_body(self, conn: sqlite3.Connection, evidence: Evidence) -> str:
+        """Store a raw body once; its rowid, which posts keep in body_sha (TEXT affinity)."""
+        conn.execute(
+            "INSERT OR IGNORE INTO raw_bodies (sha256, url, fetched_at, size, data) VALUES (?, ?, ?, ?, ?)",
+            [evidence.sha256, evidence.url, evidence.fetched_at, len(evidence.body), evidence.compressed()],
+        )
+        return str(conn.execute("SELECT rowid FROM raw_bodies WHERE sha256 = ?", [evidence.sha256]).fetchone()[0])
 
     def _record_sightings(self, conn: sqlite3.Connection, source: str, site: str, mainstream: bool,
                           ids: dict[str, int], seen_at: str) -> None:
@@ -177,6 +212,15 @@ class PostsMixin(StoreBase):
                 chunk,
             )
 
+    def missing_post_ids(self, post_ids: list[int]) -> list[int]:
+        found = {row[0] for row in self.conn.execute(
+            "SELECT id FROM posts WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(post_ids)])}
+        return sorted(set(post_ids) - found)
+
+    def post_ids(self, source: str, keys: list[str]) -> dict[str, int]:
+        """key → post id of what this source carried (its own posts or sightings of others')."""
+        return self._sighted_ids(source, keys)
+
     def _sighted_ids(self, source: str, keys: list[str]) -> dict[str, int]:
         """key → post id of what this source has carried before."""
         return self._ids_for_keys("SELECT key, post_id FROM sightings WHERE source = ? AND key IN ({})",
@@ -219,20 +263,32 @@ class PostsMixin(StoreBase):
 
     def keep_evidence(self, *, source: str, sha256: str, url: str, fetched_at: str, body: bytes,
                       post_keys: list[str]) -> None:
-        """Keep the raw body the given (new) posts were read from. Call inside `write()`."""
+        """Keep the raw body the given posts were read from, after the fact (collection passes
+        `evidence` to save_items instead). Call inside `write()`.
+
+        Posts point at it by its rowid (a few digits: the column has TEXT affinity) rather
+        than its 64-character sha256, which with its index cost about 130 bytes a post.
+        Stores from before m018 hold sha256s until the rebuild converts them; `evidence`
+        takes both.
+        """
         with self.write() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO raw_bodies (sha256, url, fetched_at, size, data) VALUES (?, ?, ?, ?, ?)",
-                [sha256, url, fetched_at, len(body), zlib.compress(body, 6)],
-            )
+            ref = self._keep_body(conn, Evidence(sha256, url, fetched_at, body))
             for start in range(0, len(post_keys), 500):
                 chunk = post_keys[start:start + 500]
                 marks = ",".join("?" * len(chunk))
                 conn.execute(f"UPDATE posts SET body_sha = ? WHERE source = ? AND key IN ({marks})",
-                             [sha256, source, *chunk])
+                             [ref, source, *chunk])
 
-    def evidence(self, sha256: str) -> dict[str, Any] | None:
-        rows = self._rows("SELECT sha256, url, fetched_at, size, data FROM raw_bodies WHERE sha256 = ?", [sha256])
+    def evidence(self, ref: int | str) -> dict[str, Any] | None:
+        """The raw body a post's body_sha points at: a raw_bodies rowid, or (older posts) its sha256."""
+        ref = str(ref)
+        if len(ref) == SHA256_HEX:
+            where, key = "sha256 = ?", ref
+        elif ref.isdigit():
+            where, key = "rowid = ?", int(ref)
+        else:
+            return None
+        rows = self._rows(f"SELECT sha256, url, fetched_at, size, data FROM raw_bodies WHERE {where}", [key])
         if not rows:
             return None
         row = rows[0]
@@ -243,8 +299,11 @@ class PostsMixin(StoreBase):
         """Drop old bodies that no post of any event was read from."""
         with self.write() as conn:
             cursor = conn.execute(
-                "DELETE FROM raw_bodies WHERE fetched_at < ? AND sha256 NOT IN"
-                " (SELECT body_sha FROM posts WHERE event_id IS NOT NULL AND body_sha IS NOT NULL)",
+                "DELETE FROM raw_bodies WHERE fetched_at < ?"
+                " AND rowid NOT IN (SELECT CAST(body_sha AS INTEGER) FROM posts WHERE event_id IS NOT NULL"
+                "   AND length(body_sha) < 64)"
+                " AND sha256 NOT IN (SELECT body_sha FROM posts WHERE event_id IS NOT NULL"
+                "   AND length(body_sha) = 64)",
                 [before],
             )
             return cursor.rowcount

@@ -481,7 +481,98 @@ def m015_judgments(db: Database) -> None:
 
 
 @migrations()
-def m016_post_tone(db: Database) -> None:
+def m016_letters(db: Database) -> None:
+    # 网络问政 letters (12345 hotline, 县长信箱, 领导留言板): one row per channel + 编号; the letter
+    # is also stored as a post (post_id) so it is matched, grouped, graded and searched like one.
+    db.execute(
+        """
+        CREATE TABLE letters (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,         -- 12345热线 | 县长信箱 | 领导留言板 | …
+            number TEXT NOT NULL,          -- 编号 in the channel's own export
+            title TEXT NOT NULL DEFAULT '',
+            content TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',  -- the message board's page; not on the post: a letter
+                                           -- on people.com.cn's board is not mainstream coverage
+            received_at TEXT NOT NULL,     -- 来信时间
+            reply_due TEXT,                -- working days of the channel from rules.toml [letters]
+            replied_at TEXT,               -- 回复时间
+            closed_at TEXT,                -- 办结时间
+            rating TEXT,                   -- 满意度/评价 as exported
+            satisfied INTEGER,             -- 1 satisfied, 0 not, NULL not rated or not recognised
+            post_id INTEGER REFERENCES posts (id),
+            imported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (channel, number)
+        )
+        """
+    )
+    db.execute("CREATE INDEX letters_received ON letters (received_at)")
+    db.execute("CREATE INDEX letters_open ON letters (reply_due) WHERE replied_at IS NULL")
+    db.execute("ALTER TABLE notices ADD COLUMN letter_id INTEGER")  # reminders about a letter
+
+
+@migrations()
+def m017_work_records(db: Database) -> None:
+    # What the year-end summary counts beyond cases: 社情民意 tags, 删帖 posts and outcomes,
+    # 答复材料 documents attached to actions.
+    db.execute(
+        """
+        CREATE TABLE event_tags (
+            event_id INTEGER NOT NULL REFERENCES events (id),
+            tag TEXT NOT NULL,             -- 社情民意
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            PRIMARY KEY (event_id, tag)
+        )
+        """
+    )
+    for column in (
+        "post_ids TEXT",       # JSON list: the posts a 删帖申请 / 删帖 action is about
+        "outcome TEXT",        # 删帖: 已删除 | 未删除
+        "document_sha TEXT",   # an attached document (答复材料), kept in documents
+        "document_name TEXT",
+    ):
+        db.execute(f"ALTER TABLE case_actions ADD COLUMN {column}")
+    db.execute(
+        """
+        CREATE TABLE documents (          -- files attached to case actions, kept in the store
+            sha256 TEXT PRIMARY KEY,      -- so a backup carries them
+            name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            added_at TEXT NOT NULL,
+            data BLOB NOT NULL            -- zlib-compressed
+        )
+        """
+    )
+
+
+@migrations()
+def m018_contentless_search(db: Database) -> None:
+    (search_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'post_search'").fetchone()
+    if "content = ''" in search_sql:
+        return  # already contentless: a store that lost this migration's record
+    # post_search stored a second copy of every post's bigram text next to its index (about
+    # 40% of the file) though posts holds the text it is made from. post_index keeps only the
+    # index. Filling it is chunked and resumable, outside this transaction: see
+    # yuqing/store/rebuild.py, which swaps it in as post_search when it is done. To delete a
+    # post from it, insert ('delete', rowid, grams of the post's title and text).
+    # grams() already lower-cases and splits on spaces, so the plain 'ascii' tokenizer reads
+    # them as unicode61 did, at two thirds of its cost (it still folds ASCII case, and keeps
+    # every non-ASCII character inside a token: a CJK bigram stays one token).
+    db.execute(
+        "CREATE VIRTUAL TABLE post_index USING fts5 (grams, content = '', columnsize = 0, tokenize = 'ascii')"
+    )
+    # Copying in chunks of 20,000 posts, a 1 MiB buffer of pending terms (the default) flushes
+    # and merges segments over and over: 64 MiB made the copy three times faster. Reset when done.
+    db.execute("INSERT INTO post_index (post_index, rank) VALUES ('hashsize', 67108864)")
+    db.execute("CREATE TABLE search_rebuild (done_id INTEGER NOT NULL)")  # last post id copied; -1: vacuum
+    db.execute("INSERT INTO search_rebuild (done_id) VALUES (0)")
+
+
+@migrations()
+def m019_post_tone(db: Database) -> None:
     # The tone model's reading of each post, and the officer's own verdicts on tone.
     db.execute("ALTER TABLE posts ADD COLUMN tone_score REAL")  # negativity in [0, 1]
     db.execute("ALTER TABLE posts ADD COLUMN tone_reasons TEXT")  # JSON list: 负面依据

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -18,6 +19,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def normalize_url(url: str) -> str:
     """Drop the fragment and utm_* parameters; lower-case scheme and host; drop default ports."""
     url = url.strip()
+    if _already_normal(url):
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -37,6 +40,19 @@ def normalize_url(url: str) -> str:
         query = urlencode(kept)
     path = parts.path or ("/" if host else "")
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+# http(s), a lower-case host, maybe a port, a path, maybe a query: what nearly every feed
+# link looks like, and what normalize_url would give back unchanged.
+_NORMAL_URL = re.compile(r"(https?)://[a-z0-9.-]+(?::([1-9][0-9]{0,4}))?/[^#\s\x00-\x1f\\]*")
+
+
+def _already_normal(url: str) -> bool:
+    match = _NORMAL_URL.fullmatch(url)
+    if match is None or url.endswith("?") or "utm_" in url:
+        return False
+    port = match.group(2)
+    return port is None or (int(port) <= 65535 and port != _DEFAULT_PORTS[match.group(1)])
 
 
 def _port_ok(parts) -> bool:
@@ -59,6 +75,14 @@ def html_to_text(html: str | None) -> str:
         return ""
     if "<" not in html and "&" not in html:
         return _tidy(html)
+    simple = _simple_html_text(html)
+    if simple is not None:
+        return _tidy(simple)
+    return _parsed_html_text(html)
+
+
+def _parsed_html_text(html: str) -> str:
+    """html_to_text through the HTML parser: right for anything, a DOM's cost."""
     tree = LexborHTMLParser(f"<div>{html}</div>")
     for node in tree.css("script, style, noscript, template, iframe, object"):
         node.decompose()
@@ -66,6 +90,47 @@ def html_to_text(html: str | None) -> str:
         node.insert_before("\n")
     root = tree.body or tree.root
     return _tidy(root.text(separator="", strip=False) if root else "")
+
+
+# A tag whose quoted attribute values may hold < or >; names are matched case-blind.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^<>\"']*)*)?/?>")
+# Inline tags plus the two block tags summaries use: nothing the HTML parser would drop,
+# move or turn into a table, so taking the text between tags gives what the parser gives.
+_SIMPLE_TAGS = frozenset({"p", "div", "br", "img", "a", "span", "strong", "b", "i", "em", "u", "font",
+                          "sup", "sub", "small", "big"})
+_SIMPLE_BLOCKS = frozenset({"p", "div", "br"})
+
+
+def _simple_html_text(html: str) -> str | None:
+    """The text of a summary made only of paragraphs, links, images and inline markup (most
+    feed descriptions) without building a DOM; None when anything else is in it (comments,
+    scripts, tables, lists, a stray `<`, an end tag with no start), for the real parser."""
+    pieces: list[str] = []
+    position = 0
+    opened: dict[str, int] = {}
+    for tag in _TAG.finditer(html):
+        closing, name = tag.group(1), tag.group(2).lower()
+        if name not in _SIMPLE_TAGS:
+            return None
+        start = tag.start()
+        pieces.append(html[position:start])
+        position = tag.end()
+        if closing:
+            if name == "br" or opened.get(name, 0) <= 0:
+                return None  # `</br>` and an unopened `</p>` make elements of their own
+            opened[name] -= 1
+            continue
+        if name in ("p", "div"):
+            opened["p"] = 0  # a new paragraph or a div ends an open paragraph
+        opened[name] = opened.get(name, 0) + 1
+        if name in _SIMPLE_BLOCKS:
+            pieces.append("\n")
+    pieces.append(html[position:])
+    text = "".join(pieces)
+    if "<" in text:
+        return None  # a `<` that is not a tag we know: the parser decides what it is
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as the HTML parser does
+    return unescape(text) if "&" in text else text
 
 
 def _tidy(text: str) -> str:

@@ -1,8 +1,8 @@
 """Full-text search that finds two-character Chinese words.
 
 SQLite's trigram tokenizer matches nothing under three characters, and 拆迁, 食品, 城管
-are two. We index overlapping character bigrams of every CJK run (unicode61 keeps ASCII
-words whole), and turn a query term into the phrase of its own bigrams: 补偿款 becomes
+are two. We index overlapping character bigrams of every CJK run and whole lower-cased
+ASCII words, space-separated (the index's 'ascii' tokenizer splits on the spaces), and turn a query term into the phrase of its own bigrams: 补偿款 becomes
 the phrase "补偿 偿款", which only consecutive text matches. A lone CJK character falls
 back to a LIKE scan.
 """
@@ -12,21 +12,21 @@ from __future__ import annotations
 import re
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-_RUNS = re.compile(f"([{_CJK}]+)|([^{_CJK}]+)")
-_WORDS = re.compile(r"[0-9A-Za-z\u00c0-\u024f]+")
+# One token per match: a CJK run of two or more, a lone CJK character, or an ASCII word.
+_TOKENS = re.compile(f"([{_CJK}]{{2,}})|([{_CJK}])|([0-9A-Za-z\u00c0-\u024f]+)")
+_BIGRAMS = re.compile(f"(?=([{_CJK}]{{2}}))")  # every overlapping pair, found in C
 
 
 def grams(text: str) -> str:
     """The indexed form of a text: CJK bigrams and ASCII words, space-separated."""
     out: list[str] = []
-    for cjk, other in _RUNS.findall(text or ""):
-        if cjk:
-            if len(cjk) == 1:
-                out.append(cjk)
-            else:
-                out.extend(cjk[i:i + 2] for i in range(len(cjk) - 1))
+    for run, single, word in _TOKENS.findall(text or ""):
+        if run:
+            out += _BIGRAMS.findall(run)
+        elif single:
+            out.append(single)
         else:
-            out.extend(w.lower() for w in _WORDS.findall(other))
+            out.append(word.lower())
     return " ".join(out)
 
 
