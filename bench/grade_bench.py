@@ -688,7 +688,10 @@ def _all_keywords(rules) -> list[str]:
     words: list[str] = []
     for ws in rules.categories.values():
         words += ws
-    tone = rules.tone
+    from yuqing.text.tone import (
+        DEFAULT_LEXICON as tone,  # the baseline scans the old lexicon's lists
+    )
+
     for name in ("words", "negations", "negation_exceptions", "modal_negations", "positive_words",
                  "frames", "exclusions"):
         words += getattr(tone, name)
@@ -700,8 +703,11 @@ def _all_keywords(rules) -> list[str]:
 
 def naive_grade(texts: list[str], rules) -> tuple[int, int]:
     """For every post, `in` over every keyword of every list: (keyword hits, posts hit)."""
+    from yuqing.text.tone import (
+        DEFAULT_LEXICON as tone,  # the baseline scans the old lexicon's lists
+    )
+
     groups = [list(ws) for ws in rules.categories.values()]
-    tone = rules.tone
     groups += [list(getattr(tone, name)) for name in ("words", "negations", "negation_exceptions",
                                                        "modal_negations", "positive_words", "frames",
                                                        "exclusions")]  # fmt: skip

@@ -1,32 +1,31 @@
-"""Measure the negative-tone detector against snownlp on the labelled review corpora.
+"""Measure the negativity model against the old lexicon and snownlp on held-out splits.
 
-    python bench/tone_eval.py                 # full corpora + held-out split, both detectors
-    python bench/tone_eval.py --limit 500     # first 500 posts of each part (quick look)
-    python bench/tone_eval.py --no-snownlp    # only yuqing.text.tone
-    python bench/tone_eval.py --jieba         # also: jieba as a word-boundary filter
+    python bench/tone_eval.py                 # every held-out set, three detectors, throughput
+    python bench/tone_eval.py --limit 500     # N evenly spaced posts of each set (quick look)
+    python bench/tone_eval.py --no-snownlp    # skip snownlp (most of a full run's time)
+    python bench/tone_eval.py --model PATH    # score another model file (e.g. a workspace's)
 
-Prints one table: precision, recall, F1 and milliseconds per 1,000 posts for yuqing.text.tone and
-for snownlp (negative when ``SnowNLP(text).sentiments < 0.5``) on each review corpus, on its
-held-out fifth, on the fixed samples that tests/test_tone.py checks and on news titles
-labelled by hand (see NEWS_NEGATIVE); then the throughput of ``is_negative`` on post-sized
-texts (title + about 300 characters) with the Aho-Corasick scanner and the regex fallback.
-A full run takes about ten minutes, nearly all of it snownlp's.
+Prints one table: precision, recall, F1 and milliseconds per 1,000 posts of
+``yuqing.text.negativity`` (the shipped model, threshold as shipped), of the old lexicon
+(``yuqing.text.tone.is_negative``, what grading used before the model) and of snownlp
+(negative when ``SnowNLP(text).sentiments < 0.5``) on each set; then the model's throughput
+on post-sized texts (title + about 300 characters) per CPU second, next to the lexicon's.
 
-The corpora are ChnSentiCorp hotel reviews and waimai_10k takeaway reviews from
-``../shared/corpora/reviews`` (label 0 = negative). They are a different domain from the
-news, forum and complaint posts the tool reads, so they are for measuring, not tuning: the
-held-out fifth (crc32 of the review text % 5 == 0) was never looked at while the lexicon was
-written. snownlp ships its own sentiment model trained on product reviews, so this is its
-home ground.
-
-snownlp is in the ``bench`` extra: ``pip install -e '.[bench]'``.
+Sets, none of them trained on (bench/build_tone_model.py trains on the rest):
+  * weibo_events: the fifth of ../shared/corpora/weibo_events with crc32(text) % 5 == 0;
+  * ChnSentiCorp_htl_all (hotel) and waimai_10k (takeaway) reviews: the same fifth;
+  * news titles from wechat_feeds labelled by hand (NEWS_NEGATIVE): the blind titles, only
+    in snapshots/, and the half of the development titles (latest/) with crc32 % 2 == 1.
+    The other half are training rows of the model: their line shows only a training fit.
+snownlp ships its own sentiment model trained on product reviews, so the reviews are its
+home ground. snownlp is in the ``bench`` extra: ``pip install -e '.[bench]'``.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
+import os
 import re
 import sys
 import time
@@ -125,6 +124,37 @@ def news_titles(corpora: Path) -> tuple[list[Row], list[Row]]:
     return label(latest), label(blind)
 
 
+def load_weibo(corpora: Path) -> list[Row]:
+    """weibo_events comments (labels 1–3 are negative), the segmenter's spaces removed
+    (a space is kept only between two Latin letters or digits)."""
+    root = corpora / "weibo_events"
+    reviews = (root / "train_review.txt").read_text(encoding="utf-8").splitlines()
+    labels = (root / "train_label.txt").read_text(encoding="utf-8").splitlines()
+    rows = []
+    for review, label in zip(reviews, labels, strict=True):
+        text = ""
+        for token in review.split():
+            if text and _latin(text[-1]) and _latin(token[0]):
+                text += " "
+            text += token
+        if text:
+            rows.append((label.strip() != "0", text))
+    return rows
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def news_split(corpora: Path) -> tuple[list[Row], list[Row], list[Row]]:
+    """(development titles the model trains on, development titles kept back for the
+    office-teaching test, blind titles): the development set is halved by crc32 % 2."""
+    dev, blind = news_titles(corpora)
+    trained = [r for r in dev if zlib.crc32(r[1].encode("utf-8")) % 2 == 0]
+    kept = [r for r in dev if zlib.crc32(r[1].encode("utf-8")) % 2 == 1]
+    return trained, kept, blind
+
+
 def load(corpora: Path, name: str) -> list[Row]:
     with open(corpora / name / f"{name}.csv", encoding="utf-8", newline="") as fh:
         return [(row["label"].strip() == "0", row["review"]) for row in csv.DictReader(fh)
@@ -156,14 +186,6 @@ def scores(predicted: Sequence[bool], gold: Sequence[bool]) -> tuple[float, floa
     return precision, recall, f1
 
 
-def run(detector: Callable[[str], bool], rows: Sequence[Row]) -> tuple[float, float, float, float]:
-    start = time.perf_counter()
-    predicted = [detector(text) for _, text in rows]
-    elapsed = time.perf_counter() - start
-    p, r, f = scores(predicted, [g for g, _ in rows])
-    return p, r, f, elapsed / max(1, len(rows)) * 1000 * 1000  # ms per 1,000 posts
-
-
 def snownlp_detector() -> Callable[[str], bool] | None:
     try:
         from snownlp import SnowNLP
@@ -175,41 +197,6 @@ def snownlp_detector() -> Callable[[str], bool] | None:
 
     negative("预热")  # load the model outside the timing
     return negative
-
-
-def jieba_detector() -> tuple[Callable[[str], bool], float, float] | None:
-    """yuqing.text.tone with jieba as a word-boundary filter on one-character entries (差, 慢,
-    坑 ...): such a hit counts only where jieba cuts it out as a word of its own. Returns
-    the detector, the import time and the first-call time (dictionary load)."""
-    t0 = time.perf_counter()
-    try:
-        import jieba
-    except ImportError:
-        return None
-    jieba.setLogLevel(60)
-    t1 = time.perf_counter()
-    jieba.lcut("加载词典")
-    t2 = time.perf_counter()
-    matcher = tone.DEFAULT_LEXICON._matcher()
-    single = {i for i, e in enumerate(matcher.entries) if len(e) == 1}
-
-    def negative(text: str) -> bool:
-        masked = None
-        for index, start, _ in matcher.scan(text):
-            if index not in single:
-                continue
-            lo, hi = max(0, start - 8), min(len(text), start + 8)
-            pos = lo
-            for token in jieba.lcut(text[lo:hi], HMM=False):
-                if pos <= start < pos + len(token):
-                    if len(token) > 1:
-                        masked = masked or list(text)
-                        masked[start] = "\u3007"
-                    break
-                pos += len(token)
-        return tone.is_negative("".join(masked) if masked else text)
-
-    return negative, t1 - t0, t2 - t1
 
 
 def post_sized(rows: Sequence[Row], titles: Sequence[str], count: int) -> list[str]:
@@ -233,91 +220,99 @@ TITLES = (
 )
 
 
-def throughput(posts: Sequence[str]) -> list[tuple[str, float, float]]:
-    """(scanner, posts per wall-clock second, posts per CPU second) for the automaton and
-    for the regex fallback. CPU time is shown too because a shared machine halves wall-clock
-    rates; on an idle one the two agree."""
-    results = []
-    for automaton, label in ((True, "Aho-Corasick（ahocorasick-rs）"), (False, "正则回退")):
-        lexicon = dataclasses.replace(tone.DEFAULT_LEXICON)
-        object.__setattr__(lexicon, "_compiled", tone._Matcher(lexicon, use_automaton=automaton))
-        if automaton and lexicon._matcher().automaton is None:
-            continue
-        wall, cpu = time.perf_counter(), time.process_time()
-        for text in posts:
-            tone.is_negative(text, lexicon)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        results.append((label, len(posts) / wall, len(posts) / max(cpu, 1e-9)))
-    return results
+def model_detector(path: Path | None, *, explain: bool = True) -> tuple[str, Callable[[list[str]], list[bool]]]:
+    from yuqing.text.negativity import Negativity
+
+    reader = Negativity(path)
+    reader.read("预热")  # load the model outside the timing
+    return reader.model.id, lambda texts: [r.negative for r in reader.read_many(texts, explain=explain)]
+
+
+def one_by_one(detector: Callable[[str], bool]) -> Callable[[list[str]], list[bool]]:
+    return lambda texts: [detector(text) for text in texts]
+
+
+def run_batch(detector: Callable[[list[str]], list[bool]], rows: Sequence[Row]) -> tuple[float, float, float, float]:
+    start = time.process_time()
+    predicted = detector([text for _, text in rows])
+    elapsed = time.process_time() - start
+    p, r, f = scores(predicted, [g for g, _ in rows])
+    return p, r, f, elapsed / max(1, len(rows)) * 1000 * 1000  # CPU ms per 1,000 posts
+
+
+def held_out_sets(corpora: Path) -> list[tuple[str, list[Row]]]:
+    sets = [("weibo_events 留出 1/5", held_out(load_weibo(corpora)))]
+    for name in CORPORA:
+        sets.append((f"{name} 留出 1/5", held_out(load(corpora / "reviews", name))))
+    trained, kept, blind = news_split(corpora)
+    if blind:
+        sets.append(("新闻标题 盲测（人工标注）", blind))
+    if kept:
+        sets.append(("新闻标题 开发集留出的一半", kept))
+    if trained:
+        sets.append(("新闻标题 开发集另一半（训练数据）", trained))
+    return sets
+
+
+def model_throughput(posts: list[str], detector: Callable[[list[str]], list[bool]],
+                     batch: int) -> tuple[float, float]:
+    """(posts per wall-clock second, posts per CPU second) scoring ``batch`` posts a call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for start in range(0, len(posts), batch):
+        detector(posts[start:start + batch])
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return len(posts) / wall, len(posts) / max(cpu, 1e-9)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="负面倾向检测：yuqing.text.tone 与 snownlp 对比")
-    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA,
-                        help="reviews 语料目录（默认 ../shared/corpora/reviews）")
-    parser.add_argument("--limit", type=int, default=0,
-                        help="每部分只取均匀间隔的 N 条（0 = 全部）")
+    parser = argparse.ArgumentParser(description="负面倾向：模型、旧词典与 snownlp 在留出数据上的对比")
+    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA.parent,
+                        help="语料根目录（默认 ../shared/corpora）")
+    parser.add_argument("--limit", type=int, default=0, help="每部分只取均匀间隔的 N 条（0 = 全部）")
     parser.add_argument("--no-snownlp", action="store_true", help="不运行 snownlp")
-    parser.add_argument("--jieba", action="store_true", help="加测以 jieba 分词过滤单字词的版本")
+    parser.add_argument("--model", type=Path, default=None, help="模型文件（默认随包发布的模型）")
     args = parser.parse_args(argv)
-    if not args.corpora.is_dir():
+    if not (args.corpora / "weibo_events").is_dir():
         print(f"找不到语料目录：{args.corpora}", file=sys.stderr)
         return 2
 
-    detectors: list[tuple[str, Callable[[str], bool]]] = [("yuqing.text.tone", tone.is_negative)]
-    notes = []
+    model_id, model = model_detector(args.model)
+    detectors: list[tuple[str, Callable[[list[str]], list[bool]]]] = [
+        ("模型", model), ("旧词典", one_by_one(tone.is_negative))]
+    notes = [f"模型：{model_id}；阈值 0.5；时间为 CPU 时间"]
     if not args.no_snownlp:
         snow = snownlp_detector()
         if snow is None:
             notes.append("snownlp 未安装（pip install -e '.[bench]'），跳过")
         else:
-            detectors.append(("snownlp<0.5", snow))
-    if args.jieba:
-        jb = jieba_detector()
-        if jb is None:
-            notes.append("jieba 未安装，跳过 --jieba")
-        else:
-            detectors.append(("tone+jieba", jb[0]))
-            notes.append(f"jieba：import {jb[1] * 1000:.0f} ms，首次分词（加载词典）{jb[2] * 1000:.0f} ms")
-
-    data = {name: load(args.corpora, name) for name in CORPORA}
-    parts: list[tuple[str, list[Row]]] = []
-    for name, rows in data.items():
-        parts.append((f"{name} 全部", rows))
-        parts.append((f"{name} 训练 4/5", train(rows)))
-        parts.append((f"{name} 留出 1/5", held_out(rows)))
-    parts.append(("两语料留出合计", [r for rows in data.values() for r in held_out(rows)]))
-    for name, rows in data.items():
-        parts.append((f"测试样本 {name}", sample(rows)))
-    dev, blind = news_titles(args.corpora.parent)
-    if dev:
-        parts.append(("新闻标题（开发集，人工标注）", dev))
-    if blind:
-        parts.append(("新闻标题（盲测，人工标注）", blind))
+            detectors.append(("snownlp<0.5", one_by_one(snow)))
+    parts = held_out_sets(args.corpora)
     if args.limit:
         # Evenly spaced: the files are sorted by label, so a prefix would hold one label.
-        parts = [(label, rows[::max(1, len(rows) // args.limit)][:args.limit])
-                 for label, rows in parts]
+        parts = [(label, rows[::max(1, len(rows) // args.limit)][:args.limit]) for label, rows in parts]
 
-    header = f"{_pad('数据', 34)}{'条数':>5}{'负面':>5}  {_pad('检测器', 13)}"
+    header = f"{_pad('数据', 36)}{'条数':>5}{'负面':>5}  {_pad('检测器', 13)}"
     header += f"{'P':>7}{'R':>7}{'F1':>7}{_pad('', 3)}ms/千条"
     print(header)
-    print("-" * 94)
+    print("-" * 96)
     for label, rows in parts:
         negatives = sum(1 for g, _ in rows if g)
-        for i, (dname, detector) in enumerate(detectors):
-            p, r, f, ms = run(detector, rows)
-            first = f"{_pad(label, 34)}{len(rows):>7}{negatives:>7}" if i == 0 else " " * 48
-            print(f"{first}  {dname:<13}{p:>7.3f}{r:>7.3f}{f:>7.3f}{ms:>10.0f}")
-    posts = post_sized(data[CORPORA[0]], TITLES, 20000)
+        for i, (name, detector) in enumerate(detectors):
+            p, r, f, ms = run_batch(detector, rows)
+            first = f"{_pad(label, 36)}{len(rows):>7}{negatives:>7}" if i == 0 else " " * 50
+            print(f"{first}  {_pad(name, 13)}{p:>7.3f}{r:>7.3f}{f:>7.3f}{ms:>10.0f}")
+    posts = post_sized(load(args.corpora / "reviews", CORPORA[0]), TITLES, 20000)
     mean = sum(map(len, posts)) / len(posts)
     print()
-    print(f"is_negative 吞吐（{len(posts)} 条，平均 {mean:.0f} 字：标题 + 酒店评论正文，词典命中密集，"
-          "是最慢的情形）：")
-    for label, wall, cpu in throughput(posts):
-        print(f"  {_pad(label, 30)}{wall:>10,.0f} 条/秒（墙钟）{cpu:>10,.0f} 条/秒（CPU 时间）")
-    if tone._ahocorasick is None:
-        print("  ahocorasick-rs 未安装：只有正则回退")
+    print(f"吞吐（{len(posts)} 条，平均 {mean:.0f} 字：标题 + 酒店评论正文，负面多、要给出依据的最慢情形）：")
+    _, scoring = model_detector(args.model, explain=False)
+    for label, detector, batch in (("模型，只评分（每批 5000 条）", scoring, 5000),
+                                   ("模型，评分 + 负面依据（每批 5000）", model, 5000),
+                                   ("模型，评分 + 负面依据（每批 1 条）", model, 1),
+                                   ("旧词典（Aho-Corasick）", one_by_one(tone.is_negative), 5000)):
+        wall, cpu = model_throughput(posts[:2000] if batch == 1 else posts, detector, batch)
+        print(f"  {_pad(label, 36)}{wall:>10,.0f} 条/秒（墙钟）{cpu:>10,.0f} 条/秒（CPU 时间，单核）")
+    print(f"负载：{' '.join(f'{x:.2f}' for x in os.getloadavg())}（1/5/15 分钟平均）")
     for note in notes:
         print(note)
     return 0

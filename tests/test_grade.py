@@ -124,7 +124,8 @@ def test_grade_command_prints_level_and_reasons():
     result = run("grade", "--title", "清河县第一中学食堂食物中毒", "--comments", "520", "--json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"level", "nature", "nature_basis", "reasons", "categories", "negative", "topics"}
+    assert set(data) == {"level", "nature", "nature_basis", "reasons", "categories", "negative", "tone", "topics"}
+    assert set(data["tone"]) == {"score", "reasons", "model"}
     assert data["level"] == "特别重大"
     assert "跟帖 520 ≥ 500 → 特别重大" in data["reasons"]
     assert "食品药品安全" in data["categories"]

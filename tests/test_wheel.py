@@ -22,6 +22,7 @@ def test_wheel_installs_in_a_fresh_venv_and_runs_the_demo(tmp_path):
     assert "yuqing/rules.toml" in names
     assert "yuqing/templates/README.md" in names
     assert "yuqing/sample/forum/discuz-list-1.html" in names
+    assert "yuqing/text/tone_model.bin" in names
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)

@@ -20,6 +20,7 @@ from yuqing.commands import events as cli_events
 from yuqing.commands import letters as cli_letters
 from yuqing.commands import ops as cli_ops
 from yuqing.commands import report as cli_report
+from yuqing.commands import tone as cli_tone
 from yuqing.commands import topics as cli_topics
 from yuqing.commands.common import (
     current_rules,
@@ -52,6 +53,7 @@ cli_cases.register(app)
 cli_report.register(app)
 cli_letters.register(app)
 cli_ops.register(app)
+cli_tone.register(app)
 
 def _print_version(value: bool) -> None:
     if value:  # eager: answered before Click asks for a command
@@ -380,7 +382,7 @@ def demo(
 # day. A command not listed here lands in a last panel 「命令」: add new ones here.
 HELP_PANELS: dict[str, tuple[str, ...]] = {
     "值班": ("todo", "run", "collect", "status", "handover"),
-    "研判": ("events", "event", "post", "grade", "regrade", "search", "topic"),
+    "研判": ("events", "event", "post", "tone", "grade", "regrade", "search", "topic"),
     "处置": ("case", "letter", "escalate"),
     "报告": ("report",),
     "信息源": ("source", "import", "add"),

@@ -498,8 +498,6 @@ async def _read_thread(fetcher: Fetcher, post: dict, source: Source, rules: Rule
     from yuqing.errors import ConfigError
     from yuqing.sources.encoding import decode_body
     from yuqing.sources.replies import parse_thread_page
-    from yuqing.text.tone import is_negative
-
     result = await fetcher.fetch(post["url"], headers=dict(source.headers),
                                  cookies=read_cookie_file(source, home), max_bytes=MAX_PAGE_BYTES)
     html, _ = decode_body(result.body, http_charset=result.charset, override=source.encoding)
@@ -507,5 +505,6 @@ async def _read_thread(fetcher: Fetcher, post: dict, source: Source, rules: Rule
         page = parse_thread_page(html, preset=source.preset or "discuz", selectors=source.selectors, now=now)
     except ConfigError as error:
         raise SourceError("选择器错误", str(error)) from None
+    tones = rules.negativity.read_many([r.text for r in page.replies], explain=False)
     return page.opening, [{"floor": r.floor, "author": r.author, "text": r.text, "posted_at": r.posted_at,
-             "negative": int(is_negative(r.text, rules.tone))} for r in page.replies]
+             "negative": int(tone.negative)} for r, tone in zip(page.replies, tones, strict=True)]

@@ -13,14 +13,13 @@ nature.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from yuqing.rules import LEVELS, NATURES, Rules, Topic, level_rank
 from yuqing.text.positive import positive_words
-from yuqing.text.tone import analyse as analyse_tone
 
 BASE_LEVEL = LEVELS[0]
 GAIN_FIGURES = ("clicks", "comments")  # for stock posts these count what was gained after first seen
@@ -59,10 +58,12 @@ class Grade:
     reasons: list[Reason] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     negative: bool = False
-    negative_words: list[str] = field(default_factory=list)
+    negative_words: list[str] = field(default_factory=list)  # 负面依据: what pushed the score
     topics: list[str] = field(default_factory=list)
     nature: str = "中性"
     nature_basis: str = ""  # why: 「负面依据：……」, 「正面依据：……」, 「敏感类别：……」, 「人工认定」
+    tone_score: float | None = None
+    tone_model: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -72,6 +73,8 @@ class Grade:
             "reasons": [r.text for r in self.reasons],
             "categories": self.categories,
             "negative": self.negative,
+            "tone": {"score": None if self.tone_score is None else round(self.tone_score, 3),
+                     "reasons": self.negative_words, "model": self.tone_model},
             "topics": self.topics,
         }
 
@@ -85,27 +88,54 @@ class Reading:
     categories: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()  # key persons and places named
     negative: bool = False
-    negative_words: tuple[str, ...] = ()
+    negative_words: tuple[str, ...] = ()  # the tone's reasons (负面依据), for negative posts
     positive_words: tuple[str, ...] = ()
+    score: float | None = None  # negativity in [0, 1]; None for an event or an old reading
+    model: str = ""  # the tone model that gave score and negative
 
 
 def read(text: str, rules: Rules) -> Reading:
-    """One scan for every keyword of the rule table, one for tone."""
-    hits, score = analyse_tone(text, rules.tone)
-    negative = bool(hits) and score >= rules.tone.threshold
+    """One scan for every keyword of the rule table, the tone model for the tone."""
+    return read_many([text], rules)[0]
+
+
+def read_many(texts: Sequence[str], rules: Rules, *, explain: bool = True) -> list[Reading]:
+    """`read` for a batch: the tone model scores the whole batch at once. Without
+    ``explain`` no reasons are given (see `explain_negative`)."""
+    tones = rules.negativity.read_many(texts, explain=explain)
+    return [_reading(text, tone, rules) for text, tone in zip(texts, tones, strict=True)]
+
+
+def explain_negative(texts: Sequence[str], readings: list[Reading], rules: Rules,
+                     wanted: Sequence[bool]) -> list[Reading]:
+    """The readings with reasons added to the negative ones that are ``wanted``."""
+    which = [i for i, (r, w) in enumerate(zip(readings, wanted, strict=True)) if w and r.negative]
+    if not which:
+        return readings
+    found = rules.negativity.explain_many([texts[i] for i in which])
+    readings = list(readings)
+    for i, reasons in zip(which, found, strict=True):
+        readings[i] = replace(readings[i], negative_words=reasons)
+    return readings
+
+
+def _reading(text: str, tone, rules: Rules) -> Reading:
     found = rules.keywords.found(text)
     positive = positive_words(text, rules.positive_words)
     if not found:
-        return Reading(negative=negative, negative_words=tuple(hits), positive_words=positive)
+        return Reading(negative=tone.negative, negative_words=tone.reasons, positive_words=positive,
+                       score=tone.score, model=tone.model)
     categories_of, mention_order = rules.categories_of_word, rules.mention_order
     categories = {name for word in found for name in categories_of.get(word, ())}
     return Reading(
         topics=tuple(t.name for t in rules.topics if topic_holds(found, t)),
         categories=tuple(name for name in rules.categories if name in categories) if categories else (),
         mentions=tuple(sorted((w for w in found if w in mention_order), key=mention_order.__getitem__)),
-        negative=negative,
-        negative_words=tuple(hits),
+        negative=tone.negative,
+        negative_words=tone.reasons,
         positive_words=positive,
+        score=tone.score,
+        model=tone.model,
     )
 
 
@@ -114,6 +144,7 @@ def combine(readings: Iterable[Reading], rules: Rules) -> Reading:
     readings = list(readings)
     if len(readings) == 1:
         return readings[0]
+    scores = [r.score for r in readings if r.score is not None]
 
     def union(values: Iterable[str], order: Iterable[str]) -> tuple[str, ...]:
         present = set(values)
@@ -126,6 +157,8 @@ def combine(readings: Iterable[Reading], rules: Rules) -> Reading:
         negative=any(r.negative for r in readings),
         negative_words=tuple(dict.fromkeys(w for r in readings for w in r.negative_words)),
         positive_words=tuple(dict.fromkeys(w for r in readings for w in r.positive_words)),
+        score=max(scores) if scores else None,
+        model=next((r.model for r in readings if r.model), ""),
     )
 
 
@@ -168,7 +201,7 @@ def grade_reading(figures: Figures, reading: Reading, rules: Rules, *, nature: s
         reasons.append(Reason("base", BASE_LEVEL, "未触发任何升级规则 → 一般"))
     reasons.sort(key=lambda r: -level_rank(r.level))
     return Grade(level, reasons, categories, reading.negative, list(reading.negative_words),
-                 list(reading.topics), nature, basis)
+                 list(reading.topics), nature, basis, reading.score, reading.model)
 
 
 def _not_by_spread(nature: str, spread: list[Reason]) -> Reason:

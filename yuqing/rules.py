@@ -11,13 +11,16 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yuqing.errors import ConfigError
 from yuqing.notify.routing import Escalation, build_escalation, check_escalation
 from yuqing.text.keywords import KeywordSet
-from yuqing.text.tone import ToneLexicon
+from yuqing.text.tone import OfficeWords
 from yuqing.workspace import Workspace, bundled_path
+
+if TYPE_CHECKING:  # numpy: imported where tone is first read
+    from yuqing.text.negativity import Negativity
 
 LEVELS = ("一般", "较大", "重大", "特别重大")
 # 性质 of an event; spread (clicks, comments, sites) raises only those in [grading] nature.
@@ -86,7 +89,7 @@ class Rules:
     categories: dict[str, tuple[str, ...]]
     key_persons: tuple[str, ...]
     key_places: tuple[str, ...]
-    tone: ToneLexicon
+    tone: OfficeWords  # the office's [negative] additions to the shipped model
     mainstream_domains: tuple[str, ...]
     topics: tuple[Topic, ...]
     event_window_days: float = 7.0
@@ -97,6 +100,19 @@ class Rules:
     escalation: Escalation = field(default_factory=Escalation)
     letters: LetterPolicy = field(default_factory=LetterPolicy)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    tone_model_path: Path | None = None  # None: the model shipped in the package
+
+    @cached_property
+    def negativity(self) -> Negativity:
+        """The tone reader: the model (read on first use) with the office's words."""
+        from yuqing.text.negativity import ModelError, Negativity
+
+        reader = Negativity(self.tone_model_path, self.tone)
+        try:
+            reader.model  # noqa: B018 - read here so that a damaged file is a ConfigError
+        except ModelError as error:
+            raise ConfigError(error.message) from None
+        return reader
 
     @cached_property
     def keywords(self) -> KeywordSet:
@@ -138,13 +154,14 @@ def rules_path_for(workspace: Workspace | None) -> Path:
     return bundled_path("rules.toml")
 
 
-def load_rules(path: Path) -> Rules:
+def load_rules(path: Path, *, tone_model: Path | None = None) -> Rules:
+    """The checked rule table; ``tone_model`` is the office's trained model when it has one."""
     data = _read(path)
     problems = _problems(path, data)
     if problems:
         raise ConfigError(problems[0] if len(problems) == 1 else
                           f"{path} 有 {len(problems)} 处错误：\n" + "\n".join(problems))
-    return _build(path, data)
+    return _build(path, data, tone_model)
 
 
 def check_rules(path: Path) -> list[str]:
@@ -253,7 +270,7 @@ class _Checker:
             self.fail("[negative]", "应为表")
             return
         try:
-            ToneLexicon.from_table(table)
+            OfficeWords.from_table(table)
         except ValueError as exc:
             self.fail("[negative]", str(exc))
 
@@ -373,7 +390,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _build(path: Path, data: dict[str, Any]) -> Rules:
+def _build(path: Path, data: dict[str, Any], tone_model: Path | None = None) -> Rules:
     thresholds = tuple(
         Threshold(t["figure"], t.get("label") or FIGURES[t["figure"]], t["level"], t["min"])
         for t in data.get("thresholds", [])
@@ -387,7 +404,7 @@ def _build(path: Path, data: dict[str, Any]) -> Rules:
         categories={name: tuple(words) for name, words in data.get("categories", {}).items()},
         key_persons=tuple(mentions.get("persons", [])),
         key_places=tuple(mentions.get("places", [])),
-        tone=ToneLexicon.from_table(data.get("negative", {})),
+        tone=OfficeWords.from_table(data.get("negative", {})),
         mainstream_domains=tuple(d.lower().lstrip(".") for d in data.get("mainstream", {}).get("domains", [])),
         topics=tuple(
             Topic(t["name"], tuple(t["keywords"]), tuple(t.get("all", [])), tuple(t.get("exclude", [])),
@@ -402,6 +419,7 @@ def _build(path: Path, data: dict[str, Any]) -> Rules:
         escalation=build_escalation(data),
         letters=_letter_policy(data.get("letters", {})),
         raw=data,
+        tone_model_path=tone_model,
     )
 
 

@@ -100,6 +100,11 @@ class Workspace:
     def templates_dir(self) -> Path:
         return self.home / "templates"
 
+    @property
+    def tone_model_path(self) -> Path:
+        """The office's own negativity model (`yuqing tone train`); absent: the shipped one."""
+        return self.home / "models" / "tone_model.bin"
+
     def paths(self) -> dict[str, Path]:
         """What lives where, in the order `yuqing paths` prints it."""
         return {
@@ -112,6 +117,7 @@ class Workspace:
             "发件箱": self.outbox_dir,
             "报告": self.reports_dir,
             "自定义模板": self.templates_dir,
+            "本单位负面倾向模型": self.tone_model_path,
         }
 
     def has_run_before(self) -> bool:

@@ -126,14 +126,14 @@ def test_posts_without_a_topic_stay_stored_but_form_no_event(yuqing_home, http_s
 
 def test_export_rows_carry_event_level_and_negative(yuqing_home, http_server):
     use_rules(yuqing_home)
-    http_server.route("/f", rss([("网友投诉清河县乱收费", "http://example.cn/1"), ("外地新闻", "http://example.cn/2")]))
+    http_server.route("/f", rss([("网友投诉清河县物业乱收费，业主维权无门", "http://example.cn/1"), ("外地新闻", "http://example.cn/2")]))
     add_source(http_server.url("/f"))
     collect_json()
     rows = [json.loads(x) for x in run("export", "posts").stdout.splitlines()]
     by_title = {r["title"]: r for r in rows}
-    assert by_title["网友投诉清河县乱收费"]["level"] == "一般"
-    assert by_title["网友投诉清河县乱收费"]["negative"] is True
-    assert by_title["网友投诉清河县乱收费"]["event_id"] is not None
+    assert by_title["网友投诉清河县物业乱收费，业主维权无门"]["level"] == "一般"
+    assert by_title["网友投诉清河县物业乱收费，业主维权无门"]["negative"] is True
+    assert by_title["网友投诉清河县物业乱收费，业主维权无门"]["event_id"] is not None
     assert by_title["外地新闻"]["event_id"] is None and by_title["外地新闻"]["negative"] is False
 
 

@@ -13,7 +13,7 @@ from yuqing.rules import rules_path_for
 from yuqing.store import Store
 
 FESTIVAL = "清河县第五届柑橘文化节隆重开幕 果农喜迎丰收"
-CANTEEN = "清河县第一中学食堂饭菜发霉"
+CANTEEN = "清河县第一中学食堂饭菜发霉，学生吃完拉肚子"  # the model reads the bare 「饭菜发霉」 at 0.49
 
 # title, clicks, expected level, expected 性质
 CASES = [
@@ -46,7 +46,7 @@ def test_a_positive_story_says_why_its_clicks_did_not_count():
 
 
 def test_a_negative_post_with_festive_words_stays_negative():
-    graded = grade_json("说好的惠民工程成了烂摊子，清河县城关镇群众意见很大", 3200)
+    graded = grade_json("说好的惠民工程成了烂摊子，清河县城关镇群众意见很大，没人管", 3200)
     assert graded["nature"] == "负面" and graded["level"] == "特别重大"
 
 

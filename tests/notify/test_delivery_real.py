@@ -119,8 +119,9 @@ url_secret = "duty_robot"
             titles.append(title)
     forum(http_server, [(n, title, 150, 1500 + n) for n, title in enumerate(titles)])
     run("collect", "--force", "--no-escalate")
-    report = json.loads(run("escalate", "--json").stdout)
-    assert len(report["planned"]) == 60
+    escalated = run("escalate", "--json")
+    report = json.loads(escalated.stdout)
+    assert len(report["planned"]) == 60, escalated.stderr
     received = recorder.for_robot("WECOMKEY2")
     assert len(received) == 20 and all(r.accepted for r in received), [r.problems for r in received]
     summary = received[-1].content()

@@ -118,18 +118,23 @@ def test_a_store_missing_the_latest_migration_gets_it(tmp_path):
     with store.write():
         store.save_items(source="论坛", channel="forum", site="论坛", mainstream=False, items=[old, new],
                          seen_at="2026-11-27T02:00:00+00:00")
+    # m015 and the migrations after it: a store is current when it has the latest one.
     store.conn.execute("DELETE FROM _sqlite_migrations WHERE name >= 'm015_judgments'")  # m018 is a no-op then
     store.conn.execute("DROP TABLE judgments")
     for column in ("stock", "base_clicks", "base_comments", "ignored"):
         store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
     for column in ("manual_level", "dismissed_at", "dismissed_level", "merged_into", "unmatched", "quiet"):
         store.conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
+    for column in ("tone_score", "tone_reasons", "tone_model"):
+        store.conn.execute(f"ALTER TABLE posts DROP COLUMN {column}")
+    store.conn.execute("DROP TABLE tone_labels")
     undo_letters_and_work_records(store.conn)
     store.close()
     store = Store(tmp_path / "y.db")
     columns = {row[1] for row in store.conn.execute("PRAGMA table_info(posts)")}
-    assert {"stock", "base_clicks", "ignored"} <= columns
+    assert {"stock", "base_clicks", "ignored", "tone_score", "tone_reasons", "tone_model"} <= columns
     assert store.conn.execute("SELECT count(*) FROM judgments").fetchone() == (0,)
+    assert store.tone_labels() == []
     # Posts already stored become stock when they were old when first seen, counted from then.
     rows = store.conn.execute("SELECT title, stock, base_clicks, base_comments FROM posts ORDER BY id").fetchall()
     assert rows == [("置顶：版规", 1, 139191, 465), ("昨天的帖子", 0, None, None)]

@@ -43,7 +43,9 @@ def current_rules() -> Rules:
     from yuqing.rules import load_rules, rules_path_for
 
     workspace = current_workspace()
-    return load_rules(rules_path_for(workspace if workspace.rules_path.exists() else None))
+    model = workspace.tone_model_path
+    return load_rules(rules_path_for(workspace if workspace.rules_path.exists() else None),
+                      tone_model=model if model.exists() else None)
 
 
 def read_stdin() -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 import typer
 
 from yuqing import clock
-from yuqing.commands import events_view
+from yuqing.commands import events_view, tone_view
 from yuqing.commands.common import current_rules, current_workspace, open_store, read_stdin
 from yuqing.errors import ConfigError, ExitCode, UsageError
 from yuqing.sources.inputs import bounded_lines
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the rest is imported where used: see the note in cli.py
 
 event_app = typer.Typer(help="查看单个事件，记录人工研判：误报、人工定级、合并、拆分。\n\n示例：yuqing event show 12",
                         no_args_is_help=True)
-post_app = typer.Typer(help="单条帖子的人工研判。\n\n示例：yuqing post ignore 41 --reason 另一件事", no_args_is_help=True)
+post_app = typer.Typer(help="单条帖子的人工研判：排除、负面倾向。\n\n示例：yuqing post ignore 41 --reason 另一件事", no_args_is_help=True)
 rules_app = typer.Typer(help="分级规则表（rules.toml）。\n\n示例：yuqing rules check", no_args_is_help=True)
 
 ReasonOption = Annotated[str, typer.Option("--reason", help="理由（记入研判记录）")]
@@ -279,6 +279,26 @@ def post_ignore(
     events_view.print_verdict(verdict, as_json=as_json)
 
 
+@post_app.command("tone")
+def post_tone(
+    post_id: Annotated[int, typer.Argument(help="帖子编号（yuqing search、event show 中可见）")],
+    verdict: Annotated[str | None, typer.Argument(help="负面 或 非负面（不给则只显示模型判读和研判记录）")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="理由（可选，记入研判记录）")] = "",
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """记录值班员对一条帖子负面倾向的研判（负面 / 非负面），保留在研判记录中；分级以人工研判为准。
+
+    示例：yuqing post tone 123 负面
+    """
+    from yuqing.events.teach import label_post
+
+    rules = current_rules()
+    with open_store() as store:
+        result = label_post(store, rules, post_id, verdict, reason=reason, by=by)
+    tone_view.print_label(result, recorded=verdict is not None, as_json=as_json)
+
+
 @event_app.command("replies")
 def event_replies(
     event_id: Annotated[int, typer.Argument(help="事件编号")],
@@ -336,6 +356,23 @@ def regrade_command(
     with open_store() as store:
         result = regrade(store, current_rules(), close_unmatched=close_unmatched, by=by)
     events_view.print_regrade(result, as_json=as_json)
+
+
+@rules_app.command("show")
+def rules_show(
+    table: Annotated[str, typer.Argument(help="要查看的部分：negative（负面倾向的自带词表和本单位补充）")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """查看规则中不写在 rules.toml 里的部分。
+
+    示例：yuqing rules show negative
+    """
+    from yuqing.text.tone import builtin_vocabulary
+
+    if table != "negative":
+        raise UsageError(f"目前只能查看 negative（负面倾向），而不是「{table}」")
+    rules = current_rules()
+    events_view.print_negative_vocabulary(builtin_vocabulary(), rules, as_json=as_json)
 
 
 @rules_app.command("check")

@@ -36,9 +36,17 @@ def print_grade(result: Grade, post: AdhocPost, *, as_json: bool) -> None:
     for reason in result.reasons:
         console.print(f"  · {escape(reason.text)}")
     console.print(f"敏感类别：{escape('、'.join(result.categories)) or '无'}")
-    words = f"（{escape('、'.join(result.negative_words))}）" if result.negative_words else ""
-    console.print(f"负面倾向：{'是' if result.negative else '否'}{words}")
+    console.print(f"负面倾向：{tone_text(result.negative, result.tone_score, result.negative_words)}")
     console.print(f"监测主题：{escape('、'.join(result.topics)) or '无'}")
+
+
+def tone_text(negative: bool, score: float | None, reasons: list[str] | tuple[str, ...]) -> str:
+    """「是（评分 0.93；负面依据：下台、欺负、没人管）」, escaped for rich."""
+    verdict = "是" if negative else "否"
+    details = [] if score is None else [f"评分 {score:.2f}"]
+    if negative and reasons:
+        details.append("负面依据：" + "、".join(reasons))
+    return escape(f"{verdict}（{'；'.join(details)}）" if details else verdict)
 
 
 def _event_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +110,8 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
     if as_json:
         print_json({
             "event": {**_event_json(event), "marks": event_marks(event)},
-            "posts": [{k: v for k, v in p.items() if k != "text"} for p in posts],
+            "posts": [{k: (_reasons(p) if k == "tone_reasons" else v) for k, v in p.items() if k != "text"}
+                      for p in posts],
             "level_history": history,
             "observations": {str(k): v for k, v in observations.items()},
             "judgments": judgments,
@@ -130,7 +139,7 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
     console.print("分级依据：")
     for reason in e["reasons"]:
         console.print(f"  · {escape(reason['text'])}")
-    table = Table("帖子", "网站", "标题", "发布", "点击", "跟帖", "观测")
+    table = Table("帖子", "网站", "标题", "发布", "点击", "跟帖", "负面", "观测")
     table.columns[2].min_width = 16
     for post in posts:
         trail = " → ".join(f"{o['clicks'] or 0}/{o['comments'] or 0}" for o in observations.get(post["id"], [])[-5:])
@@ -138,12 +147,18 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
         table.add_row(str(post["id"]), escape(post["site"]),
                       escape(post["title"]) + (f" [yellow]（{escape('；'.join(marks))}）[/]" if marks else ""),
                       clock.local_text(post["published_at"] or post["first_seen_at"]),
-                      _num(post["clicks"]), _num(post["comments"]), trail)
+                      _num(post["clicks"]), _num(post["comments"]), _post_tone(post), trail)
     console.print(table)
     for post in posts:
         if len(post.get("sources") or []) > 1:  # one article that several sources carried
             console.print(f"  帖子 {post['id']} 经 {len(post['sources'])} 个信息源采集："
                           f"{escape('、'.join(post['sources']))}")
+    negatives = [p for p in posts if p["negative"] and _reasons(p)]
+    if negatives:
+        console.print("负面依据：")
+    for post in negatives:
+        score = "" if post.get("tone_score") is None else f"（评分 {post['tone_score']:.2f}）"
+        console.print(f"  帖子 {post['id']}{score}：{escape('、'.join(_reasons(post)))}")
     console.print("级别变化：")
     for change in history:
         old = change["old_level"] or "（新事件）"
@@ -215,6 +230,18 @@ def _when(value: str | None) -> str:
     return clock.local_text(value, "%m-%d")
 
 
+def _post_tone(post: dict[str, Any]) -> str:
+    score = post.get("tone_score")
+    mark = "是" if post["negative"] else "否"
+    if post.get("verdict") is not None:
+        return f"{mark}（人工）"
+    return mark if score is None else f"{mark} {score:.2f}"
+
+
+def _reasons(post: dict[str, Any]) -> list[str]:
+    return json.loads(post["tone_reasons"]) if post.get("tone_reasons") else []
+
+
 def _num(value: int | None) -> str:
     return "" if value is None else str(value)
 
@@ -258,8 +285,9 @@ def print_rules_ok(path: Path, rules: Rules) -> None:
 
     console = _out()
     console.print(f"{escape(str(path))}：没有发现错误")
+    office = len(rules.tone.lexicon.words) if rules.tone.lexicon else 0
     console.print(f"  阈值 {len(rules.thresholds)} 条，敏感类别 {len(rules.categories)} 个，"
-                  f"负面词 {len(rules.tone.words)} 个，主流网站域名 {len(rules.mainstream_domains)} 个，"
+                  f"本单位负面词 {office} 个，主流网站域名 {len(rules.mainstream_domains)} 个，"
                   f"监测主题 {len(rules.topics)} 个")
     quiet = [n for n in NATURES if n not in rules.spread_natures]
     console.print(f"  按传播量（点击、跟帖、主流网站、负面扩散）升级：{'、'.join(rules.spread_natures) or '无'}事件；"
@@ -290,3 +318,42 @@ def print_tagged(event_id: int, tag: str, *, remove: bool, changed: bool) -> Non
     else:
         text = f"已标记事件 {event_id} 为「{tag}」" if changed else f"事件 {event_id} 已有标记「{tag}」"
     err(text)
+VOCABULARY_TITLES = {
+    "words": "负面词（模型训练时作为负面样本）",
+    "positive_words": "正面词与诉求用语（作为非负面样本）",
+    "frames": "工作用语（打击、整治……：作为非负面样本）",
+    "exclusions": "排除短语（作为非负面样本）",
+    "negations": "否定词（用于本单位负面词）",
+    "modal_negations": "不抵消负面词的否定（无法、不敢……）",
+    "negation_exceptions": "看似否定、实非否定的词（不断、不少……）",
+}
+
+
+def print_negative_vocabulary(vocabulary: dict[str, tuple[str, ...]], rules: Rules, *, as_json: bool) -> None:
+    office = rules.tone
+    office_words = list(office.lexicon.words) if office.lexicon else []
+    weights = dict(office.lexicon.weights) if office.lexicon else {}
+    model = rules.negativity.model
+    if as_json:
+        print_json({
+            "model": {"id": model.id, "threshold": rules.negativity.threshold,
+                      "path": str(rules.tone_model_path or "builtin")},
+            "builtin": {k: list(v) for k, v in vocabulary.items()},
+            "office": {"words": {w: weights.get(w, 1.0) for w in office_words},
+                       "exclusions": list(office.exclusions)},
+        })
+        return
+    console = _out()
+    where = "本单位训练的模型" if rules.tone_model_path else "自带模型"
+    console.print(f"负面倾向模型：{where}（{escape(model.id)}），评分达到 {rules.negativity.threshold:g} 即判为负面")
+    console.print("自带词表（在程序包内，不必写进 rules.toml）：")
+    for key, words in vocabulary.items():
+        console.print(f"  {VOCABULARY_TITLES[key]}，{len(words)} 个：")
+        console.print("    " + escape("、".join(words)))
+    console.print(f"本单位补充（{escape(str(rules.path))} 的 \\[negative]）：")
+    if office_words:
+        console.print("  负面词：" + escape("、".join(f"{w}（{weights.get(w, 1.0):g}）" for w in office_words)))
+    if office.exclusions:
+        console.print("  排除短语：" + escape("、".join(office.exclusions)))
+    if not office_words and not office.exclusions:
+        console.print("  无")

@@ -25,9 +25,11 @@ from yuqing.grade import (
     Reading,
     Reason,
     combine,
+    explain_negative,
     grade_reading,
     is_mainstream_url,
     read,
+    read_many,
 )
 from yuqing.rules import Rules, level_rank
 from yuqing.store import Store
@@ -73,6 +75,7 @@ def update_events(store: Store, rules: Rules, *, now: datetime | None = None) ->
     now = now or clock.now()
     result = EventUpdate()
     with store.write(), _without_cycle_collection():  # grouping and grading of one run commit together
+        _reread_tone(store, rules, store.grouped_posts_read_by_other_models(rules.negativity.model.id))
         _group_pending(store, rules, now, result)
         _grade_dirty(store, rules, now, result)
     return result
@@ -95,13 +98,21 @@ def regrade_all(store: Store, rules: Rules, *, now: datetime | None = None) -> E
     """After rules.toml changed: re-read every post's words, group posts that now match,
     and re-grade every event. Posts already in an event stay in it."""
     with store.write(), _without_cycle_collection():
-        post_ids = store.grouped_post_ids()
-        with pool_for(rules, needed=len(post_ids) >= PARALLEL_FROM) as pool:
-            for posts, readings in in_order(_post_chunks(store, post_ids), read_posts, rules, pool):
-                store.refresh_readings([(*reading, post["id"]) for post, reading in zip(posts, readings, strict=True)])
+        _reread_tone(store, rules, store.grouped_post_ids())
         store.reset_analysis()
         store.mark_all_events_dirty()
         return update_events(store, rules, now=now)
+
+
+def _reread_tone(store: Store, rules: Rules, post_ids: list[int]) -> None:
+    """Read grouped posts again (rules.toml or the tone model changed), a chunk at a time;
+    their events are graded again."""
+    if not post_ids:
+        return
+    with pool_for(rules, needed=len(post_ids) >= PARALLEL_FROM) as pool:
+        for posts, readings in in_order(_post_chunks(store, post_ids), read_posts, rules, pool):
+            store.refresh_readings([(*reading, post["id"]) for post, reading in zip(posts, readings, strict=True)])
+    store.mark_all_events_dirty()
 
 
 def _post_chunks(store: Store, post_ids: list[int]) -> Iterator[list[dict[str, Any]]]:
@@ -110,10 +121,15 @@ def _post_chunks(store: Store, post_ids: list[int]) -> Iterator[list[dict[str, A
         yield store.posts_to_analyse(post_ids[start:start + ANALYSIS_CHUNK])
 
 
-def read_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[tuple[int, str, str, str]]:
-    """(negative, topics, categories, mentions) of each post as stored (pure: may run in a worker)."""
-    readings = (read(f"{post['title']}\n{post['text']}", rules) for post in posts)
-    return [(int(reading.negative), *_reading_json(reading)) for reading in readings]
+def read_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[tuple]:
+    """(negative, topics, categories, mentions, tone score, tone reasons, tone model) of
+    each post as stored (pure: may run in a worker)."""
+    readings = read_many([f"{post['title']}\n{post['text']}" for post in posts], rules)
+    return [(int(reading.negative), *_reading_json(reading), *_tone_columns(reading)) for reading in readings]
+
+
+def _tone_columns(reading: Reading) -> tuple[float | None, str, str]:
+    return reading.score, _json(reading.negative_words), reading.model
 
 
 def _json(values: tuple[str, ...] | list[str]) -> str:
@@ -170,7 +186,8 @@ def _group_pending(store: Store, rules: Rules, now: datetime, result: EventUpdat
         for posts, analysis in in_order(chunks, analyse_posts, rules, pool):
             events_of = _assign_events(store, index, posts, analysis, event_of_group, result)
             store.save_analysis([
-                (events_of.get(post["id"]), a.negative, a.topics, a.categories, a.mentions, a.blob, post["id"])
+                (events_of.get(post["id"]), a.negative, a.topics, a.categories, a.mentions, *a.tone, a.blob,
+                 post["id"])
                 for post, a in zip(posts, analysis, strict=True)
             ])
             result.analysed += len(posts)
@@ -185,6 +202,7 @@ class PostAnalysis:
     topics: str
     categories: str
     mentions: str
+    tone: tuple[float | None, str, str]  # score, reasons (JSON), model id
     fingerprint: Fingerprint | None = None
     blob: bytes | None = None  # the fingerprint as stored
 
@@ -194,7 +212,12 @@ def analyse_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[PostAnalysi
     worker, so it also makes the stored forms grouping would otherwise make in order)."""
     from yuqing.text.similar import fingerprints
 
-    readings = [read(f"{post['title']}\n{post['text']}", rules) for post in posts]
+    texts = [f"{post['title']}\n{post['text']}" for post in posts]
+    readings = read_many(texts, rules, explain=False)
+    # Reasons are shown for posts in events only: explaining every negative post of a
+    # big backlog would double the time tone takes.
+    wanted = [bool(r.topics) or bool(p["own"]) for p, r in zip(posts, readings, strict=True)]
+    readings = explain_negative(texts, readings, rules, wanted)
     # The office's own posts are grouped too, so that their mainstream reprints are found.
     matched = [post for post, reading in zip(posts, readings, strict=True) if reading.topics or post["own"]]
     prints: list[Fingerprint] = []
@@ -204,7 +227,7 @@ def analyse_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[PostAnalysi
     found = iter(prints)
     analysed = []
     for post, reading in zip(posts, readings, strict=True):
-        analysis = PostAnalysis(int(reading.negative), *_reading_json(reading))
+        analysis = PostAnalysis(int(reading.negative), *_reading_json(reading), _tone_columns(reading))
         if reading.topics or post["own"]:
             fp = analysis.fingerprint = next(found)  # with its lookup caches, made in the batch
             analysis.blob = fp.to_bytes()
@@ -358,6 +381,8 @@ def post_reading(post: dict[str, Any], rules: Rules) -> Reading:
         mentions=_names(post["mentions"]),
         negative=bool(post["negative"]),
         positive_words=positive_words(post["title"], rules.positive_words),
+        negative_words=_names(post.get("tone_reasons")) if post["negative"] else (),
+        score=post.get("tone_score"),
     )
 
 

@@ -7,6 +7,9 @@ from typing import Any
 
 from yuqing.store.base import StoreBase
 
+# The officer's latest verdict on post p (tone_labels), NULL when there is none.
+_LATEST_VERDICT = "(SELECT l.negative FROM tone_labels l WHERE l.post_id = p.id ORDER BY l.id DESC LIMIT 1)"
+
 
 class EventsMixin(StoreBase):
     def pending_post_times(self) -> list[tuple[int, str]]:
@@ -54,11 +57,13 @@ class EventsMixin(StoreBase):
             return ids
 
     def save_analysis(self, rows: list[tuple]) -> None:
-        """rows: (event_id, negative, topics_json, categories_json, mentions_json, fingerprint, post_id)."""
+        """rows: (event_id, negative, topics_json, categories_json, mentions_json,
+        tone_score, tone_reasons_json, tone_model, fingerprint, post_id)."""
         with self.write() as conn:
             conn.executemany(
                 "UPDATE posts SET event_id = ?, negative = ?, topics = ?, categories = ?, mentions = ?,"
-                " fingerprint = ?, analysed = 1 WHERE id = ?",
+                " tone_score = ?, tone_reasons = ?, tone_model = ?, fingerprint = ?, analysed = 1"
+                " WHERE id = ?",
                 rows,
             )
             event_ids = sorted({row[0] for row in rows if row[0] is not None})
@@ -78,11 +83,61 @@ class EventsMixin(StoreBase):
         return [row[0] for row in self.conn.execute("SELECT id FROM posts WHERE event_id IS NOT NULL ORDER BY id")]
 
     def refresh_readings(self, rows: list[tuple]) -> None:
-        """rows: (negative, topics_json, categories_json, mentions_json, post_id)."""
+        """rows: (negative, topics_json, categories_json, mentions_json, tone_score,
+        tone_reasons_json, tone_model, post_id)."""
         with self.write() as conn:
             conn.executemany(
-                "UPDATE posts SET negative = ?, topics = ?, categories = ?, mentions = ? WHERE id = ?", rows
+                "UPDATE posts SET negative = ?, topics = ?, categories = ?, mentions = ?,"
+                " tone_score = ?, tone_reasons = ?, tone_model = ? WHERE id = ?", rows
             )
+
+    def grouped_posts_read_by_other_models(self, model: str) -> list[int]:
+        """Grouped posts whose tone another model read (or none): to be read again."""
+        rows = self.conn.execute(
+            "SELECT id FROM posts WHERE event_id IS NOT NULL AND tone_model IS NOT ? ORDER BY id", [model]
+        )
+        return [row[0] for row in rows]
+
+    def add_tone_label(self, post_id: int, negative: bool, at: str, score: float | None,
+                       model: str | None) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO tone_labels (post_id, negative, at, score, model) VALUES (?, ?, ?, ?, ?)",
+                [post_id, int(negative), at, score, model],
+            )
+            # The officer's verdict outweighs the model's (see event_posts_for_grading).
+            conn.execute("UPDATE events SET dirty = 1 WHERE id = (SELECT event_id FROM posts WHERE id = ?)",
+                         [post_id])
+
+    def tone_labels(self, post_id: int | None = None) -> list[dict[str, Any]]:
+        """Every verdict, oldest first (one post's when given)."""
+        sql = "SELECT id, post_id, negative, at, score, model FROM tone_labels"
+        params: list[Any] = []
+        if post_id is not None:
+            sql += " WHERE post_id = ?"
+            params.append(post_id)
+        cols = ("id", "post_id", "negative", "at", "score", "model")
+        return [dict(zip(cols, row, strict=True)) for row in self.conn.execute(sql + " ORDER BY id", params)]
+
+    def labelled_posts(self) -> list[dict[str, Any]]:
+        """Each labelled post's latest verdict with its title and text, by post id."""
+        rows = self.conn.execute(
+            """
+            SELECT p.id, p.title, p.text, l.negative FROM tone_labels l JOIN posts p ON p.id = l.post_id
+            WHERE l.id = (SELECT max(id) FROM tone_labels WHERE post_id = l.post_id)
+            ORDER BY p.id
+            """
+        )
+        return [{"id": i, "title": t, "text": x, "negative": bool(n)} for i, t, x, n in rows]
+
+    def post_tone(self, post_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT id, title, text, negative, tone_score, tone_reasons, tone_model, event_id"
+            " FROM posts WHERE id = ?", [post_id]).fetchone()
+        if row is None:
+            return None
+        cols = ("id", "title", "text", "negative", "tone_score", "tone_reasons", "tone_model", "event_id")
+        return dict(zip(cols, row, strict=True))
 
     def dirty_event_ids(self) -> list[int]:
         return [row[0] for row in self.conn.execute("SELECT id FROM events WHERE dirty = 1 ORDER BY id")]
@@ -91,17 +146,22 @@ class EventsMixin(StoreBase):
         """Each event's posts, oldest first."""
         cols = ("id", "event_id", "site", "url", "title", "text", "mainstream", "negative",
                 "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "source", "body_sha",
-                "stock", "base_clicks", "base_comments", "ignored")
-        return self._event_rows(event_ids, cols, [f"p.{c}" for c in cols])
+                "stock", "base_clicks", "base_comments", "ignored", "tone_score", "tone_reasons", "tone_model",
+                "verdict")
+        selected = [f"p.{c}" for c in cols[:-1]] + [_LATEST_VERDICT]
+        selected[cols.index("negative")] = f"coalesce({_LATEST_VERDICT}, p.negative)"
+        return self._event_rows(event_ids, cols, selected)
 
     def event_posts_for_grading(self, event_ids: list[int], *, text_chars: int) -> dict[int, list[dict[str, Any]]]:
         """Each event's posts as grading reads them, oldest first: figures and readings;
         the start of the text only for posts without a stored reading (see m009)."""
         cols = ("id", "event_id", "site", "url", "title", "mainstream", "negative", "topics", "categories",
-                "mentions", "published_at", "first_seen_at", "last_seen_at", "clicks", "comments", "stock",
-                "base_clicks", "base_comments", "own", "text")
+                "mentions", "tone_score", "tone_reasons", "published_at", "first_seen_at", "last_seen_at",
+                "clicks", "comments", "stock", "base_clicks", "base_comments", "own", "text")
         selected = [f"p.{c}" for c in cols[:-2]]
         selected.append("p.source IN (SELECT name FROM own_sources)")
+        # The officer's latest verdict on a post outweighs the model's reading.
+        selected[cols.index("negative")] = f"coalesce({_LATEST_VERDICT}, p.negative)"
         selected.append(f"CASE WHEN p.categories IS NULL THEN substr(p.text, 1, {int(text_chars)}) END")
         return self._event_rows(event_ids, cols, selected, counted_only=True)
 

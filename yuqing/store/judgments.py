@@ -13,7 +13,7 @@ KIND_TEXT = {
     "dismiss": "判为误报", "restore": "撤销误报", "level": "人工定级", "auto": "交还规则定级",
     "merge": "合并事件", "merged": "并入其他事件", "split": "拆出帖子", "split_from": "由其他事件拆出",
     "ignore": "排除帖子", "reopen": "恢复跟踪", "unmatched": "不再命中主题",
-    "nature": "人工定性", "nature_auto": "交还规则定性",
+    "nature": "人工定性", "nature_auto": "交还规则定性", "tone": "人工判定倾向",
 }
 _LEVEL_RANK = "CASE {} WHEN '一般' THEN 0 WHEN '较大' THEN 1 WHEN '重大' THEN 2 WHEN '特别重大' THEN 3 END"
 

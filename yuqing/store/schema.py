@@ -571,6 +571,27 @@ def m018_contentless_search(db: Database) -> None:
     db.execute("INSERT INTO search_rebuild (done_id) VALUES (0)")
 
 
+@migrations()
+def m019_post_tone(db: Database) -> None:
+    # The tone model's reading of each post, and the officer's own verdicts on tone.
+    db.execute("ALTER TABLE posts ADD COLUMN tone_score REAL")  # negativity in [0, 1]
+    db.execute("ALTER TABLE posts ADD COLUMN tone_reasons TEXT")  # JSON list: 负面依据
+    db.execute("ALTER TABLE posts ADD COLUMN tone_model TEXT")  # id of the model that read it
+    db.execute(
+        """
+        CREATE TABLE tone_labels (       -- the officer's verdicts (人工研判), newest counts
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts(id),
+            negative INTEGER NOT NULL,   -- 1 负面, 0 非负面
+            at TEXT NOT NULL,
+            score REAL,                  -- the model's score when the officer judged
+            model TEXT                   -- and the model that gave it
+        )
+        """
+    )
+    db.execute("CREATE INDEX tone_labels_post ON tone_labels (post_id, id)")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply the pending migrations, each in its own transaction."""
     migrations.apply(Database(conn, execute_plugins=False))

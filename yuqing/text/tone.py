@@ -3,7 +3,7 @@
 The detector is a pure function of the text and a :class:`ToneLexicon`; nothing is read
 from disk at call time and no word segmenter is used (jieba, tried as a word-boundary check
 on one-character entries, made the detector five times slower, costs 1.4 s to load its
-dictionary and scored no better: ``bench/tone_eval.py --jieba``).
+dictionary and scored no better in the bench of the time).
 
 One scan finds every lexicon entry, left to right, taking the *longest* entry at each
 position, so overlapping entries resolve to the longer one: 「不满意」 beats 「不满」, the
@@ -56,7 +56,7 @@ except ImportError:  # pragma: no cover - exercised by the test that forces the 
     _ahocorasick = None
 
 __all__ = [
-    "DEFAULT_LEXICON", "ToneLexicon", "analyse", "is_negative", "negative_hits", "tone_score",
+    "DEFAULT_LEXICON", "OfficeWords", "ToneLexicon", "analyse", "is_negative", "negative_hits", "tone_score",
 ]
 
 # Clause punctuation: neither a negation nor a frame reaches across these.
@@ -64,6 +64,7 @@ _CLAUSE_CHARS = "，。！？；：、,.!?;:\n\r…"
 _CLAUSE_BREAK = re.compile(f"[{re.escape(_CLAUSE_CHARS)}]")
 
 _WORD, _POSITIVE, _FRAME, _EXCLUSION = 0, 1, 2, 3
+WORD_KIND = _WORD  # the kind of a negative word in `_Matcher.kind_of`
 
 _LIST_KEYS = (
     "words", "negations", "negation_exceptions", "modal_negations", "positive_words",
@@ -104,11 +105,13 @@ class ToneLexicon:
         object.__setattr__(self, "weights", tuple(sorted((str(k), float(v)) for k, v in weights)))
 
     @classmethod
-    def from_table(cls, table: Mapping[str, Any] | None) -> ToneLexicon:
+    def from_table(cls, table: Mapping[str, Any] | None, *, merge: bool = False) -> ToneLexicon:
         """Build from the parsed ``[negative]`` TOML table; a missing key keeps the default.
 
-        ``window`` may be spelled ``negation_window`` (as in rules.toml). Raises
-        ``ValueError`` with a Chinese message naming the key on a bad type or value.
+        With ``merge`` the table's lists are added to the built-in ones and its weights
+        override theirs (rules.toml holds the office's additions); without it a list in the
+        table replaces the built-in one. ``window`` may be spelled ``negation_window``.
+        Raises ``ValueError`` with a Chinese message naming the key on a bad type or value.
         """
         if table is None:
             table = {}
@@ -127,6 +130,8 @@ class ToneLexicon:
         for key in _LIST_KEYS:
             if key in table:
                 kwargs[key] = _word_list(table, key)
+                if merge and base is not None:
+                    kwargs[key] = tuple(dict.fromkeys((*getattr(base, key), *kwargs[key])))
             elif base is not None:
                 kwargs[key] = getattr(base, key)
         window_key = "window" if "window" in table else "negation_window"
@@ -144,11 +149,18 @@ class ToneLexicon:
             kwargs["threshold"] = base.threshold
         if "weights" in table:
             kwargs["weights"] = _weights(table)
+            if merge and base is not None:
+                kwargs["weights"] = tuple({**dict(base.weights), **dict(kwargs["weights"])}.items())
         elif base is not None:
             kwargs["weights"] = base.weights
-        if not kwargs.get("words"):
+        if not kwargs.get("words") and not (merge and "words" in table):
             raise ValueError('[negative] words 不能为空：至少写一个负面词，如 words = ["投诉"]')
         return cls(**kwargs)
+
+    @staticmethod
+    def listed(table: Mapping[str, Any], key: str) -> tuple[str, ...]:
+        """The entries of one list key of a checked table (empty when absent)."""
+        return _word_list(table, key) if key in table else ()
 
     def weight(self, entry: str) -> float:
         """The weight of a word, positive word or negation (1.0 unless ``weights`` says)."""
@@ -557,3 +569,55 @@ def is_negative(text: str, lexicon: ToneLexicon = DEFAULT_LEXICON) -> bool:
     """True when the post reads as negative: a hit, and a score of at least the threshold."""
     hits, score = _analyse(text, lexicon)
     return bool(hits) and score >= lexicon.threshold
+
+
+# A copy of the built-in word list in an old rules.toml (before the model) holds hundreds of
+# its words; those are the model's business, not the office's additions.
+_LEGACY_COPY = 100
+
+
+@dataclass(frozen=True)
+class OfficeWords:
+    """The office's [negative] table as `yuqing.text.negativity` uses it: its own words
+    (negated as the built-in lexicon negates), extra exclusions, the score threshold."""
+
+    lexicon: ToneLexicon | None  # the office's own words, negations as built in
+    exclusions: tuple[str, ...] = ()
+    score_threshold: float | None = None
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any] | None) -> OfficeWords:
+        """From the parsed [negative] table; ValueError (Chinese) on a bad key or value."""
+        table = dict(table or {})
+        score_threshold = table.pop("score_threshold", None)
+        if score_threshold is not None and (
+                isinstance(score_threshold, bool) or not isinstance(score_threshold, int | float)
+                or not 0 < score_threshold < 1):
+            raise ValueError("[negative] score_threshold 应为 0 到 1 之间的小数，如 score_threshold = 0.5")
+        merged = ToneLexicon.from_table(table, merge=True)
+        builtin = set(DEFAULT_LEXICON.words)
+        words = list(ToneLexicon.listed(table, "words"))
+        if len(builtin.intersection(words)) > _LEGACY_COPY:
+            words = [w for w in words if w not in builtin]
+        extra_exclusions = tuple(e for e in ToneLexicon.listed(table, "exclusions")
+                                 if e not in set(DEFAULT_LEXICON.exclusions))
+        lexicon = None
+        if words:
+            lexicon = ToneLexicon(
+                words=words, negations=merged.negations, window=merged.window,
+                negation_exceptions=merged.negation_exceptions,
+                modal_negations=merged.modal_negations, positive_words=(),
+                frames=merged.frames, frame_window=merged.frame_window,
+                exclusions=merged.exclusions, weights=merged.weights,
+            )
+        return cls(lexicon, extra_exclusions, float(score_threshold) if score_threshold else None)
+
+
+def builtin_vocabulary() -> dict[str, tuple[str, ...]]:
+    """The built-in lexicon's lists by kind, as `yuqing rules show negative` prints them."""
+    lexicon = DEFAULT_LEXICON
+    return {
+        "words": lexicon.words, "positive_words": lexicon.positive_words, "frames": lexicon.frames,
+        "exclusions": lexicon.exclusions, "negations": lexicon.negations,
+        "modal_negations": lexicon.modal_negations, "negation_exceptions": lexicon.negation_exceptions,
+    }

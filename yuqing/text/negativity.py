@@ -1,0 +1,315 @@
+"""Negativity (负面倾向) of a post: a trained model, the built-in lexicon and the office's words.
+
+The model is a logistic regression over hashed character 1–3-grams (`yuqing.text.ngrams`).
+The built-in lexicon (`yuqing.text.tone`) is part of its training data (each word a labelled
+row), so what the lexicon knows costs nothing when scoring. The weights are int8 with one
+scale, in a small file shipped in the package (``tone_model.bin``, see docs/model.md) or
+trained by the office into the workspace (`yuqing tone train`). Scoring a batch is a
+handful of numpy operations over its code points.
+
+How a post is read (`Negativity.read_many`):
+
+1. The office's exclusions (``[negative] exclusions`` in rules.toml) are blanked out of the
+   text: neither the model nor the lexicon sees them.
+2. logit = bias + Σ w[n-gram] / √(number of n-grams).
+3. Each of the office's own words (``[negative] words``) found in the text and not negated
+   adds its weight (``[negative.weights]``, default 1.0) to the logit (and counts as the
+   lexicon's verdict in 4.: a post the model alone scores 0.5 moves to 0.95).
+4. The built-in lexicon's verdict joins in: logit += LEXICON_OFFSET, plus LEXICON_WEIGHT
+   when the lexicon reads the post as negative (`yuqing.text.tone.is_negative`) or one of
+   the office's words is found (they extend the lexicon); the weights were chosen on a
+   validation split of the training rows (docs/model.md).
+5. score = 1 / (1 + e^-logit) in [0, 1]; the post is negative when score ≥
+   ``[negative] score_threshold`` (default: the model's own, 0.5).
+
+The reasons (「负面依据」) are what pushed the score up most: the office's words, the
+lexicon's words when it read the post as negative, then the 2- and 3-grams of the text
+with the largest positive weights, none overlapping another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import struct
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from yuqing.text import tone
+from yuqing.text.ngrams import ngrams, weight_sums
+from yuqing.text.tone import OfficeWords
+
+MAGIC = b"YQTONE1\n"
+SHIPPED_NAME = "tone_model.bin"
+MAX_REASONS = 4
+# The built-in lexicon's verdict joins the model's logit: a post the lexicon reads as negative
+# gains LEXICON_WEIGHT, every post LEXICON_OFFSET. Chosen on a validation split carved from
+# the training rows (a third of the trained news titles, a tenth of the trained weibo rows;
+# model refit without them), maximising the mean F1 of the two
+# (bench/tone_combination.py). The model alone is far below the lexicon on news titles.
+LEXICON_WEIGHT = 4.0
+LEXICON_OFFSET = -2.0
+
+
+class ModelError(ValueError):
+    """The model file cannot be used; ``message`` says so in Chinese (yuqing.rules turns it
+    into a ConfigError: this package imports nothing else of yuqing)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ToneReading:
+    """What the tone of one post is: the score, the verdict, why, and which model said so."""
+
+    score: float
+    negative: bool
+    reasons: tuple[str, ...]
+    model: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"score": round(self.score, 3), "negative": self.negative,
+                "reasons": list(self.reasons), "model": self.model}
+
+
+@dataclass(frozen=True)
+class ToneModel:
+    """Weights over hashed n-grams and the lexicon features; ``header`` is what the file says."""
+
+    bits: int
+    weights: np.ndarray  # float32, 2**bits
+    bias: float
+    threshold: float
+    id: str
+    header: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+# -- the file ----------------------------------------------------------------------------
+
+def encode_model(weights: np.ndarray, bias: float, threshold: float, info: dict[str, Any]) -> bytes:
+    """The model file: magic, header length, JSON header, zlib'd int8 weights. The same
+    weights always give the same bytes (no timestamps), so a build is checkable by hash."""
+    weights = np.asarray(weights, dtype=np.float64)
+    bits = int(round(math.log2(len(weights))))
+    if 1 << bits != len(weights):
+        raise ValueError("weights must have a power-of-two length")
+    scale = float(np.abs(weights).max()) / 127 or 1.0
+    quantised = np.clip(np.rint(weights / scale), -127, 127).astype(np.int8)
+    payload = zlib.compress(quantised.tobytes(), 9)
+    header = {
+        "format": 1, "bits": bits, "scale": scale, "bias": float(bias),
+        "threshold": float(threshold),
+        "payload_sha256": hashlib.sha256(payload).hexdigest(), "payload_bytes": len(payload),
+        **info,
+    }
+    raw = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return MAGIC + struct.pack("<I", len(raw)) + raw + payload
+
+
+def decode_model(data: bytes, where: str) -> ToneModel:
+    """The model in ``data``; ModelError naming ``where`` when the file is not one or is damaged."""
+    def broken(why: str) -> ModelError:
+        return ModelError(f"负面倾向模型文件 {where} 无法使用：{why}"
+                          "（yuqing tone reset 可恢复自带模型；自带模型损坏请重新安装 yuqing）")
+
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
+        raise broken("不是 yuqing 的模型文件")
+    (size,) = struct.unpack_from("<I", data, len(MAGIC))
+    start = len(MAGIC) + 4
+    try:
+        header = json.loads(data[start:start + size].decode("utf-8"))
+        bits, scale = int(header["bits"]), float(header["scale"])
+        expected = header["payload_sha256"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise broken("文件头已损坏") from None
+    payload = data[start + size:]
+    if hashlib.sha256(payload).hexdigest() != expected:
+        raise broken("校验和不符，文件已损坏或被截断")
+    if not 10 <= bits <= 24:
+        raise broken(f"哈希位数 {bits} 不在 10–24 之间")
+    raw = zlib.decompress(payload)
+    if len(raw) != 1 << bits:
+        raise broken("权重长度与文件头不符")
+    weights = np.frombuffer(raw, dtype=np.int8).astype(np.float32) * np.float32(scale)
+    model_id = f"{header.get('kind', 'model')}-{hashlib.sha256(data).hexdigest()[:12]}"
+    return ToneModel(bits, weights, float(header["bias"]), float(header["threshold"]), model_id, header)
+
+
+def shipped_model_path() -> Path:
+    return Path(__file__).with_name(SHIPPED_NAME)
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: str, mtime_ns: int, size: int) -> ToneModel:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ModelError(f"无法读取负面倾向模型文件 {path}：{exc.strerror or exc}") from None
+    return decode_model(data, path)
+
+
+def load_model(path: Path | None = None) -> ToneModel:
+    """The model at ``path`` (default: the shipped one), read once per file version."""
+    path = path or shipped_model_path()
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ModelError(f"无法读取负面倾向模型文件 {path}：{exc.strerror or exc}") from None
+    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+NO_OFFICE_WORDS = OfficeWords(None)
+
+
+class Negativity:
+    """Scores posts with one model and the office's words; the model is read on first use."""
+
+    def __init__(self, model_path: Path | None = None, office: OfficeWords = NO_OFFICE_WORDS):
+        self.model_path = model_path
+        self.office = office
+        self._model: ToneModel | None = None
+
+    @property
+    def model(self) -> ToneModel:
+        if self._model is None:
+            self._model = load_model(self.model_path)
+        return self._model
+
+    @property
+    def threshold(self) -> float:
+        return self.office.score_threshold or self.model.threshold
+
+    def read(self, text: str) -> ToneReading:
+        return self.read_many([text])[0]
+
+    def read_many(self, texts: Sequence[str], *, explain: bool = True) -> list[ToneReading]:
+        """Score the texts; with ``explain`` the negative ones get their reasons (half the
+        time of a batch of dense complaints: `explain_many` gives them later to the few
+        posts that need them)."""
+        model = self.model
+        texts = [self._blank_exclusions(t or "") for t in texts]
+        sums, counts = weight_sums(texts, model.weights, model.bits)
+        logits = sums / np.sqrt(np.maximum(counts, 1)) + model.bias
+        office_hits = self._office_hits(texts)
+        for i, hits in office_hits.items():
+            logits[i] += sum(self.office.lexicon.weight(h) for h in hits)
+        lexicon_hits = _lexicon_verdicts(texts)
+        logits += LEXICON_OFFSET
+        for i in {*lexicon_hits, *office_hits}:  # the office's words extend the lexicon
+            logits[i] += LEXICON_WEIGHT
+        scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        negative = scores >= self.threshold
+        words = _words_first(office_hits, lexicon_hits)
+        explained = self._reasons(texts, np.flatnonzero(negative).tolist(), words) if explain else {}
+        return [ToneReading(score, bool(flag), explained.get(i, ()), model.id)
+                for i, (score, flag) in enumerate(zip(scores.tolist(), negative.tolist(), strict=True))]
+
+    def explain(self, text: str) -> tuple[str, ...]:
+        """The reasons for one text whatever its score (what pushed it up most)."""
+        return self.explain_many([text])[0]
+
+    def explain_many(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
+        texts = [self._blank_exclusions(t or "") for t in texts]
+        words = _words_first(self._office_hits(texts), _lexicon_verdicts(texts))
+        found = self._reasons(texts, list(range(len(texts))), words)
+        return [found[i] for i in range(len(texts))]
+
+    def _reasons(self, texts: Sequence[str], which: list[int],
+                 office_hits: dict[int, list[str]]) -> dict[int, tuple[str, ...]]:
+        """The reasons of the texts at the indexes ``which``: their n-grams in one batch."""
+        if not which:
+            return {}
+        model = self.model
+        batch = ngrams([texts[i] for i in which], model.bits)
+        keep = np.argsort(batch.owners, kind="stable")
+        bounds = np.searchsorted(batch.owners[keep], np.arange(len(which) + 1))
+        contributions = model.weights[batch.buckets[keep]]
+        found = {}
+        for j, i in enumerate(which):
+            rows = slice(bounds[j], bounds[j + 1])
+            found[i] = _reasons(texts[i], contributions[rows], batch.starts[keep[rows]],
+                                batch.orders[keep[rows]], office_hits.get(i, []))
+        return found
+
+    def _blank_exclusions(self, text: str) -> str:
+        for phrase in self.office.exclusions:
+            if phrase in text:
+                text = text.replace(phrase, " " * len(phrase))
+        return text
+
+    def _office_hits(self, texts: Sequence[str]) -> dict[int, list[str]]:
+        lexicon = self.office.lexicon
+        if lexicon is None:
+            return {}
+        found = {}
+        for i, text in enumerate(texts):
+            hits = tone.negative_hits(text, lexicon)
+            if hits:
+                found[i] = hits
+        return found
+
+
+def _lexicon_verdicts(texts: Sequence[str]) -> dict[int, list[str]]:
+    """The built-in lexicon's hits of the texts it reads as negative, by index."""
+    found = {}
+    for i, text in enumerate(texts):
+        hits, score = tone.analyse(text)
+        if hits and score >= tone.DEFAULT_LEXICON.threshold:
+            found[i] = hits
+    return found
+
+
+def _words_first(office_hits: dict[int, list[str]], lexicon_hits: dict[int, list[str]]) -> dict[int, list[str]]:
+    """The words each text's reasons start with: the office's, then the lexicon's."""
+    return {i: office_hits.get(i, []) + lexicon_hits.get(i, []) for i in {*office_hits, *lexicon_hits}}
+
+
+def _reasons(text: str, contributions: np.ndarray, starts: np.ndarray, orders: np.ndarray,
+             office_hits: list[str]) -> tuple[str, ...]:
+    """Up to MAX_REASONS phrases: the office's words, then, by how much they pushed the
+    score, the built-in lexicon's words in the text (the weights of the n-grams inside
+    them) and the text's 2- and 3-grams, none overlapping another."""
+    found = list(dict.fromkeys(office_hits))
+    ends = starts + orders
+    candidates: list[tuple[float, int, int]] = []
+    for lo, hi in _lexicon_words(text):
+        inside = (starts >= lo) & (ends <= hi)
+        candidates.append((float(contributions[inside].sum()), lo, hi))
+    pairs = np.flatnonzero(orders >= 2)  # single characters explain little
+    count = len(pairs)
+    top = pairs[np.argpartition(-contributions[pairs], 16)[:16]] if count > 16 else pairs
+    candidates += [(float(contributions[k]), int(starts[k]), int(ends[k])) for k in top.tolist()]
+    taken: list[tuple[int, int]] = []
+    for push, lo, hi in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        if push <= 0 or len(found) >= MAX_REASONS:
+            break
+        phrase = text[lo:hi]
+        if not _WORDLIKE.fullmatch(phrase) or any(lo < b and hi > a for a, b in taken):
+            continue
+        taken.append((lo, hi))
+        if not any(phrase in f or f in phrase for f in found):
+            found.append(phrase)
+    return tuple(found[:MAX_REASONS])
+
+
+def _lexicon_words(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the built-in lexicon's negative words in the text."""
+    matcher = tone.DEFAULT_LEXICON._matcher()
+    kinds = matcher.kind_of
+    return [(start, end) for index, start, end in matcher.scan(text)
+            if kinds[index] == tone.WORD_KIND and end - start > 1]  # 差, 烂 alone say little
+
+
+_WORDLIKE = re.compile(r"[\u3400-\u9fff]+")  # Chinese characters only: no punctuation or digits

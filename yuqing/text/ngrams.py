@@ -1,0 +1,107 @@
+"""Hashed character 1–3-grams of a batch of texts, in numpy.
+
+The negativity model (`yuqing.text.negativity`) reads a text as the bag of its character
+1-, 2- and 3-grams, each hashed into one of ``2**bits`` buckets. The hash is our own
+(multiplicative hashing of Unicode code points in uint32 arithmetic, the top bits kept),
+so it is the same on every machine and Python version and the model file needs no
+vocabulary; training (`yuqing.text.tonetrain`) and scoring share this module.
+
+A batch is handled in one pass: the texts are joined with a separator, full-width Latin
+letters and digits are folded to ASCII and upper case to lower, every n-gram of the joined
+code points is hashed at once, and n-grams that touch a separator or white space are
+dropped. The result is the bucket and owning text of every n-gram occurrence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_CHARS = 2000  # characters of a text that are read: a post's title and opening
+ORDERS = (1, 2, 3)
+
+_MULTIPLIERS = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))
+_SPACES = np.array([ord(c) for c in " \t\r\n\u3000\u00a0"], dtype=np.uint32)
+
+
+@dataclass(frozen=True)
+class NgramBatch:
+    """Every n-gram occurrence of a batch: its bucket, its text, where it starts and its order."""
+
+    buckets: np.ndarray  # intp bucket index of each occurrence, grouped by order
+    owners: np.ndarray  # intp index of the text it belongs to
+    starts: np.ndarray  # intp start offset inside the text
+    orders: np.ndarray  # int8 n of the n-gram
+    counts: np.ndarray  # n-gram occurrences per text
+
+
+def code_points(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(folded code points of the texts joined by 0 and ended by three 0s, each text's
+    start offset, each text's length)."""
+    cut = [t[:MAX_CHARS] if t else "" for t in texts]
+    joined = "\0".join(cut) + "\0\0\0"
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).copy()
+    wide = (codes >= 0xFF01) & (codes <= 0xFF5E)  # full-width ASCII forms
+    codes[wide] -= np.uint32(0xFEE0)
+    upper = (codes >= 0x41) & (codes <= 0x5A)
+    codes[upper] += np.uint32(0x20)
+    lengths = np.fromiter((len(t) for t in cut), dtype=np.intp, count=len(cut))
+    starts = np.zeros(len(cut), dtype=np.intp)
+    if len(cut) > 1:
+        np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    return codes, starts, lengths
+
+
+def _orders(codes: np.ndarray, bits: int):
+    """(n, bucket of the n-gram starting at each position, whether that n-gram is whole)
+    for n = 1, 2, 3 over every position but the three trailing separators."""
+    usable = len(codes) - 3
+    gaps = (codes == 0) | np.isin(codes, _SPACES)
+    shift = np.uint32(32 - bits)
+    h = np.zeros(usable, dtype=np.uint32)
+    ok = np.ones(usable, dtype=bool)
+    for n, multiplier in zip(ORDERS, _MULTIPLIERS, strict=True):
+        h ^= codes[n - 1:n - 1 + usable]
+        h *= multiplier
+        ok &= ~gaps[n - 1:n - 1 + usable]
+        yield n, h >> shift, ok
+
+
+def ngrams(texts: Sequence[str], bits: int) -> NgramBatch:
+    """The hashed 1–3-grams of every text, one row per occurrence (for training and reasons)."""
+    codes, text_starts, lengths = code_points(texts)
+    buckets, positions, orders = [], [], []
+    for n, hashed, ok in _orders(codes, bits):
+        at = np.flatnonzero(ok)
+        buckets.append(hashed[at].astype(np.intp))
+        positions.append(at)
+        orders.append(np.full(len(at), n, dtype=np.int8))
+    position = np.concatenate(positions)
+    owners = np.searchsorted(text_starts, position, side="right") - 1
+    counts = np.bincount(owners, minlength=len(lengths))
+    return NgramBatch(np.concatenate(buckets), owners, position - text_starts[owners],
+                      np.concatenate(orders), counts)
+
+
+def weight_sums(texts: Sequence[str], weights: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(Σ weights of each text's n-grams, number of n-grams of each text): scoring's fast
+    path, position by position with no per-occurrence rows."""
+    if not len(texts):
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    codes, text_starts, lengths = code_points(texts)
+    usable = len(codes) - 3
+    # One slot more than there are positions, so that an empty last text starts inside.
+    total = np.zeros(usable + 1, dtype=np.float64)
+    whole = np.zeros(usable + 1, dtype=np.int32)
+    for _, hashed, ok in _orders(codes, bits):
+        total[:usable] += np.where(ok, weights[hashed], 0)
+        whole[:usable] += ok
+    # reduceat sums from each text's start to the next one's (the separator adds nothing).
+    sums = np.add.reduceat(total, text_starts)
+    counts = np.add.reduceat(whole, text_starts).astype(np.int64)
+    empty = lengths == 0
+    sums[empty] = 0.0
+    counts[empty] = 0
+    return sums, counts
