@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,19 +119,17 @@ def _remove(temp: Path) -> None:
         Path(str(temp) + suffix).unlink(missing_ok=True)
 
 
+def _backup_into(src: sqlite3.Connection, target: Path) -> None:
+    """SQLite's backup API from an open connection (closed afterwards) into a new file."""
+    with closing(src), closing(sqlite3.connect(str(target))) as dst:
+        src.backup(dst)
+
+
 def _copy_through_sqlite(source: Path, temp: Path) -> None:
     """Read the backup through SQLite (its -wal included) into a fresh file."""
     _remove(temp)
     try:
-        src = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
-        try:
-            dst = sqlite3.connect(str(temp))
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        _backup_into(sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS), temp)
     except sqlite3.DatabaseError as exc:
         raise InputError(f"{source} 不是有效的 yuqing 备份：{_reason(exc)}") from None
 
@@ -188,15 +187,7 @@ def _migrate_and_settle(temp: Path) -> None:
 def _keep_current(db_path: Path, kept: Path) -> Path:
     """The live database as it is now, whole, beside it (a raw copy when it is damaged)."""
     try:
-        src = connect(db_path)
-        try:
-            dst = sqlite3.connect(str(kept))
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        _backup_into(connect(db_path), kept)
     except sqlite3.DatabaseError as exc:
         if not is_corruption(exc):
             raise
