@@ -13,8 +13,8 @@ nature.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -99,43 +99,33 @@ def read(text: str, rules: Rules) -> Reading:
     return read_many([text], rules)[0]
 
 
-def read_many(texts: Sequence[str], rules: Rules, *, explain: bool = True) -> list[Reading]:
-    """`read` for a batch: the tone model scores the whole batch at once. Without
-    ``explain`` no reasons are given (see `explain_negative`)."""
+def read_many(texts: Sequence[str], rules: Rules, *, explain: bool | Callable[[int, Reading], bool] = True,
+              positive: bool = True) -> list[Reading]:
+    """`read` for a batch: the tone model scores the whole batch at once. ``explain``
+    says which negative texts get their reasons (负面依据): all, none, or those for which
+    it returns true given the text's index and its reading of the words (no tone yet).
+    Without ``positive`` no positive words are looked for (stored readings keep none)."""
+    words = [_word_reading(text, rules, positive) for text in texts]
+    if callable(explain):
+        explain = [explain(i, reading) for i, reading in enumerate(words)]
     tones = rules.negativity.read_many(texts, explain=explain)
-    return [_reading(text, tone, rules) for text, tone in zip(texts, tones, strict=True)]
+    return [Reading(r.topics, r.categories, r.mentions, tone.negative, tone.reasons, r.positive_words,
+                    tone.score, tone.model) for r, tone in zip(words, tones, strict=True)]
 
 
-def explain_negative(texts: Sequence[str], readings: list[Reading], rules: Rules,
-                     wanted: Sequence[bool]) -> list[Reading]:
-    """The readings with reasons added to the negative ones that are ``wanted``."""
-    which = [i for i, (r, w) in enumerate(zip(readings, wanted, strict=True)) if w and r.negative]
-    if not which:
-        return readings
-    found = rules.negativity.explain_many([texts[i] for i in which])
-    readings = list(readings)
-    for i, reasons in zip(which, found, strict=True):
-        readings[i] = replace(readings[i], negative_words=reasons)
-    return readings
-
-
-def _reading(text: str, tone, rules: Rules) -> Reading:
+def _word_reading(text: str, rules: Rules, with_positive: bool = True) -> Reading:
+    """What the rule table's words say of the text (its tone is read in the batch)."""
     found = rules.keywords.found(text)
-    positive = positive_words(text, rules.positive_words)
+    positive = positive_words(text, rules.positive_words) if with_positive else ()
     if not found:
-        return Reading(negative=tone.negative, negative_words=tone.reasons, positive_words=positive,
-                       score=tone.score, model=tone.model)
+        return Reading(positive_words=positive)
     categories_of, mention_order = rules.categories_of_word, rules.mention_order
     categories = {name for word in found for name in categories_of.get(word, ())}
     return Reading(
         topics=tuple(t.name for t in rules.topics if topic_holds(found, t)),
         categories=tuple(name for name in rules.categories if name in categories) if categories else (),
         mentions=tuple(sorted((w for w in found if w in mention_order), key=mention_order.__getitem__)),
-        negative=tone.negative,
-        negative_words=tone.reasons,
         positive_words=positive,
-        score=tone.score,
-        model=tone.model,
     )
 
 

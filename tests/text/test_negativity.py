@@ -20,7 +20,7 @@ from yuqing.text.negativity import (
     load_model,
     shipped_model_path,
 )
-from yuqing.text.ngrams import ngrams, weight_sums
+from yuqing.text.ngrams import ngrams, top_grams, weight_sums
 from yuqing.text.tone import OfficeWords
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +87,22 @@ def test_batch_sums_agree_with_the_occurrence_rows():
     # Full-width and upper-case letters are read as their ASCII lower case.
     assert weight_sums(["ＡＢＣ"], model.weights, model.bits)[0][0] == pytest.approx(
         weight_sums(["abc"], model.weights, model.bits)[0][0])
+
+
+def test_top_grams_are_each_texts_highest_positive_two_and_three_grams():
+    model = load_model()
+    texts = NEGATIVE + NOT_NEGATIVE + ["", "Ａ  b", "差" * 2500, "一句话\n另一句话，又一句。"]
+    top = top_grams(texts, model.weights, model.bits, 16)
+    batch = ngrams(texts, model.bits)
+    for j, text in enumerate(texts):
+        mine = batch.owners == j
+        rows = sorted(
+            ((float(model.weights[b]), int(s), int(s) + int(n)) for b, s, n in
+             zip(batch.buckets[mine], batch.starts[mine], batch.orders[mine], strict=True)
+             if n >= 2 and model.weights[b] > 0),
+            key=lambda r: (-r[0], r[1], r[2]))
+        assert top[j] == rows[:16], text
+    assert any(len(t) == 16 for t in top)
 
 
 def test_clear_complaints_and_government_news():

@@ -25,7 +25,6 @@ from yuqing.grade import (
     Reading,
     Reason,
     combine,
-    explain_negative,
     grade_reading,
     is_mainstream_url,
     read,
@@ -124,7 +123,7 @@ def _post_chunks(store: Store, post_ids: list[int]) -> Iterator[list[dict[str, A
 def read_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[tuple]:
     """(negative, topics, categories, mentions, tone score, tone reasons, tone model) of
     each post as stored (pure: may run in a worker)."""
-    readings = read_many([f"{post['title']}\n{post['text']}" for post in posts], rules)
+    readings = read_many([f"{post['title']}\n{post['text']}" for post in posts], rules, positive=False)
     return [(int(reading.negative), *_reading_json(reading), *_tone_columns(reading)) for reading in readings]
 
 
@@ -213,11 +212,10 @@ def analyse_posts(rules: Rules, posts: list[dict[str, Any]]) -> list[PostAnalysi
     from yuqing.text.similar import fingerprints
 
     texts = [f"{post['title']}\n{post['text']}" for post in posts]
-    readings = read_many(texts, rules, explain=False)
     # Reasons are shown for posts in events only: explaining every negative post of a
     # big backlog would double the time tone takes.
-    wanted = [bool(r.topics) or bool(p["own"]) for p, r in zip(posts, readings, strict=True)]
-    readings = explain_negative(texts, readings, rules, wanted)
+    readings = read_many(texts, rules, explain=lambda i, reading: bool(reading.topics or posts[i]["own"]),
+                         positive=False)
     # The office's own posts are grouped too, so that their mainstream reprints are found.
     matched = [post for post, reading in zip(posts, readings, strict=True) if reading.topics or post["own"]]
     prints: list[Fingerprint] = []
@@ -372,7 +370,8 @@ def _counted(post: dict[str, Any], figure: str) -> int:
 
 
 def post_reading(post: dict[str, Any], rules: Rules) -> Reading:
-    """A grouped post's stored reading; read from its text if it has none yet (m009)."""
+    """A grouped post's stored reading, without positive words (see `_with_positive_words`);
+    read from its text if it has none yet (m009)."""
     if post["categories"] is None:
         return read(f"{post['title']}\n{post['text'] or ''}", rules)
     return Reading(
@@ -380,10 +379,18 @@ def post_reading(post: dict[str, Any], rules: Rules) -> Reading:
         categories=_names(post["categories"]),
         mentions=_names(post["mentions"]),
         negative=bool(post["negative"]),
-        positive_words=positive_words(post["title"], rules.positive_words),
         negative_words=_names(post.get("tone_reasons")) if post["negative"] else (),
         score=post.get("tone_score"),
     )
+
+
+def _with_positive_words(reading: Reading, posts: list[dict[str, Any]], rules: Rules) -> Reading:
+    """The event's reading with the positive words of its posts' titles, which decide its
+    性质 only when no post is negative or sensitive (most events are, so they are spared)."""
+    if reading.negative or reading.categories:
+        return reading
+    words = (w for p in posts for w in positive_words(p["title"], rules.positive_words))
+    return replace(reading, positive_words=tuple(dict.fromkeys((*reading.positive_words, *words))))
 
 
 @lru_cache(maxsize=4096)
@@ -397,7 +404,7 @@ def _grade_event(
     manual_nature: str | None = None,
 ) -> tuple[dict[str, Any], Grade]:
     figures = event_figures(posts, before, rules)
-    reading = combine((post_reading(p, rules) for p in posts), rules)
+    reading = _with_positive_words(combine((post_reading(p, rules) for p in posts), rules), posts, rules)
     publicity = any(p["own"] for p in posts)
     event_grade = grade_reading(figures, reading, rules, nature=manual_nature, publicity=publicity)
     quiet = figures.stock == "all" and not any(r.rule in GROWTH_RULES for r in event_grade.reasons)

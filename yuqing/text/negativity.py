@@ -44,12 +44,13 @@ from typing import Any
 import numpy as np
 
 from yuqing.text import tone
-from yuqing.text.ngrams import ngrams, weight_sums
+from yuqing.text.ngrams import MAX_CHARS, top_grams, weight_ranks, weight_sums
 from yuqing.text.tone import OfficeWords
 
 MAGIC = b"YQTONE1\n"
 SHIPPED_NAME = "tone_model.bin"
 MAX_REASONS = 4
+TOP_GRAMS = 16  # n-grams of a text that may become reasons
 # The built-in lexicon's verdict joins the model's logit: a post the lexicon reads as negative
 # gains LEXICON_WEIGHT, every post LEXICON_OFFSET. Chosen on a validation split carved from
 # the training rows (a third of the trained news titles, a tenth of the trained weibo rows;
@@ -180,6 +181,8 @@ class Negativity:
         self.model_path = model_path
         self.office = office
         self._model: ToneModel | None = None
+        self._pushes: dict[str, float] = {}  # lexicon word -> its push under self.model
+        self._ranks: tuple[np.ndarray, np.ndarray] | None = None  # weight_ranks of self.model
 
     @property
     def model(self) -> ToneModel:
@@ -194,10 +197,10 @@ class Negativity:
     def read(self, text: str) -> ToneReading:
         return self.read_many([text])[0]
 
-    def read_many(self, texts: Sequence[str], *, explain: bool = True) -> list[ToneReading]:
-        """Score the texts; with ``explain`` the negative ones get their reasons (half the
-        time of a batch of dense complaints: `explain_many` gives them later to the few
-        posts that need them)."""
+    def read_many(self, texts: Sequence[str], *, explain: bool | Sequence[bool] = True) -> list[ToneReading]:
+        """Score the texts. The negative ones get their reasons when ``explain`` is true, or
+        where it is true when it is one flag per text: grouping explains only the posts of
+        events, since explaining every negative post of a big backlog doubles the time."""
         model = self.model
         texts = [self._blank_exclusions(t or "") for t in texts]
         sums, counts = weight_sums(texts, model.weights, model.bits)
@@ -211,8 +214,9 @@ class Negativity:
             logits[i] += LEXICON_WEIGHT
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
         negative = scores >= self.threshold
-        words = _words_first(office_hits, lexicon_hits)
-        explained = self._reasons(texts, np.flatnonzero(negative).tolist(), words) if explain else {}
+        wanted = negative if isinstance(explain, bool) else negative & np.asarray(explain, dtype=bool)
+        which = np.flatnonzero(wanted).tolist() if explain is not False else []
+        explained = self._reasons(texts, which, _words_first(office_hits, lexicon_hits))
         return [ToneReading(score, bool(flag), explained.get(i, ()), model.id)
                 for i, (score, flag) in enumerate(zip(scores.tolist(), negative.tolist(), strict=True))]
 
@@ -227,21 +231,28 @@ class Negativity:
         return [found[i] for i in range(len(texts))]
 
     def _reasons(self, texts: Sequence[str], which: list[int],
-                 office_hits: dict[int, list[str]]) -> dict[int, tuple[str, ...]]:
-        """The reasons of the texts at the indexes ``which``: their n-grams in one batch."""
+                 words_first: dict[int, list[str]]) -> dict[int, tuple[str, ...]]:
+        """The reasons of the texts at the indexes ``which``. The n-grams of all of them are
+        hashed and ranked in one batch; only the choice among each text's few candidates
+        is made text by text."""
         if not which:
             return {}
         model = self.model
-        batch = ngrams([texts[i] for i in which], model.bits)
-        keep = np.argsort(batch.owners, kind="stable")
-        bounds = np.searchsorted(batch.owners[keep], np.arange(len(which) + 1))
-        contributions = model.weights[batch.buckets[keep]]
-        found = {}
-        for j, i in enumerate(which):
-            rows = slice(bounds[j], bounds[j + 1])
-            found[i] = _reasons(texts[i], contributions[rows], batch.starts[keep[rows]],
-                                batch.orders[keep[rows]], office_hits.get(i, []))
-        return found
+        top = top_grams([texts[i] for i in which], model.weights, model.bits, TOP_GRAMS, self._ranked())
+        return {i: _reasons(texts[i], self._word_push, grams, words_first.get(i, []))
+                for i, grams in zip(which, top, strict=True)}
+
+    def _ranked(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._ranks is None:
+            self._ranks = weight_ranks(self.model.weights)
+        return self._ranks
+
+    def _word_push(self, word: str) -> float:
+        """How much a lexicon word pushes the score: the weights of the n-grams inside it."""
+        cache = self._pushes
+        if word not in cache:
+            cache[word] = float(weight_sums([word], self.model.weights, self.model.bits)[0][0])
+        return cache[word]
 
     def _blank_exclusions(self, text: str) -> str:
         for phrase in self.office.exclusions:
@@ -276,21 +287,17 @@ def _words_first(office_hits: dict[int, list[str]], lexicon_hits: dict[int, list
     return {i: office_hits.get(i, []) + lexicon_hits.get(i, []) for i in {*office_hits, *lexicon_hits}}
 
 
-def _reasons(text: str, contributions: np.ndarray, starts: np.ndarray, orders: np.ndarray,
-             office_hits: list[str]) -> tuple[str, ...]:
-    """Up to MAX_REASONS phrases: the office's words, then, by how much they pushed the
-    score, the built-in lexicon's words in the text (the weights of the n-grams inside
-    them) and the text's 2- and 3-grams, none overlapping another."""
-    found = list(dict.fromkeys(office_hits))
-    ends = starts + orders
-    candidates: list[tuple[float, int, int]] = []
-    for lo, hi in _lexicon_words(text):
-        inside = (starts >= lo) & (ends <= hi)
-        candidates.append((float(contributions[inside].sum()), lo, hi))
-    pairs = np.flatnonzero(orders >= 2)  # single characters explain little
-    count = len(pairs)
-    top = pairs[np.argpartition(-contributions[pairs], 16)[:16]] if count > 16 else pairs
-    candidates += [(float(contributions[k]), int(starts[k]), int(ends[k])) for k in top.tolist()]
+def _reasons(text: str, word_push, top_grams: list[tuple[float, int, int]],
+             words_first: list[str]) -> tuple[str, ...]:
+    """Up to MAX_REASONS phrases: the office's and the lexicon's words that made the
+    verdict, then, by how much they pushed the score, the built-in lexicon's words in the
+    text (the weights of the n-grams inside them) and the text's top 2- and 3-grams, none
+    overlapping another."""
+    found = list(dict.fromkeys(words_first))
+    if len(found) >= MAX_REASONS:
+        return tuple(found[:MAX_REASONS])
+    candidates = [(word_push(text[lo:hi]), lo, hi) for lo, hi in _lexicon_words(text)]
+    candidates += top_grams
     taken: list[tuple[int, int]] = []
     for push, lo, hi in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if push <= 0 or len(found) >= MAX_REASONS:
@@ -305,11 +312,12 @@ def _reasons(text: str, contributions: np.ndarray, starts: np.ndarray, orders: n
 
 
 def _lexicon_words(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the built-in lexicon's negative words in the text."""
+    """(start, end) of the built-in lexicon's negative words in the part of the text the
+    model reads."""
     matcher = tone.DEFAULT_LEXICON._matcher()
     kinds = matcher.kind_of
     return [(start, end) for index, start, end in matcher.scan(text)
-            if kinds[index] == tone.WORD_KIND and end - start > 1]  # 差, 烂 alone say little
+            if kinds[index] == tone.WORD_KIND and end - start > 1 and end <= MAX_CHARS]  # 差, 烂 alone say little
 
 
 _WORDLIKE = re.compile(r"[\u3400-\u9fff]+")  # Chinese characters only: no punctuation or digits

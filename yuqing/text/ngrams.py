@@ -105,3 +105,49 @@ def weight_sums(texts: Sequence[str], weights: np.ndarray, bits: int) -> tuple[n
     sums[empty] = 0.0
     counts[empty] = 0
     return sums, counts
+
+
+# Bit layout of the sort key of one n-gram occurrence in `top_grams`: text, then weight rank
+# (descending), then start, then order; a start fits in 11 bits since MAX_CHARS < 2**11.
+_ORDER_BITS, _START_BITS, _RANK_BITS = 2, 11, 24
+
+
+def weight_ranks(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct weights ascending, each bucket's index among them) for `top_grams`."""
+    values, ranks = np.unique(weights, return_inverse=True)
+    return values, ranks.reshape(-1)
+
+
+def top_grams(texts: Sequence[str], weights: np.ndarray, bits: int, k: int,
+              ranked: tuple[np.ndarray, np.ndarray] | None = None,
+              min_order: int = 2) -> list[list[tuple[float, int, int]]]:
+    """(weight, start, end) of each text's ``k`` n-grams of at least ``min_order``
+    characters with the largest positive weights, largest first (ties: the earlier, then
+    the shorter). One sort of packed integer keys over the batch, not one per text.
+    ``ranked`` is `weight_ranks` of the weights, for callers that keep it."""
+    if not len(texts):
+        return []
+    codes, text_starts, _ = code_points(texts)
+    values, ranks = ranked or weight_ranks(weights)
+    top_rank = len(values) - 1
+    keys = []
+    for n, hashed, ok in _orders(codes, bits):
+        if n < min_order:
+            continue
+        bucket = hashed.astype(np.intp)
+        at = np.flatnonzero(ok & (weights[bucket] > 0))
+        owners = np.searchsorted(text_starts, at, side="right") - 1
+        key = owners.astype(np.int64) << (_RANK_BITS + _START_BITS + _ORDER_BITS)
+        key |= (top_rank - ranks[bucket[at]]).astype(np.int64) << (_START_BITS + _ORDER_BITS)
+        key |= (at - text_starts[owners]).astype(np.int64) << _ORDER_BITS
+        key |= n
+        keys.append(key)
+    key = np.sort(np.concatenate(keys))
+    owners = key >> (_RANK_BITS + _START_BITS + _ORDER_BITS)
+    bounds = np.searchsorted(owners, np.arange(len(texts) + 1))
+    key = key[np.arange(len(key)) - bounds[owners] < k]
+    rank = top_rank - ((key >> (_START_BITS + _ORDER_BITS)) & ((1 << _RANK_BITS) - 1))
+    starts = (key >> _ORDER_BITS) & ((1 << _START_BITS) - 1)
+    rows = list(zip(values[rank].tolist(), starts.tolist(), (starts + (key & 3)).tolist(), strict=True))
+    bounds = np.searchsorted(key >> (_RANK_BITS + _START_BITS + _ORDER_BITS), np.arange(len(texts) + 1)).tolist()
+    return [rows[bounds[j]:bounds[j + 1]] for j in range(len(texts))]
