@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from yuqing import clock
@@ -143,6 +144,11 @@ def _json_of(values: tuple[str, ...]) -> str:
 @lru_cache(maxsize=4096)
 def _names(stored: str | None) -> tuple[str, ...]:
     """A stored JSON list of names (topics, categories, mentions): few distinct values."""
+    return tuple(json.loads(stored)) if stored and stored != "[]" else ()
+
+
+def _reason_words(stored: str | None) -> tuple[str, ...]:
+    """A post's stored tone reasons (JSON list): nearly every post has its own."""
     return tuple(json.loads(stored)) if stored and stored != "[]" else ()
 
 
@@ -322,12 +328,15 @@ def grade_events(rules: Rules, given: GradingInput) -> tuple[list[tuple], list[t
             row["level"], row["reasons"] = event_grade.level, _reasons_json(tuple(event_grade.reasons))
             row["quiet"] = 0
         row["graded_at"] = given.graded_at
-        rows.append((*(row[column] for column in Store.EVENT_GRADE_COLUMNS), event_id))
+        rows.append((*_grade_columns(row), event_id))
         if old != event_grade.level:
             changes.append((event_id, given.graded_at, old, event_grade.level, row["reasons"]))
             level_changes.append(LevelChange(event_id, row["title"], old, event_grade.level,
                                              [r.text for r in event_grade.reasons]))
     return rows, changes, level_changes
+
+
+_grade_columns = itemgetter(*Store.EVENT_GRADE_COLUMNS)  # a graded row as save_event_grades takes it
 
 
 def _with_manual_level(event_grade: Grade, manual: str) -> Grade:
@@ -340,12 +349,14 @@ def _with_manual_level(event_grade: Grade, manual: str) -> Grade:
     return replace(event_grade, level=manual, reasons=reasons)
 
 
-def event_figures(posts: list[dict[str, Any]], before: dict[int, tuple[int, int]], rules: Rules) -> Figures:
-    """The figures grading looks at. A stock post (存量) counts only what it gained after
-    it was first seen, and the sites carrying it before then do not count as spread."""
+def event_figures(posts: list[dict[str, Any]], before: dict[int, tuple[int, int]],
+                  mainstream_ids: set[int]) -> Figures:
+    """The figures grading looks at (``mainstream_ids``: `mainstream_post_ids`). A stock
+    post (存量) counts only what it gained after it was first seen, and the sites carrying
+    it before then do not count as spread."""
     news = [p for p in posts if not p.get("stock")]
     sites = {p["site"] for p in news}
-    mainstream = {p["site"] for p in news if p["mainstream"] or is_mainstream_url(p["url"], rules)}
+    mainstream = {p["site"] for p in news if p["id"] in mainstream_ids}
     negative_sites = {p["site"] for p in posts if p["negative"]}
     with_history = [p for p in posts if p["id"] in before]
     clicks_before = sum(before[p["id"]][0] for p in with_history) if with_history else None
@@ -360,6 +371,11 @@ def event_figures(posts: list[dict[str, Any]], before: dict[int, tuple[int, int]
         comments_before=comments_before,
         stock="" if len(news) == len(posts) else ("all" if not news else "some"),
     )
+
+
+def mainstream_post_ids(posts: list[dict[str, Any]], rules: Rules) -> set[int]:
+    """The posts on central or provincial news sites: marked so, or known by their domain."""
+    return {p["id"] for p in posts if p["mainstream"] or is_mainstream_url(p["url"], rules)}
 
 
 def _counted(post: dict[str, Any], figure: str) -> int:
@@ -379,7 +395,7 @@ def post_reading(post: dict[str, Any], rules: Rules) -> Reading:
         categories=_names(post["categories"]),
         mentions=_names(post["mentions"]),
         negative=bool(post["negative"]),
-        negative_words=_names(post.get("tone_reasons")) if post["negative"] else (),
+        negative_words=_reason_words(post.get("tone_reasons")) if post["negative"] else (),
         score=post.get("tone_score"),
     )
 
@@ -389,7 +405,9 @@ def _with_positive_words(reading: Reading, posts: list[dict[str, Any]], rules: R
     性质 only when no post is negative or sensitive (most events are, so they are spared)."""
     if reading.negative or reading.categories:
         return reading
-    words = (w for p in posts for w in positive_words(p["title"], rules.positive_words))
+    words = [w for p in posts for w in positive_words(p["title"], rules.positive_words)]
+    if not words:
+        return reading
     return replace(reading, positive_words=tuple(dict.fromkeys((*reading.positive_words, *words))))
 
 
@@ -403,7 +421,8 @@ def _grade_event(
     event_id: int, posts: list[dict[str, Any]], before: dict[int, tuple[int, int]], rules: Rules,
     manual_nature: str | None = None,
 ) -> tuple[dict[str, Any], Grade]:
-    figures = event_figures(posts, before, rules)
+    mainstream_ids = mainstream_post_ids(posts, rules)
+    figures = event_figures(posts, before, mainstream_ids)
     reading = _with_positive_words(combine((post_reading(p, rules) for p in posts), rules), posts, rules)
     publicity = any(p["own"] for p in posts)
     event_grade = grade_reading(figures, reading, rules, nature=manual_nature, publicity=publicity)
@@ -424,7 +443,7 @@ def _grade_event(
         "negative": int(event_grade.negative),
         "posts": len(posts),
         "sites": len({p["site"] for p in posts}),
-        "mainstream_sites": len({p["site"] for p in posts if p["mainstream"] or is_mainstream_url(p["url"], rules)}),
+        "mainstream_sites": len({p["site"] for p in posts if p["id"] in mainstream_ids}),
         "clicks": sum(p["clicks"] or 0 for p in posts),
         "comments": sum(p["comments"] or 0 for p in posts),
         "reprints": len(posts) - 1,
