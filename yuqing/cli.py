@@ -7,9 +7,11 @@ stderr and exits with its code. Usage errors from the option parser are translat
 from __future__ import annotations
 
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from yuqing import __version__
@@ -395,10 +397,18 @@ chrome.apply(app, HELP_PANELS)
 # -- the edge ------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def click_command() -> click.Command:
+    """The click command typer builds from ``app``. Typer builds it again on every call
+    (reading every command's signature and evaluating its type hints: about 0.1 s), so a
+    process that runs several commands (the tests, the docs generator) builds it once."""
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning every expected failure into a Chinese message."""
     try:
-        result = app(args=argv, prog_name="yuqing", standalone_mode=False)
+        result = click_command().main(args=argv, prog_name="yuqing", standalone_mode=False)
     except YuqingError as error:
         views.err(error.message, error=True)
         return _exit(int(error.exit_code), argv)

@@ -10,9 +10,7 @@ import tempfile
 from contextlib import redirect_stdout
 from pathlib import Path
 
-import typer
-
-from yuqing.cli import app
+from yuqing.cli import click_command
 from yuqing.store import Store
 from yuqing.store.schema import migrations
 
@@ -20,7 +18,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def command_paths() -> list[list[str]]:
-    root = typer.main.get_command(app)
+    root = click_command()
     paths: list[list[str]] = [[]]
 
     def walk(command, prefix: list[str]) -> None:

@@ -38,6 +38,7 @@ def test_every_help_screen_is_chinese_with_an_example(path):
     assert re.search(r"示例：.*yuqing", text)
 
 
+@pytest.mark.slow
 def test_help_through_subprocess_has_no_english_chrome(tmp_path):
     for args in (["--help"], ["report", "annual", "--help"], ["source", "add", "--help"]):
         done = _subprocess(*args, home=tmp_path)
@@ -96,6 +97,7 @@ def test_init_writes_a_private_commented_secrets_template(yuqing_home):
     assert "secrets.toml" in readme.split("## 工作目录")[1].split("##")[0]
 
 
+@pytest.mark.slow
 def test_init_through_subprocess_makes_secrets_600(tmp_path):
     home = tmp_path / "ws"
     done = _subprocess("init", home=home)

@@ -111,6 +111,7 @@ def test_exports_log_and_archive_names_are_in_shanghai_time(desk, monkeypatch):
     assert manifest["created_at"] == "2026-11-28T01:00:00+08:00"
 
 
+@pytest.mark.slow
 def test_events_since_through_subprocess(desk):
     env = {**os.environ, "YUQING_HOME": str(desk), "YUQING_NOW": NOW, "COLUMNS": "200"}
 

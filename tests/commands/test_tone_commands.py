@@ -116,6 +116,7 @@ def test_bad_input_is_one_chinese_line(workspace, args, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_train_uses_the_local_model_until_reset(workspace):
     posts = _posts(workspace)
     for title in NEGATIVE:

@@ -479,6 +479,7 @@ def chromium_with_cjk_font():
     return fonts.stdout
 
 
+@pytest.mark.slow
 def test_html_report_renders_chinese_in_headless_chromium(
     report_dir, tmp_path, chromium_with_cjk_font
 ):
@@ -505,6 +506,7 @@ def test_html_report_renders_chinese_in_headless_chromium(
         assert hits > 500, f"chart colour {colour} barely present ({hits} pixels)"
 
 
+@pytest.mark.slow
 def test_chromium_draws_distinct_chinese_glyphs_not_boxes(tmp_path, chromium_with_cjk_font):
     """Without a CJK font every Chinese character is the same .notdef box, so two pages
     that differ only in which characters they show would give identical screenshots."""
@@ -520,6 +522,7 @@ def test_chromium_draws_distinct_chinese_glyphs_not_boxes(tmp_path, chromium_wit
     assert shots[0] != shots[1], "Chinese characters all render as the same missing-glyph box"
 
 
+@pytest.mark.slow
 def test_chart_svg_file_renders_in_chromium(tmp_path, chromium_with_cjk_font):
     ARTIFACTS.mkdir(exist_ok=True)
     months = [f"{m}月" for m in range(1, 13)]

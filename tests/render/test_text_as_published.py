@@ -178,6 +178,7 @@ def _docx_text(path) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 def test_the_terminal_and_a_bulletin_through_subprocess(desk, yuqing_home):
     env = {**os.environ, "YUQING_HOME": str(yuqing_home), "YUQING_NOW": FRIDAY_10, "COLUMNS": "160"}
 

@@ -640,17 +640,13 @@ def five_mebibytes(html: str, filler: str) -> str:
     return html.replace("</body>", filler * copies + "</body>")
 
 
-def best_of_three(html: str) -> tuple[float, ForumPage]:
-    best = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
-        page = parse_forum_page(html, base_url="https://x.example/", preset="discuz", now=NOW)
-        best = min(best, time.perf_counter() - t0)
-    return best, page
+def parse_discuz(html: str) -> ForumPage:
+    return parse_forum_page(html, base_url="https://x.example/", preset="discuz", now=NOW)
 
 
-def test_five_mebibyte_page_is_fast() -> None:
-    """A list page bloated to 5 MiB by scripts, styles and sidebar links, as portals are."""
+def test_a_five_mebibyte_page_gives_its_rows() -> None:
+    """A list page bloated to 5 MiB by scripts, styles and sidebar links, as portals are
+    (how long it takes: bench/forum_bench.py)."""
     filler = (
         "<script>var ad_slots = [" + ",".join(f"'slot-{i}'" for i in range(200)) + "];</script>"
         "<style>" + "".join(f".s{i}{{margin:{i}px}}" for i in range(100)) + "</style>"
@@ -659,15 +655,14 @@ def test_five_mebibyte_page_is_fast() -> None:
         + "</ul></div>"
     )
     html = five_mebibytes(sample("discuz-list-1.html", "gbk"), filler)
-    best, page = best_of_three(html)
+    page = parse_discuz(html)
     assert len(page.items) == 13
-    assert best < 0.5, f"5 MiB took {best:.2f} s"
 
 
 @pytest.mark.slow
 def test_five_mebibytes_of_rows() -> None:
-    """Worst case: 5 MiB that is all thread rows (3,700 of them). Linear, not quadratic:
-    about half a second on an idle laptop; the bound leaves room for a busy CI box."""
+    """Worst case: 5 MiB that is all thread rows (3,700 of them), every one read (how long
+    it takes: bench/forum_bench.py)."""
     one = sample("discuz-list-1.html", "gbk")
     start, end = one.index('<tbody id="normalthread_'), one.rindex("</tbody>") + len("</tbody>")
     block = one[start:end]
@@ -680,6 +675,5 @@ def test_five_mebibytes_of_rows() -> None:
         copies.append(chunk)
         size += len(chunk.encode("utf-8"))
     html = one[:start] + "".join(copies) + one[end:]
-    best, page = best_of_three(html)
+    page = parse_discuz(html)
     assert len(page.items) == 1 + 12 * n  # the sticky row is outside the copied block
-    assert best < 2.0, f"5 MiB of rows took {best:.2f} s"

@@ -145,6 +145,7 @@ def test_a_restore_that_cannot_finish_says_where_the_old_database_is(yuqing_home
     assert _posts(db) == 2
 
 
+@pytest.mark.slow
 def test_a_vanished_database_in_a_used_workspace_is_reported_not_recreated(yuqing_home, http_server):
     http_server.route("/feed.xml", "<rss><channel><title>t</title></channel></rss>",
                       headers={"content-type": "application/rss+xml"})

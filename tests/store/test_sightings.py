@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from helpers import run
 from test_collect import add_source, rss
 
@@ -145,6 +146,7 @@ def test_two_sources_one_link_in_process(yuqing_home, http_server, monkeypatch):
     assert json.loads(run("event", "show", "1", "--json").stdout)["posts"][0]["sources"] == ["聚合", "门户"]
 
 
+@pytest.mark.slow
 def test_two_sources_one_link_through_subprocess(yuqing_home, http_server):
     _two_sources_one_link(yuqing_home, http_server)
     env = {**os.environ, "YUQING_HOME": str(yuqing_home), "YUQING_NOW": "2026-11-27T10:00:00+08:00"}

@@ -90,6 +90,7 @@ def tmpfs(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
+@pytest.mark.slow
 def test_a_read_only_workspace_says_so(tmpfs, monkeypatch, http_server):
     home = tmpfs("16m") / "home"
     monkeypatch.setenv("YUQING_HOME", str(home))
