@@ -294,6 +294,8 @@ def child_render_once(db: str, out_dir: str) -> None:
             reasons=[r["text"] for r in json.loads(event["reasons"])],
             deadlines=[{"label": "转办时限", "at": "03-10 12:00"}], actions=["研判"], departments=[],
             posts=ps[:10], more_posts=max(0, len(ps) - 10), generated_at="2026-03-10 10:00",
+            nature=event["nature"], nature_basis=event["nature_basis"], dismissed_once=False,
+            manual_level=None,
         )  # fmt: skip
         (folder / f"REF-{number:05d}.md").write_text(f"# {event['title']}\n\n{body}", encoding="utf-8")
     wall = time.perf_counter() - started

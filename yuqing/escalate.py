@@ -13,6 +13,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -429,14 +430,18 @@ def _message_for(ctx: Context, batch: list[dict], via: str) -> Message:
     if via == "single":
         item = batch[0]
         return Message(notice_no=item["notice_no"], subject=item["subject"], markdown=item["body"],
-                       text=markdown_to_text(item["body"]))
+                       plain=partial(markdown_to_text, item["body"]))
     generated = clock.local_text(clock.to_iso(ctx.now))
     body = render("digest.md.j2", {"count": len(batch), "items": batch, "generated_at": generated},
                   ctx.home / "templates")
     numbers = "、".join(i["notice_no"] for i in batch[:3]) + ("等" if len(batch) > 3 else "")
     return Message(notice_no=batch[0]["notice_no"], subject=f"【舆情汇总】{len(batch)} 条（{numbers}）",
-                   markdown=body,
-                   text="\n\n".join(markdown_to_text(part) for part in [body, *(i["body"] for i in batch)]))
+                   markdown=body, plain=partial(_summary_text, body, [i["body"] for i in batch]))
+
+
+def _summary_text(summary: str, bodies: list[str]) -> str:
+    """A merged summary as plain text: the list, then every notice in full."""
+    return "\n\n".join(markdown_to_text(part) for part in [summary, *bodies])
 
 
 def _roles_of(batch: list[dict]) -> list[str]:

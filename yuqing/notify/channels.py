@@ -36,6 +36,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from functools import cached_property
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -81,8 +82,14 @@ class Message:
     notice_no: str  # e.g. "YQ-2026-0042": shown in every message, makes the Message-ID
     subject: str  # one line
     markdown: str  # full body; robots get this, trimmed to their byte limit
-    text: str  # plain-text body for mail
+    # Plain-text body for mail and text robots, or the function that makes it: a summary of
+    # thousands of notices costs seconds to turn into text, and Markdown robots never ask.
+    plain: str | Callable[[], str]
     attachments: tuple[tuple[str, bytes, str], ...] = ()  # (filename, data, mime), mail only
+
+    @cached_property
+    def text(self) -> str:
+        return self.plain() if callable(self.plain) else self.plain
 
 
 @dataclass(frozen=True)
