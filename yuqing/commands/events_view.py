@@ -74,6 +74,38 @@ def event_marks(row: dict[str, Any]) -> list[str]:
     return marks
 
 
+WIDE_TERMINAL = 110  # columns from which the events table also names each event's first site
+
+
+def _events_table(rows: list[dict[str, Any]], by: str, *, wide: bool) -> Table:
+    """The events list. Titles fold onto more lines rather than being cut; on a narrow
+    terminal the first site (shown by `event show`) is left out and headers take two lines."""
+    latest = "最近发布" if by == "published" else "最近采集"
+    headers = ["编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发", latest] if wide else \
+        ["编号", "级别", "性质", "标题", "网站\n(主流)", "点击", "跟帖", latest[:2] + "\n" + latest[2:]]
+    table = Table(*headers)
+    for column in table.columns:
+        column.no_wrap = column.header not in ("标题", "首发")
+        if not column.no_wrap:  # Chinese has no spaces to wrap at: fold, never cut a title
+            column.overflow = "fold"
+    table.columns[3].min_width = 20 if wide else 16
+    for row in rows:
+        positive = row.get("nature") == "正面"  # counted as 正面传播, never escalated
+        marks = event_marks(row)
+        cells = [
+            str(row["id"]), styled_nature("正面", listing=True) if positive else styled_level(row["level"]),
+            styled_nature(row.get("nature")),
+            escape(row["title"]) + (f" [yellow]（{escape('、'.join(marks))}）[/]" if marks else ""),
+            f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
+            escape(row["first_site"] or ""),
+            _when(row["last_published_at"] if by == "published" else row["last_seen_at"]),
+        ]
+        if not wide:
+            del cells[7]
+        table.add_row(*cells)
+    return table
+
+
 def print_events(rows: list[dict[str, Any]], *, as_json: bool, by: str = "collected",
                  dismissed_hidden: int = 0) -> None:
     if as_json:
@@ -83,23 +115,7 @@ def print_events(rows: list[dict[str, Any]], *, as_json: bool, by: str = "collec
     if not rows:
         notes.print("没有符合条件的事件")
     else:
-        latest = "最近发布" if by == "published" else "最近采集"
-        table = Table("编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发", latest)
-        for column in table.columns:
-            column.no_wrap = column.header not in ("标题", "首发")
-        table.columns[3].min_width = 20
-        for row in rows:
-            positive = row.get("nature") == "正面"  # counted as 正面传播, never escalated
-            marks = event_marks(row)
-            table.add_row(
-                str(row["id"]), styled_nature("正面", listing=True) if positive else styled_level(row["level"]),
-                styled_nature(row.get("nature")),
-                escape(row["title"]) + (f" [yellow]（{escape('、'.join(marks))}）[/]" if marks else ""),
-                f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
-                escape(row["first_site"] or ""),
-                _when(row["last_published_at"] if by == "published" else row["last_seen_at"]),
-            )
-        _out().print(table)
+        _out().print(_events_table(rows, by, wide=_out().width >= WIDE_TERMINAL))
     if dismissed_hidden:
         notes.print(f"另有 {dismissed_hidden} 个事件已判为误报，未列出（yuqing events --dismissed 查看）")
 
