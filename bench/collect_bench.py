@@ -617,6 +617,15 @@ def print_targets(shapes: list[Shape], args: argparse.Namespace) -> bool:
     return all_ok
 
 
+def compile_bytecode(package: Path) -> None:
+    """Compile a package's modules to __pycache__ as `pip install` does, so each child loads
+    bytecode like an installed yuqing (and reader, from site-packages) instead of compiling
+    every module again: with PYTHONDONTWRITEBYTECODE set, nothing else writes it."""
+    import compileall
+
+    compileall.compile_dir(str(package), quiet=1)
+
+
 def export_rev(rev: str, into: Path) -> Path | None:
     """`git archive REV yuqing templates rules.toml` into `into`: the version to compare with."""
     into.mkdir(parents=True, exist_ok=True)
@@ -697,6 +706,8 @@ def main(argv: list[str] | None = None) -> int:
         baseline_src = None
         if args.baseline_rev and not args.skip_baselines:
             baseline_src = export_rev(args.baseline_rev, work / f"src-{args.baseline_rev}")
+        for package in [Path(yuqing.__file__).parent] + ([baseline_src / "yuqing"] if baseline_src else []):
+            compile_bytecode(package)
         print(f"yuqing from {Path(yuqing.__file__).parent}; {os.cpu_count()} cores,"
               f" load average {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} at start")  # fmt: skip
         print(f"{args.feeds} feeds x {args.items} items on {min(args.hosts, args.feeds)} loopback addresses,"
