@@ -319,7 +319,7 @@ def child_phases(url_file: str, concurrency: str, db: str) -> None:
 
     from yuqing.sources import fastfeed
     from yuqing.sources.encoding import feed_bytes_as_utf8
-    from yuqing.sources.feeds import _item_from_fields, parse_feed
+    from yuqing.sources.feeds import _item_from_fields, _items, parse_feed
     from yuqing.sources.fetch import Fetcher
     from yuqing.store import Evidence, Store
     from yuqing.text.search import grams
@@ -345,7 +345,7 @@ def child_phases(url_file: str, concurrency: str, db: str) -> None:
             if fields is None:  # not the fast path's: feedparser parses and cleans
                 items = parse_feed(result.body, url=result.url, charset=result.charset)
             else:
-                items = [item for f in fields if (item := _item_from_fields(**f))]
+                items = _items(fields, lambda f: _item_from_fields(**f))
             t3 = time.process_time()
             for item in items:
                 item.grams = grams(f"{item.title} {item.text}")

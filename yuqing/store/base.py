@@ -129,9 +129,6 @@ class StoreBase:
             self._rollback()
             raise
 
-    def rollback_batch(self) -> None:
-        self._rollback()
-
     @contextmanager
     def part(self) -> Iterator[sqlite3.Connection]:
         """Writes inside an open batch that fail alone: an exception undoes this part's own
