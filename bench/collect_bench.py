@@ -313,7 +313,9 @@ def child_phases(url_file: str, concurrency: str, db: str) -> None:
     the feeds in url_file: fetch (yuqing's Fetcher, `concurrency` at a time), decode (to
     UTF-8), parse (the XML into raw entry fields), clean (HTML to text, URLs, titles),
     index (the CJK bigrams of title + text) and store (Store.save_items with the evidence,
-    one transaction per feed, FTS rows included, into a new store at db)."""
+    FTS rows included, into a new store at db; committed as the collector commits: every
+    BATCH_SOURCES feeds, one savepoint each, or one transaction per feed in versions
+    without batches)."""
     import asyncio
     import hashlib
 
@@ -326,6 +328,10 @@ def child_phases(url_file: str, concurrency: str, db: str) -> None:
 
     urls = Path(url_file).read_text().split()
     cpu: dict[str, float] = dict.fromkeys(("fetch", "decode", "parse", "clean", "index", "store"), 0.0)
+    try:
+        from yuqing.collect import BATCH_SOURCES
+    except ImportError:  # a version that commits every feed on its own
+        BATCH_SOURCES = 1  # noqa: N806
 
     async def fetch_all() -> list:
         async with Fetcher(concurrency=int(concurrency)) as fetcher:
@@ -352,9 +358,13 @@ def child_phases(url_file: str, concurrency: str, db: str) -> None:
             t4 = time.process_time()
             evidence = Evidence(hashlib.sha256(result.body).hexdigest(), result.url, "2026-01-01T00:00:00+00:00",
                                 result.body)
-            with store.write():
+            if BATCH_SOURCES > 1 and n % BATCH_SOURCES == 0:
+                store.begin_batch()
+            with store.part() if BATCH_SOURCES > 1 else store.write():
                 counts = store.save_items(source=f"source-{n}", channel="rss", site="site", mainstream=False,
                                           items=items, seen_at="2026-01-01T00:00:00+00:00", evidence=evidence)
+            if BATCH_SOURCES > 1 and ((n + 1) % BATCH_SOURCES == 0 or n + 1 == len(results)):
+                store.commit_batch()
             t5 = time.process_time()
             stored += counts.new
             for phase, spent in zip(("decode", "parse", "clean", "index", "store"),
