@@ -313,19 +313,25 @@ def child_phases(url_file: str, concurrency: str, db: str) -> None:
     the feeds in url_file: fetch (yuqing's Fetcher, `concurrency` at a time), decode (to
     UTF-8), parse (the XML into raw entry fields), clean (HTML to text, URLs, titles),
     index (the CJK bigrams of title + text) and store (Store.save_items with the evidence,
-    one transaction per feed, FTS rows included, into a new store at db)."""
+    FTS rows included, into a new store at db; committed as the collector commits: every
+    BATCH_SOURCES feeds, one savepoint each, or one transaction per feed in versions
+    without batches)."""
     import asyncio
     import hashlib
 
     from yuqing.sources import fastfeed
     from yuqing.sources.encoding import feed_bytes_as_utf8
-    from yuqing.sources.feeds import _item_from_fields, parse_feed
+    from yuqing.sources.feeds import _item_from_fields, _items, parse_feed
     from yuqing.sources.fetch import Fetcher
     from yuqing.store import Evidence, Store
     from yuqing.text.search import grams
 
     urls = Path(url_file).read_text().split()
     cpu: dict[str, float] = dict.fromkeys(("fetch", "decode", "parse", "clean", "index", "store"), 0.0)
+    try:
+        from yuqing.collect import BATCH_SOURCES
+    except ImportError:  # a version that commits every feed on its own
+        BATCH_SOURCES = 1  # noqa: N806
 
     async def fetch_all() -> list:
         async with Fetcher(concurrency=int(concurrency)) as fetcher:
@@ -345,16 +351,20 @@ def child_phases(url_file: str, concurrency: str, db: str) -> None:
             if fields is None:  # not the fast path's: feedparser parses and cleans
                 items = parse_feed(result.body, url=result.url, charset=result.charset)
             else:
-                items = [item for f in fields if (item := _item_from_fields(**f))]
+                items = _items(fields, lambda f: _item_from_fields(**f))
             t3 = time.process_time()
             for item in items:
                 item.grams = grams(f"{item.title} {item.text}")
             t4 = time.process_time()
             evidence = Evidence(hashlib.sha256(result.body).hexdigest(), result.url, "2026-01-01T00:00:00+00:00",
                                 result.body)
-            with store.write():
+            if BATCH_SOURCES > 1 and n % BATCH_SOURCES == 0:
+                store.begin_batch()
+            with store.part() if BATCH_SOURCES > 1 else store.write():
                 counts = store.save_items(source=f"source-{n}", channel="rss", site="site", mainstream=False,
                                           items=items, seen_at="2026-01-01T00:00:00+00:00", evidence=evidence)
+            if BATCH_SOURCES > 1 and ((n + 1) % BATCH_SOURCES == 0 or n + 1 == len(results)):
+                store.commit_batch()
             t5 = time.process_time()
             stored += counts.new
             for phase, spent in zip(("decode", "parse", "clean", "index", "store"),
@@ -617,6 +627,15 @@ def print_targets(shapes: list[Shape], args: argparse.Namespace) -> bool:
     return all_ok
 
 
+def compile_bytecode(package: Path) -> None:
+    """Compile a package's modules to __pycache__ as `pip install` does, so each child loads
+    bytecode like an installed yuqing (and reader, from site-packages) instead of compiling
+    every module again: with PYTHONDONTWRITEBYTECODE set, nothing else writes it."""
+    import compileall
+
+    compileall.compile_dir(str(package), quiet=1)
+
+
 def export_rev(rev: str, into: Path) -> Path | None:
     """`git archive REV yuqing templates rules.toml` into `into`: the version to compare with."""
     into.mkdir(parents=True, exist_ok=True)
@@ -697,6 +716,8 @@ def main(argv: list[str] | None = None) -> int:
         baseline_src = None
         if args.baseline_rev and not args.skip_baselines:
             baseline_src = export_rev(args.baseline_rev, work / f"src-{args.baseline_rev}")
+        for package in [Path(yuqing.__file__).parent] + ([baseline_src / "yuqing"] if baseline_src else []):
+            compile_bytecode(package)
         print(f"yuqing from {Path(yuqing.__file__).parent}; {os.cpu_count()} cores,"
               f" load average {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} at start")  # fmt: skip
         print(f"{args.feeds} feeds x {args.items} items on {min(args.hosts, args.feeds)} loopback addresses,"

@@ -6,11 +6,12 @@
 Four profiles, each printed as a short summary:
 
 1. `main`: `yuqing collect` under cProfile on a fresh workspace, as shipped. Parsing
-   runs in the process pool, so this shows the event loop, fetching, storing and
-   whatever collect does after that.
+   moves to the process pool only after 16 MiB (`POOL_AFTER_BYTES`), so at the default
+   size this holds parsing too, with the event loop, fetching, storing and whatever
+   collect does after that.
 2. `unchanged`: the same command again on that workspace: every feed answers 304.
 3. `inline`: a fresh run with the pool switched off (`yuqing.collect._parse_pool`
-   returns None), so one profile holds every CPU second of the run, parsing included.
+   returns None), so one profile holds every CPU second of the run whatever its size.
 4. `parse`: `yuqing.sources.feeds.parse_feed` over the same 300 bodies in-process, no I/O.
 
 The timer is CPU time by default (`--timer wall` for wall time), so other processes on

@@ -489,3 +489,21 @@ def test_global_limit_across_hosts(http_server):
         assert in_flight["max"] <= 3
     finally:
         other.stop()
+
+
+def test_the_client_sends_when_the_environment_names_proxies(http_server, monkeypatch):
+    """Requests go to the transport directly unless proxy variables are set; then httpx's
+    client, which routes by them, sends. Both ask the same and read the same."""
+    http_server.redirect("/moved", "/new", status=301)
+    http_server.route("/new", FEED, etag='"v1"')
+
+    def seen(result: FetchResult) -> tuple:
+        return result.status, result.url, result.permanent_url, result.body, result.etag
+
+    direct = fetch(http_server.url("/moved"), etag='"v0"', cookies={"sid": "s"})
+    monkeypatch.setenv("no_proxy", "*")  # a proxy setting that sends nothing elsewhere
+    through_client = fetch(http_server.url("/moved"), etag='"v0"', cookies={"sid": "s"})
+    assert seen(through_client) == seen(direct) == (200, http_server.url("/new"), http_server.url("/new"),
+                                                    FEED.encode(), '"v1"')
+    asked = [(r.method, r.path, sorted(r.headers.items())) for r in http_server.requests]
+    assert len(asked) == 4 and asked[:2] == asked[2:]

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:  # markdown-it is imported with the first parse: a run with no notice needs none
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 _MENTION = re.compile(r"@(?=all\b|所有人|everyone|here\b|\d{11}\b)", re.IGNORECASE)
@@ -27,6 +29,8 @@ _ALL_SPECIAL = re.compile(r"([\\`*_\[\]<>&~!#|])")
 @functools.lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     """CommonMark with GFM tables and strikethrough, raw HTML off (as the reports render)."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     return md

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import tomlkit
-
 from yuqing.errors import ConfigError
 from yuqing.models import FORUM_PRESETS, SOURCE_KINDS, Source
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # tomlkit is imported by the edits: a run only reads (tomllib)
+    import tomlkit
+
     from yuqing.workspace import Workspace
 
 _KNOWN_KEYS = {
@@ -179,6 +179,8 @@ def add_source(path: Path, source: Source) -> None:
     if any(s.name == source.name for s in existing):
         raise ConfigError(f"{path}：已有名为 \"{source.name}\" 的信息源")
     validate_source(source, f"信息源 \"{source.name}\"")
+    import tomlkit
+
     doc = _read_document(path)
     sources = doc.get("sources")
     if sources is None:
@@ -190,6 +192,8 @@ def add_source(path: Path, source: Source) -> None:
 
 def set_enabled(path: Path, name: str, enabled: bool) -> None:
     load_sources(path)  # validates first: never rewrite a file we cannot read
+    import tomlkit
+
     doc = _read_document(path)
     for table in doc.get("sources", []):
         if table.get("name") == name:
@@ -211,11 +215,15 @@ def enable_source(workspace: Workspace, name: str) -> None:
 
 
 def _read_document(path: Path) -> tomlkit.TOMLDocument:
+    import tomlkit
+
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     return tomlkit.parse(text)
 
 
 def _table_for(source: Source) -> Any:
+    import tomlkit
+
     table = tomlkit.table()
     table["name"] = source.name
     table["kind"] = source.kind

@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-import feedparser
-
 from yuqing.clock import to_iso
 from yuqing.errors import SourceError
 from yuqing.models import Item
@@ -44,6 +42,8 @@ def parse_feed(
     fast = fastfeed.entries(utf8, url)
     if fast is not None:
         return _items(fast, lambda fields: _item_from_fields(**fields))
+    import feedparser  # only feeds the fast path declines (Atom, RSS 1.0, broken XML) need it
+
     parsed = feedparser.parse(
         io.BytesIO(utf8),
         response_headers={"content-type": "application/xml; charset=utf-8", "content-location": url},

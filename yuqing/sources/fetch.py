@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit, urlunsplit
+from urllib.request import getproxies
 
 import httpx
 
@@ -114,9 +115,15 @@ class Fetcher:
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._client: httpx.AsyncClient | None = None
+        self._sender: httpx.AsyncBaseTransport | None = None
 
     async def __aenter__(self) -> Fetcher:
         transport = self._transport or _PerHostTransport(keepalive_per_host=self.per_host)
+        # Requests are built by the client (its headers, timeouts) and handed to the
+        # transport directly: we follow redirects, keep no cookie jar and read raw bodies
+        # ourselves, so the client's send() only adds work. With proxies in the environment
+        # the client picks the transport per URL, so then it sends.
+        self._sender = None if getproxies() else transport
         self._client = httpx.AsyncClient(
             http1=True,
             http2=False,
@@ -220,16 +227,19 @@ class Fetcher:
                 async with self._slot(host):
                     if budget.when() is None and self.deadline is not None:
                         budget.reschedule(loop.time() + self.deadline)
-                    response = await self._client.send(request, stream=True)
+                    response = await self._send(request)
                     try:
-                        peer = _peer_address(response)
-                        if hops == 0 and peer:
-                            origin = {address_kind(peer)}
-                        elif peer and not allow_private:  # the address actually connected to
-                            _refuse_inward(origin or set(), peer, shown, current)
                         status = response.status_code
                         location = response.headers.get("location")
-                        if status not in _REDIRECTS or not location:
+                        redirect = status in _REDIRECTS and location
+                        # The address connected to: the origin, which a redirect must not
+                        # leave inward, or a hop, which must not go inward.
+                        peer = _peer_address(response) if redirect or hops else None
+                        if hops == 0 and peer:
+                            origin = {address_kind(peer)}
+                        elif peer and not allow_private:
+                            _refuse_inward(origin or set(), peer, shown, current)
+                        if not redirect:
                             return await self._finish(
                                 response, start, current, hops, all_permanent,
                                 shown, etag, last_modified, max_bytes,
@@ -258,6 +268,12 @@ class Fetcher:
                         origin = {address_kind(a) for a in await _resolve(start)}
                     for address in await _resolve(current):
                         _refuse_inward(origin, address, shown, current)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        if self._sender is None:
+            assert self._client is not None
+            return await self._client.send(request, stream=True)
+        return await self._sender.handle_async_request(request)
 
     @contextlib.asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[None]:

@@ -112,6 +112,43 @@ class StoreBase:
             else:
                 self.conn.execute("COMMIT")
 
+    def begin_batch(self) -> None:
+        """Open a write transaction that several `part()`s share until `commit_batch()`.
+
+        A commit costs more than a small batch of posts (the search index writes a new
+        segment each time), so a collection run commits a few dozen sources at once."""
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def commit_batch(self) -> None:
+        if not self.conn.in_transaction:
+            return
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    @contextmanager
+    def part(self) -> Iterator[sqlite3.Connection]:
+        """Writes inside an open batch that fail alone: an exception undoes this part's own
+        writes (a SAVEPOINT) and leaves the batch's others. Without a batch, a `write()`."""
+        if not self.conn.in_transaction:
+            with self.write() as conn:
+                yield conn
+            return
+        with wrap_exceptions(self.path, self.busy_seconds):
+            self.conn.execute("SAVEPOINT part")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled everything back itself
+                    self.conn.execute("ROLLBACK TO part")
+                    self.conn.execute("RELEASE part")
+                raise
+            else:
+                self.conn.execute("RELEASE part")
+
     @contextmanager
     def rolled_back(self) -> Iterator[sqlite3.Connection]:
         """Work that must leave no trace (a dry run): always rolled back."""

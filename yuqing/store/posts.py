@@ -89,14 +89,17 @@ class PostsMixin(StoreBase):
                 body_ref = self._keep_body(conn, evidence)
                 for row in new_rows:
                     row[-1] = body_ref
+            # The ids SQLite would give (one past the largest; the write lock is ours), set
+            # here so that the sightings, search rows and observations need no query for them.
+            next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM posts").fetchone()[0] if new_rows else 0
             conn.executemany(
                 """
                 INSERT INTO posts (source, channel, site, mainstream, key, url, guid, title,
                     text, author, published_at, first_seen_at, last_seen_at, clicks, comments,
-                    stock, base_clicks, base_comments, body_sha)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    stock, base_clicks, base_comments, body_sha, id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                new_rows,
+                [(*row, next_id + n) for n, row in enumerate(new_rows)],
             )
             conn.executemany(
                 """
@@ -107,7 +110,7 @@ class PostsMixin(StoreBase):
                 seen_rows,
             )
             new_keys = [row[4] for row in new_rows]
-            ids = {**existing, **elsewhere, **self._own_ids(source, new_keys)}
+            ids = {**existing, **elsewhere, **{key: next_id + n for n, key in enumerate(new_keys)}}
             self._record_sightings(conn, source, site, mainstream, ids, seen_at)
             if mainstream and elsewhere:  # the portal's own feed names the portal
                 conn.executemany("UPDATE posts SET site = ?, mainstream = 1 WHERE id = ? AND mainstream = 0",
@@ -225,10 +228,6 @@ class PostsMixin(StoreBase):
         """key → post id of what this source has carried before."""
         return self._ids_for_keys("SELECT key, post_id FROM sightings WHERE source = ? AND key IN ({})",
                                   source, keys)
-
-    def _own_ids(self, source: str, keys: list[str]) -> dict[str, int]:
-        """key → post id of posts this source stored first."""
-        return self._ids_for_keys("SELECT key, id FROM posts WHERE source = ? AND key IN ({})", source, keys)
 
     def _ids_for_keys(self, sql: str, source: str, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
