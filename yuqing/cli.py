@@ -196,11 +196,12 @@ def collect_command(
     示例：yuqing collect 桂北人社区 --force
     """
     from yuqing.collect import CollectOptions
-    from yuqing.pipeline import run_pipeline
+    from yuqing.pipeline import run_pipeline, setup_logging
     from yuqing.sources.config import load_sources, select_sources
 
     workspace = current_workspace()
     ensure_workspace(workspace)
+    setup_logging(workspace.logs_dir)  # a run by hand is logged like the cron run
     sources = select_sources(load_sources(workspace.sources_path), names or [])
     if not sources:
         raise ConfigError(f"没有启用的信息源：先用 yuqing source add 添加（{workspace.sources_path}）")

@@ -135,6 +135,7 @@ def print_collect_report(report: CollectReport, events=None, notices=None, *, as
         print_json(data)
         return
     table = Table("信息源", "网站", "结果", "新增", "已有", "原因")
+    table.columns[5].overflow = "fold"  # an address in the reason is read whole, never cut
     for o in report.outcomes:
         style = "red" if o.failed else "yellow" if o.status == "skipped" else ""
         status = escape(outcome_status(o) if o.failed else STATUS_TEXT[o.status])
