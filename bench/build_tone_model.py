@@ -14,6 +14,13 @@ Training rows (docs/model.md lists sizes and licences), in this order:
     of the office's teaching);
   * the built-in lexicon (yuqing.text.tone) as rows, each weighing LEXICON_WEIGHT: its
     negative words negative, its positive words, frames and exclusions not.
+The register head (title or comment?, docs/model.md) learns titles, whatever their tone: the
+trained news titles, the development titles left out of the tone sets as ambiguous (wechat
+latest/, never scored), the thread titles of the two forum list pages of
+../shared/corpora/gne_pages (Discuz!, Tieba) and the titles of rodel_reader_feeds (V2EX,
+阮一峰, 美团技术团队); against the trained comment and review rows. The two classes weigh
+the same.
+
 Held out and never trained on: each corpus's fifth with crc32 % 5 == 0, the other half of
 the development titles and the blind news titles (snapshots/ only). bench/tone_eval.py
 scores on them.
@@ -38,9 +45,11 @@ import tone_eval  # noqa: E402
 
 from yuqing.text import tone  # noqa: E402
 from yuqing.text.negativity import shipped_model_path  # noqa: E402
-from yuqing.text.tonetrain import fit_model, model_bytes  # noqa: E402
+from yuqing.text.tonetrain import fit_model, fit_register, model_bytes  # noqa: E402
 
 BITS = 18
+REGISTER_BITS = 16
+REGISTER_C = 16.0  # weaker regularisation than the model's: more titles told from comments in cross-validation
 NEWS_WEIGHT = 8.0
 WEIBO_WEIGHT = 3.0  # the register 舆情 is written in; with 1.0 the reviews drown it
 LEXICON_WEIGHT = 2.0
@@ -68,6 +77,36 @@ def training_rows(corpora: Path) -> tuple[list[str], list[bool], list[float], di
     return texts, labels, weights, sizes
 
 
+def register_rows(corpora: Path) -> tuple[list[str], list[str]]:
+    """(titles, comments and reviews) the register head learns from: training rows only."""
+    import feedparser
+
+    titles = [t for _, t in tone_eval.news_split(corpora)[0]]
+    titles += tone_eval.ambiguous_development_titles(corpora)
+    titles += forum_titles(corpora / "gne_pages" / "test_list_page")
+    for path in sorted((corpora / "rodel_reader_feeds").rglob("*.xml")):
+        titles += [e.get("title", "").strip() for e in feedparser.parse(str(path)).entries]
+    others = [t for _, t in tone_eval.train(tone_eval.load_weibo(corpora))]
+    for name in tone_eval.CORPORA:
+        others += [t for _, t in tone_eval.train(tone_eval.load(corpora / "reviews", name))]
+    return [t for t in dict.fromkeys(titles) if t], others
+
+
+def forum_titles(pages: Path) -> list[str]:
+    """The thread titles of the saved Discuz! and Tieba list pages."""
+    from datetime import UTC, datetime
+
+    from yuqing.sources.forums import parse_forum_page
+
+    titles = []
+    for preset, name in (("discuz", "netease_forum"), ("tieba", "tieba")):
+        html = (pages / name / "1.html").read_text(encoding="utf-8")
+        page = parse_forum_page(html, base_url="http://forum.invalid/", preset=preset,
+                                now=datetime(2020, 8, 1, tzinfo=UTC))
+        titles += [item.title for item in page.items]
+    return titles
+
+
 def lexicon_rows() -> list[tuple[bool, str]]:
     """The built-in lexicon as labelled rows: its negative words negative, its positive
     words, frames and exclusions not. The model learns what the lexicon knows about news
@@ -82,11 +121,15 @@ def lexicon_rows() -> list[tuple[bool, str]]:
 def build(corpora: Path) -> bytes:
     texts, labels, weights, sizes = training_rows(corpora)
     coef, bias = fit_model(texts, labels, bits=BITS, sample_weight=weights)
+    titles, others = register_rows(corpora)
+    register = fit_register(titles, others, bits=REGISTER_BITS, c=REGISTER_C)
+    sizes["register_titles"], sizes["register_others"] = len(titles), len(others)
     info = {"kind": "builtin", "trained_on": sizes,
             "row_weights": {"weibo_events": WEIBO_WEIGHT, "news_titles_dev_half": NEWS_WEIGHT,
                             "lexicon": LEXICON_WEIGHT},
-            "features": f"hashed character 1-3-grams, 2^{BITS} buckets"}
-    return model_bytes(coef, bias, THRESHOLD, info)
+            "register_c": REGISTER_C,
+            "features": f"hashed character 1-3-grams, 2^{BITS} buckets (register head 2^{REGISTER_BITS})"}
+    return model_bytes(coef, bias, THRESHOLD, info, register)
 
 
 def main(argv: list[str] | None = None) -> int:

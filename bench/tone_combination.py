@@ -1,17 +1,25 @@
-"""Choose how the built-in lexicon's verdict joins the model's logit (LEXICON_WEIGHT and
-LEXICON_OFFSET in yuqing/text/negativity.py) on a validation split of the TRAINING rows:
+"""Choose how the built-in lexicon's verdict joins the model's logit (LEXICON_WEIGHT,
+LEXICON_OFFSET, REGISTER_SHIFT and REGISTER_FLOOR in yuqing/text/negativity.py) on a
+validation split of the TRAINING rows:
 
     python bench/tone_combination.py
 
-The validation rows are a third of the trained news titles and a tenth of the trained
-weibo rows (by crc32 of "val:" + text); the model is refit on the other training rows
-(bench/build_tone_model.py's rows and weights), and logit' = model logit + w·[lexicon says
-negative] + c is scored on the validation rows for a grid of (w, c). The pair with the best
-mean F1 over the two registers wins. The held-out sets of bench/tone_eval.py are not read.
+Three folds over the TRAINING rows (by crc32 of "val:" + text): fold k holds out the trained
+news titles with crc % 3 == k and the trained rows of each comment and review set
+(weibo_events, hotel, takeaway) with crc % 10 == k; both heads are refit on the rest
+(bench/build_tone_model.py's rows and weights; the register head without the held-out
+titles and comments). So every trained news title is scored once, by heads that did not
+see it (320 titles, 48 negative), and three tenths of the comments. Then
+logit' = model logit + π·(c + w·[lexicon says negative]), with the title share
+π = sigmoid(register logit + s), set to 0 below f, is scored on the validation rows for a
+grid of (s, f, w, c). The rule with the best mean of the news F1 and the mean F1 of the three
+comment sets wins; on a tie, the larger floor f (fewer texts need the lexicon scan). The
+held-out sets of bench/tone_eval.py are not read.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import zlib
@@ -27,57 +35,92 @@ import build_tone_model  # noqa: E402
 import tone_eval  # noqa: E402
 
 from yuqing.text import tone  # noqa: E402
-from yuqing.text.negativity import Negativity, decode_model  # noqa: E402
-from yuqing.text.tonetrain import fit_model, model_bytes  # noqa: E402
+from yuqing.text.ngrams import weight_sums  # noqa: E402
+from yuqing.text.tonetrain import fit_model, fit_register  # noqa: E402
 
-WEIGHTS = (0, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 8)
-OFFSETS = (-4, -3, -2.5, -2, -1.5, -1, -0.5, 0)
+FOLDS = 3
+SHIFTS = (0, 1, 2, 3, 4, 5)
+FLOORS = (0, 0.05, 0.1, 0.2, 0.3)
+WEIGHTS = (0, 1, 2, 3, 4, 5, 6)
+OFFSETS = (0, -1, -1.5, -2, -2.5, -3)
+SETS = ("news", "weibo_events", "hotel", "takeaway")
 
 
 def _f1(predicted: np.ndarray, gold: np.ndarray) -> float:
     return tone_eval.scores(predicted.tolist(), gold.tolist())[2]
 
 
-def main() -> int:
-    corpora = ROOT.parent / "shared" / "corpora"
-    texts, labels, weights, _ = build_tone_model.training_rows(corpora)
-    news = {t for _, t in tone_eval.news_split(corpora)[0]}
-    weibo = {t for _, t in tone_eval.train(tone_eval.load_weibo(corpora))}
+def validation_sets(corpora: Path) -> dict[str, set[str]]:
+    """The training texts of each set; a share of them is validation (`_validation_set`)."""
+    sets = {"news": {t for _, t in tone_eval.news_split(corpora)[0]},
+            "weibo_events": {t for _, t in tone_eval.train(tone_eval.load_weibo(corpora))}}
+    for name, label in zip(tone_eval.CORPORA, ("hotel", "takeaway"), strict=True):
+        sets[label] = {t for _, t in tone_eval.train(tone_eval.load(corpora / "reviews", name))}
+    return sets
 
-    def validation(text: str) -> bool:
-        crc = zlib.crc32(("val:" + text).encode("utf-8"))
-        return crc % 3 == 0 if text in news else text in weibo and crc % 10 == 0
 
-    val = [i for i, t in enumerate(texts) if validation(t)]
-    rest = sorted(set(range(len(texts))) - set(val))
+def _validation_set(text: str, sets: dict[str, set[str]], fold: int) -> str | None:
+    crc = zlib.crc32(("val:" + text).encode("utf-8"))
+    for name in SETS:
+        if text in sets[name]:
+            return name if crc % (FOLDS if name == "news" else 10) == fold else None
+    return None
+
+
+def fold_logits(corpora: Path, fold: int, rows: tuple, sets: dict[str, set[str]]) -> tuple[list, ...]:
+    """(texts, gold, set names, model logits, register logits) of fold ``fold``'s held-out rows,
+    read by both heads refit without them."""
+    texts, labels, weights, _ = rows
+    where = [_validation_set(t, sets, fold) for t in texts]
+    val = [i for i, w in enumerate(where) if w]
+    rest = [i for i, w in enumerate(where) if not w]
     coef, bias = fit_model([texts[i] for i in rest], [labels[i] for i in rest], bits=build_tone_model.BITS,
                            sample_weight=[weights[i] for i in rest])
-    reader = Negativity(None)
-    reader._model = decode_model(model_bytes(coef, bias, build_tone_model.THRESHOLD, {"kind": "validation"}), "")
-    rows = [texts[i] for i in val]
-    gold = np.array([labels[i] for i in val])
-    is_news = np.array([t in news for t in rows])
-    model_logit = np.array([r.score for r in reader.read_many(rows, explain=False)])
-    # read_many already adds the shipped combination: take it back out to get the bare model
-    lexicon = np.array([tone.is_negative(t) for t in rows], dtype=float)
-    from yuqing.text.negativity import LEXICON_OFFSET, LEXICON_WEIGHT
-    clipped = np.clip(model_logit, 1e-9, 1 - 1e-9)
-    model_logit = np.log(clipped / (1 - clipped)) - LEXICON_OFFSET - LEXICON_WEIGHT * lexicon
-    print(f"验证集：新闻标题 {is_news.sum()} 条（负面 {gold[is_news].sum()}），"
-          f"微博 {(~is_news).sum()} 条（负面 {gold[~is_news].sum()}）")
-    print(f"只用模型：新闻 F1 {_f1(model_logit[is_news] >= 0, gold[is_news]):.3f}，"
-          f"微博 F1 {_f1(model_logit[~is_news] >= 0, gold[~is_news]):.3f}；"
-          f"只用旧词典：新闻 {_f1(lexicon[is_news] > 0, gold[is_news]):.3f}，"
-          f"微博 {_f1(lexicon[~is_news] > 0, gold[~is_news]):.3f}")
+    held = {texts[i] for i in val}
+    titles, others = build_tone_model.register_rows(corpora)
+    register = fit_register([t for t in titles if t not in held], [t for t in others if t not in held],
+                            bits=build_tone_model.REGISTER_BITS, c=build_tone_model.REGISTER_C)
+    held_texts = [texts[i] for i in val]
+    sums, counts, register_sums = weight_sums(held_texts, coef.astype(np.float32), build_tone_model.BITS,
+                                              register.weights)
+    scale = 1.0 / np.sqrt(np.maximum(counts, 1))
+    return (held_texts, [labels[i] for i in val], [where[i] for i in val],
+            (sums * scale + bias).tolist(), (register_sums * scale + register.bias).tolist())
+
+
+def main() -> int:
+    corpora = ROOT.parent / "shared" / "corpora"
+    rows = build_tone_model.training_rows(corpora)
+    sets = validation_sets(corpora)
+    parts = [fold_logits(corpora, fold, rows, sets) for fold in range(FOLDS)]
+    held_texts = [t for part in parts for t in part[0]]
+    gold = np.array([g for part in parts for g in part[1]])
+    group = np.array([w for part in parts for w in part[2]])
+    model_logit = np.array([x for part in parts for x in part[3]])
+    register_logit = np.array([x for part in parts for x in part[4]])
+    lexicon = np.array([tone.is_negative(t) for t in held_texts], dtype=float)
+
+    def f1s(logit: np.ndarray) -> list[float]:
+        return [_f1(logit[group == name] >= 0, gold[group == name]) for name in SETS]
+
+    print("验证集：" + "，".join(f"{name} {(group == name).sum()} 条（负面 {gold[group == name].sum()}）"
+                              for name in SETS))
+    print("只用模型：" + " ".join(f"{f:.3f}" for f in f1s(model_logit)) +
+          "；只用旧词典：" + " ".join(f"{f:.3f}" for f in f1s(np.where(lexicon > 0, 1.0, -1.0))) +
+          "；旧规则 w=4 c=−2 全部文本：" + " ".join(f"{f:.3f}" for f in f1s(model_logit + 4 * lexicon - 2)))
     results = []
-    for w in WEIGHTS:
-        for c in OFFSETS:
-            logit = model_logit + w * lexicon + c
-            f_news, f_weibo = _f1(logit[is_news] >= 0, gold[is_news]), _f1(logit[~is_news] >= 0, gold[~is_news])
-            results.append(((f_news + f_weibo) / 2, w, c, f_news, f_weibo))
-    print(f"{'w':>5}{'c':>6}{'新闻 F1':>9}{'微博 F1':>9}{'平均':>8}")
-    for mean, w, c, f_news, f_weibo in sorted(results, reverse=True)[:8]:
-        print(f"{w:>5}{c:>6}{f_news:>9.3f}{f_weibo:>9.3f}{mean:>8.3f}")
+    for shift, floor, w, c in itertools.product(SHIFTS, FLOORS, WEIGHTS, OFFSETS):
+        share = 1.0 / (1.0 + np.exp(-(register_logit + shift)))
+        share[share < floor] = 0.0
+        scores = f1s(model_logit + share * (c + w * lexicon))
+        mean = (scores[0] + sum(scores[1:]) / 3) / 2
+        lexicon_share = float((share > 0)[group != "news"].mean())
+        results.append((round(mean, 4), floor, shift, w, c, scores, lexicon_share))
+    results.sort(key=lambda r: (-r[0], -r[1], r[2], r[3], r[4]))
+    print(f"{'s':>4}{'f':>6}{'w':>4}{'c':>6}  " + "".join(f"{name:>14}" for name in SETS) + f"{'平均':>8}  评论中要扫词典")
+    for mean, floor, shift, w, c, scores, lexicon_share in results[:10]:
+        print(f"{shift:>4}{floor:>6}{w:>4}{c:>6}  " + "".join(f"{f:>14.3f}" for f in scores) +
+              f"{mean:>8.3f}  {lexicon_share:.0%}")
     print(f"负载：{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

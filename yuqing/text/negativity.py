@@ -12,14 +12,20 @@ How a post is read (`Negativity.read_many`):
 1. The office's exclusions (``[negative] exclusions`` in rules.toml) are blanked out of the
    text: neither the model nor the lexicon sees them.
 2. logit = bias + Σ w[n-gram] / √(number of n-grams).
-3. Each of the office's own words (``[negative] words``) found in the text and not negated
-   adds its weight (``[negative.weights]``, default 1.0) to the logit (and counts as the
-   lexicon's verdict in 4.: a post the model alone scores 0.5 moves to 0.95).
-4. The built-in lexicon's verdict joins in: logit += LEXICON_OFFSET, plus LEXICON_WEIGHT
-   when the lexicon reads the post as negative (`yuqing.text.tone.is_negative`) or one of
-   the office's words is found (they extend the lexicon); the weights were chosen on a
-   validation split of the training rows (docs/model.md).
-5. score = 1 / (1 + e^-logit) in [0, 1]; the post is negative when score ≥
+3. The register head (a second, small table over the same n-grams) says how much the text
+   reads like a headline or thread title rather than a comment or review: its title share
+   π = sigmoid(register logit + REGISTER_SHIFT), 0 when below REGISTER_FLOOR.
+4. The built-in lexicon's verdict joins in as far as the text is a title:
+   logit += π · (LEXICON_OFFSET + LEXICON_WEIGHT · [the lexicon reads it as negative,
+   `yuqing.text.tone.is_negative`]). The lexicon was written on news titles and beats the
+   model there; on comments and reviews the model alone is better, and the lexicon is not
+   even run on texts with π = 0 (most comments: the scan would halve the speed).
+5. Each of the office's own words (``[negative] words``) found in the text and not negated
+   adds its weight (``[negative.weights]``, default 1.0) and counts as the lexicon's verdict
+   with π = 1 whatever the register: a post the model alone scores 0.5 moves to 0.98.
+   The constants of 3.–4. were chosen on a validation split of the training rows
+   (bench/tone_combination.py, docs/model.md).
+6. score = 1 / (1 + e^-logit) in [0, 1]; the post is negative when score ≥
    ``[negative] score_threshold`` (default: the model's own, 0.5).
 
 The reasons (「负面依据」) are what pushed the score up most: the office's words, the
@@ -35,7 +41,7 @@ import math
 import re
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -51,13 +57,16 @@ MAGIC = b"YQTONE1\n"
 SHIPPED_NAME = "tone_model.bin"
 MAX_REASONS = 4
 TOP_GRAMS = 16  # n-grams of a text that may become reasons
-# The built-in lexicon's verdict joins the model's logit: a post the lexicon reads as negative
-# gains LEXICON_WEIGHT, every post LEXICON_OFFSET. Chosen on a validation split carved from
-# the training rows (a third of the trained news titles, a tenth of the trained weibo rows;
-# model refit without them), maximising the mean F1 of the two
-# (bench/tone_combination.py). The model alone is far below the lexicon on news titles.
-LEXICON_WEIGHT = 4.0
-LEXICON_OFFSET = -2.0
+# How the built-in lexicon's verdict joins the model's logit, scaled by the text's title
+# share (see the module docstring). Chosen on a validation split carved from the training
+# rows (a third of the trained news titles, a tenth of each trained comment and review set;
+# both heads refit without them) as the best mean of the news F1 and the comments' mean F1
+# (bench/tone_combination.py). The model alone is far below the lexicon on news titles and
+# above it on comments and reviews.
+LEXICON_WEIGHT = 5.0
+LEXICON_OFFSET = -3.0
+REGISTER_SHIFT = 4.0
+REGISTER_FLOOR = 0.3
 
 
 class ModelError(ValueError):
@@ -84,6 +93,15 @@ class ToneReading:
 
 
 @dataclass(frozen=True)
+class RegisterHead:
+    """Weights over the top ``bits`` bits of the same n-gram hashes: > 0 reads as a title."""
+
+    bits: int
+    weights: np.ndarray  # float32, 2**bits
+    bias: float
+
+
+@dataclass(frozen=True)
 class ToneModel:
     """Weights over hashed n-grams and the lexicon features; ``header`` is what the file says."""
 
@@ -93,28 +111,43 @@ class ToneModel:
     threshold: float
     id: str
     header: dict[str, Any] = field(default_factory=dict, compare=False)
+    # None in files written before the register head (every text then counts as a title).
+    register: RegisterHead | None = field(default=None, compare=False)
 
 
 # -- the file ----------------------------------------------------------------------------
 
-def encode_model(weights: np.ndarray, bias: float, threshold: float, info: dict[str, Any]) -> bytes:
-    """The model file: magic, header length, JSON header, zlib'd int8 weights. The same
-    weights always give the same bytes (no timestamps), so a build is checkable by hash."""
+def encode_model(weights: np.ndarray, bias: float, threshold: float, info: dict[str, Any],
+                 register: RegisterHead | None = None) -> bytes:
+    """The model file: magic, header length, JSON header, zlib'd int8 weights (the
+    register head's after the model's). The same weights always give the same bytes (no
+    timestamps), so a build is checkable by hash."""
+    bits, scale, quantised = _quantise(weights)
+    header: dict[str, Any] = {"format": 1, "bits": bits, "scale": scale, "bias": float(bias),
+                              "threshold": float(threshold)}
+    raw = quantised.tobytes()
+    if register is not None:
+        register_bits, register_scale, register_quantised = _quantise(register.weights)
+        if register_bits > bits:
+            raise ValueError("the register head cannot have more buckets than the model")
+        header.update({"format": 2, "register_bits": register_bits, "register_scale": register_scale,
+                       "register_bias": float(register.bias)})
+        raw += register_quantised.tobytes()
+    payload = zlib.compress(raw, 9)
+    header.update({"payload_sha256": hashlib.sha256(payload).hexdigest(), "payload_bytes": len(payload),
+                   **info})
+    raw = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return MAGIC + struct.pack("<I", len(raw)) + raw + payload
+
+
+def _quantise(weights: np.ndarray) -> tuple[int, float, np.ndarray]:
+    """(log2 of the length, scale, int8 weights) of a power-of-two-long weight vector."""
     weights = np.asarray(weights, dtype=np.float64)
     bits = int(round(math.log2(len(weights))))
     if 1 << bits != len(weights):
         raise ValueError("weights must have a power-of-two length")
     scale = float(np.abs(weights).max()) / 127 or 1.0
-    quantised = np.clip(np.rint(weights / scale), -127, 127).astype(np.int8)
-    payload = zlib.compress(quantised.tobytes(), 9)
-    header = {
-        "format": 1, "bits": bits, "scale": scale, "bias": float(bias),
-        "threshold": float(threshold),
-        "payload_sha256": hashlib.sha256(payload).hexdigest(), "payload_bytes": len(payload),
-        **info,
-    }
-    raw = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    return MAGIC + struct.pack("<I", len(raw)) + raw + payload
+    return bits, scale, np.clip(np.rint(weights / scale), -127, 127).astype(np.int8)
 
 
 def decode_model(data: bytes, where: str) -> ToneModel:
@@ -131,6 +164,9 @@ def decode_model(data: bytes, where: str) -> ToneModel:
         header = json.loads(data[start:start + size].decode("utf-8"))
         bits, scale = int(header["bits"]), float(header["scale"])
         expected = header["payload_sha256"]
+        register_bits = int(header.get("register_bits", 0))
+        register_scale = float(header.get("register_scale", 1.0))
+        register_bias = float(header.get("register_bias", 0.0))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise broken("文件头已损坏") from None
     payload = data[start + size:]
@@ -138,12 +174,19 @@ def decode_model(data: bytes, where: str) -> ToneModel:
         raise broken("校验和不符，文件已损坏或被截断")
     if not 10 <= bits <= 24:
         raise broken(f"哈希位数 {bits} 不在 10–24 之间")
+    if register_bits and not 1 <= register_bits <= bits:
+        raise broken(f"语体判别的哈希位数 {register_bits} 不在 1–{bits} 之间")
     raw = zlib.decompress(payload)
-    if len(raw) != 1 << bits:
+    if len(raw) != (1 << bits) + (1 << register_bits if register_bits else 0):
         raise broken("权重长度与文件头不符")
-    weights = np.frombuffer(raw, dtype=np.int8).astype(np.float32) * np.float32(scale)
+    every = np.frombuffer(raw, dtype=np.int8).astype(np.float32)
+    weights = every[:1 << bits] * np.float32(scale)
+    register = None
+    if register_bits:
+        register = RegisterHead(register_bits, every[1 << bits:] * np.float32(register_scale), register_bias)
     model_id = f"{header.get('kind', 'model')}-{hashlib.sha256(data).hexdigest()[:12]}"
-    return ToneModel(bits, weights, float(header["bias"]), float(header["threshold"]), model_id, header)
+    return ToneModel(bits, weights, float(header["bias"]), float(header["threshold"]), model_id, header,
+                     register)
 
 
 def shipped_model_path() -> Path:
@@ -203,20 +246,27 @@ class Negativity:
         events, since explaining every negative post of a big backlog doubles the time."""
         model = self.model
         texts = [self._blank_exclusions(t or "") for t in texts]
-        sums, counts = weight_sums(texts, model.weights, model.bits)
-        logits = sums / np.sqrt(np.maximum(counts, 1)) + model.bias
+        register = model.register
+        sums, counts, register_sums = weight_sums(texts, model.weights, model.bits,
+                                                  None if register is None else register.weights)
+        scale = 1.0 / np.sqrt(np.maximum(counts, 1))
+        logits = sums * scale + model.bias
+        share = _title_share(register_sums * scale + register.bias) if register else np.ones(len(texts))
         office_hits = self._office_hits(texts)
         for i, hits in office_hits.items():
             logits[i] += sum(self.office.lexicon.weight(h) for h in hits)
-        lexicon_hits = _lexicon_verdicts(texts)
-        logits += LEXICON_OFFSET
-        for i in {*lexicon_hits, *office_hits}:  # the office's words extend the lexicon
-            logits[i] += LEXICON_WEIGHT
+            share[i] = 1.0  # the office's words count in every register
+        lexicon_hits = _lexicon_verdicts(texts, np.flatnonzero(share).tolist())
+        verdict = np.zeros(len(texts))
+        verdict[[*{*lexicon_hits, *office_hits}]] = 1.0  # the office's words extend the lexicon
+        logits += share * (LEXICON_OFFSET + LEXICON_WEIGHT * verdict)
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
         negative = scores >= self.threshold
         wanted = negative if isinstance(explain, bool) else negative & np.asarray(explain, dtype=bool)
         which = np.flatnonzero(wanted).tolist() if explain is not False else []
-        explained = self._reasons(texts, which, _words_first(office_hits, lexicon_hits))
+        unread = [i for i in which if share[i] == 0]  # comments: the lexicon was not run on them
+        words = _words_first(office_hits, {**lexicon_hits, **_lexicon_verdicts(texts, unread)})
+        explained = self._reasons(texts, which, words)
         return [ToneReading(score, bool(flag), explained.get(i, ()), model.id)
                 for i, (score, flag) in enumerate(zip(scores.tolist(), negative.tolist(), strict=True))]
 
@@ -226,7 +276,7 @@ class Negativity:
 
     def explain_many(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
         texts = [self._blank_exclusions(t or "") for t in texts]
-        words = _words_first(self._office_hits(texts), _lexicon_verdicts(texts))
+        words = _words_first(self._office_hits(texts), _lexicon_verdicts(texts, range(len(texts))))
         found = self._reasons(texts, list(range(len(texts))), words)
         return [found[i] for i in range(len(texts))]
 
@@ -272,11 +322,20 @@ class Negativity:
         return found
 
 
-def _lexicon_verdicts(texts: Sequence[str]) -> dict[int, list[str]]:
-    """The built-in lexicon's hits of the texts it reads as negative, by index."""
+def _title_share(register_logits: np.ndarray) -> np.ndarray:
+    """How far each text is a title: sigmoid(register logit + REGISTER_SHIFT), 0 below
+    REGISTER_FLOOR (those are read by the model alone)."""
+    share = 1.0 / (1.0 + np.exp(-np.clip(register_logits + REGISTER_SHIFT, -30, 30)))
+    share[share < REGISTER_FLOOR] = 0.0
+    return share
+
+
+def _lexicon_verdicts(texts: Sequence[str], which: Iterable[int]) -> dict[int, list[str]]:
+    """The built-in lexicon's hits of the texts at the indexes ``which`` that it reads as
+    negative, by index."""
     found = {}
-    for i, text in enumerate(texts):
-        hits, score = tone.analyse(text)
+    for i in which:
+        hits, score = tone.analyse(texts[i])
         if hits and score >= tone.DEFAULT_LEXICON.threshold:
             found[i] = hits
     return found

@@ -85,26 +85,38 @@ def ngrams(texts: Sequence[str], bits: int) -> NgramBatch:
                       np.concatenate(orders), counts)
 
 
-def weight_sums(texts: Sequence[str], weights: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """(Σ weights of each text's n-grams, number of n-grams of each text): scoring's fast
-    path, position by position with no per-occurrence rows."""
+def weight_sums(texts: Sequence[str], weights: np.ndarray, bits: int,
+                register: np.ndarray | None = None,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(Σ weights of each text's n-grams, number of n-grams of each text, Σ ``register``
+    weights of each text's n-grams or None): scoring's fast path, position by position with
+    no per-occurrence rows. ``register`` is a second, smaller table (2^k buckets, k ≤ bits)
+    read with the top k bits of the same hashes, so both sums share one hashing pass."""
     if not len(texts):
-        return np.zeros(0), np.zeros(0, dtype=np.int64)
+        return np.zeros(0), np.zeros(0, dtype=np.int64), None if register is None else np.zeros(0)
     codes, text_starts, lengths = code_points(texts)
     usable = len(codes) - 3
     # One slot more than there are positions, so that an empty last text starts inside.
     total = np.zeros(usable + 1, dtype=np.float64)
     whole = np.zeros(usable + 1, dtype=np.int32)
+    register_total = None if register is None else np.zeros(usable + 1, dtype=np.float64)
+    narrow = 0 if register is None else bits - (len(register).bit_length() - 1)
     for _, hashed, ok in _orders(codes, bits):
         total[:usable] += np.where(ok, weights[hashed], 0)
         whole[:usable] += ok
+        if register is not None:
+            register_total[:usable] += np.where(ok, register[hashed >> np.uint32(narrow)], 0)
     # reduceat sums from each text's start to the next one's (the separator adds nothing).
-    sums = np.add.reduceat(total, text_starts)
-    counts = np.add.reduceat(whole, text_starts).astype(np.int64)
     empty = lengths == 0
-    sums[empty] = 0.0
-    counts[empty] = 0
-    return sums, counts
+    sums, counts = _per_text(total, text_starts, empty), _per_text(whole, text_starts, empty)
+    register_sums = None if register is None else _per_text(register_total, text_starts, empty)
+    return sums, counts.astype(np.int64), register_sums
+
+
+def _per_text(values: np.ndarray, text_starts: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    sums = np.add.reduceat(values, text_starts)
+    sums[empty] = 0
+    return sums
 
 
 # Bit layout of the sort key of one n-gram occurrence in `top_grams`: text, then weight rank

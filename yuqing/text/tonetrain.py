@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from yuqing.text.negativity import ToneModel, encode_model
+from yuqing.text.negativity import RegisterHead, ToneModel, encode_model
 from yuqing.text.ngrams import ngrams
 
 C = 4.0  # inverse regularisation strength of the shipped build and of adaptation
@@ -61,6 +61,16 @@ def fit_model(texts: Sequence[str], labels: Sequence[bool], *, bits: int = 18,
     return classifier.coef_.ravel().copy(), float(classifier.intercept_[0])
 
 
+def fit_register(titles: Sequence[str], others: Sequence[str], *, bits: int = 16,
+                 c: float = C) -> RegisterHead:
+    """The register head: a logistic regression telling titles (news headlines, thread
+    titles) from comments and reviews, the two classes weighing the same in total."""
+    weight = len(others) / max(len(titles), 1)
+    coef, bias = fit_model([*titles, *others], [True] * len(titles) + [False] * len(others), bits=bits,
+                           sample_weight=[weight] * len(titles) + [1.0] * len(others), c=c)
+    return RegisterHead(bits, coef.astype(np.float32), bias)
+
+
 def adapt_model(model: ToneModel, texts: Sequence[str], labels: Sequence[bool], *,
                 c: float = C, steps: int = 300) -> tuple[np.ndarray, float]:
     """The model's weights moved towards the labelled texts (see the module docstring).
@@ -93,8 +103,9 @@ def adapt_model(model: ToneModel, texts: Sequence[str], labels: Sequence[bool], 
     return weights, float(theta[-1])
 
 
-def model_bytes(weights: np.ndarray, bias: float, threshold: float, info: dict[str, Any]) -> bytes:
-    return encode_model(weights, bias, threshold, info)
+def model_bytes(weights: np.ndarray, bias: float, threshold: float, info: dict[str, Any],
+                register: RegisterHead | None = None) -> bytes:
+    return encode_model(weights, bias, threshold, info, register)
 
 
 def split_held_out(keys: Sequence[str], share: int = 4) -> list[bool]:
