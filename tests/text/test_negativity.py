@@ -8,15 +8,19 @@ import importlib.util
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import run
 from test_tone import NEGATIVE, NOT_NEGATIVE
 
 from yuqing.text.negativity import (
     LEXICON_OFFSET,
+    LEXICON_WEIGHT,
     ModelError,
     Negativity,
+    _title_share,
     decode_model,
+    encode_model,
     load_model,
     shipped_model_path,
 )
@@ -79,10 +83,16 @@ def test_batch_sums_agree_with_the_occurrence_rows():
     texts = ["城管暴力执法，掀翻老人菜摊", "", "ＡＢＣ abc\t１２３", "好" * 3000, "", "x"]
     model = load_model()
     batch = ngrams(texts, model.bits)
-    sums, counts = weight_sums(texts, model.weights, model.bits)
+    register = model.register
+    sums, counts, register_sums = weight_sums(texts, model.weights, model.bits, register.weights)
     expected = [float(model.weights[batch.buckets[batch.owners == i]].sum()) for i in range(len(texts))]
     assert sums.tolist() == pytest.approx(expected, rel=1e-6, abs=1e-4)
     assert counts.tolist() == batch.counts.tolist()
+    # The register head reads the top bits of the same hashes.
+    narrow = batch.buckets >> (model.bits - register.bits)
+    expected = [float(register.weights[narrow[batch.owners == i]].sum()) for i in range(len(texts))]
+    assert register_sums.tolist() == pytest.approx(expected, rel=1e-6, abs=1e-4)
+    assert weight_sums(texts, model.weights, model.bits)[2] is None
     assert counts[1] == 0 and counts[3] == 2000 + 1999 + 1998  # MAX_CHARS characters are read
     # Full-width and upper-case letters are read as their ASCII lower case.
     assert weight_sums(["ＡＢＣ"], model.weights, model.bits)[0][0] == pytest.approx(
@@ -130,8 +140,11 @@ def test_reasons_are_the_phrases_that_pushed_the_score():
 def test_empty_texts_score_the_bias(text):
     reading = Negativity().read(text)
     assert reading.reasons == ()
-    # the lexicon reads nothing there: only its offset joins the bias
-    assert reading.score == pytest.approx(1 / (1 + math.exp(-(load_model().bias + LEXICON_OFFSET))))
+    # the lexicon reads nothing there: only its offset joins the bias, as far as an empty
+    # text reads as a title (the register head's bias alone)
+    model = load_model()
+    share = float(_title_share(np.array([model.register.bias]))[0])
+    assert reading.score == pytest.approx(1 / (1 + math.exp(-(model.bias + share * LEXICON_OFFSET))))
 
 
 @pytest.mark.parametrize("text", ["。。。！！！", "\x00\x01投诉", "😀" * 50, "a" * 100_000])
@@ -141,6 +154,51 @@ def test_odd_texts_give_a_score_and_word_like_reasons(text):
     assert all(r.strip() and not set(r) & set("。！\x00\x01😀") for r in reading.reasons)
 
 
+def _bare_logit(model, text: str) -> float:
+    """The model's own logit, without the lexicon."""
+    sums, counts, _ = weight_sums([text], model.weights, model.bits)
+    return float(sums[0] / math.sqrt(max(counts[0], 1)) + model.bias)
+
+
+def _share(model, text: str) -> float:
+    sums, counts, register_sums = weight_sums([text], model.weights, model.bits, model.register.weights)
+    return float(_title_share(register_sums / np.sqrt(np.maximum(counts, 1)) + model.register.bias)[0])
+
+
+def test_titles_join_the_lexicon_and_comments_read_the_model_alone():
+    model = load_model()
+    titles = ["县政府召开安全生产工作会议", "揪心！山西代县铁矿透水事故，11人遇难", "关于城区道路施工的通告"]
+    comments = ["送餐太慢了，菜都凉了，再也不点了", "房间很干净，服务员态度也好，下次还住这里",
+                "这种人就该严惩！！！我们老百姓就想要一个真相"]
+    assert all(_share(model, t) >= 0.9 for t in titles), [_share(model, t) for t in titles]
+    assert all(_share(model, t) == 0 for t in comments), [_share(model, t) for t in comments]
+    reader = Negativity()
+    for text in comments:  # read by the model alone: the lexicon is not even run
+        assert _logit(reader.read(text).score) == pytest.approx(_bare_logit(model, text), abs=1e-6)
+    # A title the lexicon reads as negative gains LEXICON_WEIGHT over the offset, one it
+    # reads as calm loses the offset.
+    negative_title, calm_title = titles[1], titles[0]
+    for text, verdict in ((negative_title, 1), (calm_title, 0)):
+        share = _share(model, text)
+        assert _logit(reader.read(text).score) == pytest.approx(
+            _bare_logit(model, text) + share * (LEXICON_OFFSET + LEXICON_WEIGHT * verdict), abs=1e-6)
+
+
+def test_a_model_file_without_a_register_reads_every_text_as_a_title(tmp_path):
+    """Files written before the register head (an office's older local model) still load,
+    and every text is read as a title, as they were."""
+    model = load_model()
+    old = tmp_path / "tone_model.bin"
+    old.write_bytes(encode_model(model.weights, model.bias, model.threshold, {"kind": "local"}))
+    reader = Negativity(old)
+    assert reader.model.register is None and reader.model.header["format"] == 1
+    comment = "送餐太慢了，菜都凉了，再也不点了"
+    assert _logit(reader.read(comment).score) == pytest.approx(
+        _bare_logit(model, comment) + LEXICON_OFFSET + LEXICON_WEIGHT, abs=1e-4)
+    with pytest.raises(ValueError, match="register head"):
+        encode_model(model.weights[:1024], 0.0, 0.5, {}, model.register)
+
+
 def _logit(score: float) -> float:
     return math.log(score / (1 - score))
 
@@ -148,12 +206,16 @@ def _logit(score: float) -> float:
 def test_office_words_move_the_logit_by_their_weight():
     text = "小区门口的臭水沟又发臭了"
     plain = Negativity().read(text)
-    office = OfficeWords.from_table({"words": ["臭水沟", "烂尾"], "weights": {"臭水沟": 2.0}})
-    reader = Negativity(None, office)
-    assert _logit(reader.read(text).score) - _logit(plain.score) == pytest.approx(2.0, abs=1e-6)
-    assert reader.read(text).reasons[0] == "臭水沟"
-    # Weight 1.0 by default; a negated office word does not count.
-    assert _logit(reader.read("烂尾").score) - _logit(Negativity().read("烂尾").score) == pytest.approx(1.0)
+    heavy = Negativity(None, OfficeWords.from_table({"words": ["臭水沟", "烂尾"], "weights": {"臭水沟": 3.0}}))
+    reader = Negativity(None, OfficeWords.from_table({"words": ["臭水沟", "烂尾"]}))  # weight 1.0
+    assert _logit(heavy.read(text).score) - _logit(reader.read(text).score) == pytest.approx(2.0, abs=1e-6)
+    # A found office word also counts as the lexicon's verdict on a title, whatever the register.
+    assert _logit(reader.read(text).score) - _logit(plain.score) >= 1.0
+    assert reader.read(text).reasons[0] == "臭水沟" and reader.read(text).negative
+    # A comment the model reads calmly: the office's word makes it negative all the same.
+    comment = "我家楼下那条臭水沟，夏天的时候味道有点大哈哈"
+    assert not Negativity().read(comment).negative and reader.read(comment).negative
+    # A negated office word does not count.
     assert reader.read("这里没有臭水沟").score == pytest.approx(Negativity().read("这里没有臭水沟").score)
 
 
@@ -180,7 +242,7 @@ def test_score_threshold_and_a_legacy_word_list():
 # --- the office teaches the model -------------------------------------------------------
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="旧词典并入模型后，新闻标题上已是 0.84；200 条人工研判不再提高它（0.84 → 0.82），见 docs/model.md")
+@pytest.mark.xfail(strict=False, reason="旧词典按语体并入模型后，200 条人工研判把其余新闻标题的 F1 从 0.80 提到 0.84，不到要求的 +0.05，见 docs/model.md")
 def test_two_hundred_labels_from_news_raise_f1_on_news(corpora):
     """News titles are the domain the shipped model does worst on (bench/tone_eval.py).
     200 titles labelled by hand that it never saw (the kept half of the development
