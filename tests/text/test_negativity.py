@@ -264,3 +264,34 @@ def test_two_hundred_labels_from_news_raise_f1_on_news(corpora):
     taught._model = decode_model(model_bytes(weights, bias, 0.5, {"kind": "local"}), "test")
     after = f1([r.negative for r in taught.read_many([t for _, t in test], explain=False)], gold)[2]
     assert after > before + 0.05, (before, after)
+
+
+# --- held-out figures (bench/tone_eval.py) ----------------------------------------------
+
+# Measured F1 of the shipped reader on the held-out sets (docs/model.md), next to snownlp's
+# on the same rows: the reader must stay above snownlp on every set.
+HELD_OUT_F1 = {  # set label prefix: (shipped reader at least, snownlp measured)
+    "weibo_events": (0.82, 0.563),
+    "ChnSentiCorp_htl_all": (0.79, 0.662),
+    "waimai_10k": (0.90, 0.840),
+    "新闻标题 盲测": (0.82, 0.308),
+    "新闻标题 开发集留出": (0.75, 0.294),
+}
+
+
+@pytest.mark.slow
+def test_held_out_f1_stays_above_snownlp_on_every_set(corpora):
+    pytest.importorskip("feedparser")
+    if not (corpora / "weibo_events").is_dir() or not (corpora / "wechat_feeds").is_dir():
+        pytest.skip(f"语料缺失：{corpora}")
+    tone_eval = _bench("tone_eval")
+    reader = Negativity()
+    measured = {}
+    for label, rows in tone_eval.held_out_sets(corpora):
+        key = next((k for k in HELD_OUT_F1 if label.startswith(k)), None)
+        if key:
+            predicted = [r.negative for r in reader.read_many([t for _, t in rows], explain=False)]
+            measured[key] = tone_eval.scores(predicted, [g for g, _ in rows])[2]
+    assert measured.keys() == HELD_OUT_F1.keys()
+    for key, (floor, snownlp) in HELD_OUT_F1.items():
+        assert measured[key] >= floor > snownlp, (key, measured[key])

@@ -22,8 +22,9 @@ How a post is read (`Negativity.read_many`):
    even run on texts with π = 0 (most comments: the scan would halve the speed).
 5. Each of the office's own words (``[negative] words``) found in the text and not negated
    adds its weight (``[negative.weights]``, default 1.0) and counts as the lexicon's verdict
-   with π = 1 whatever the register: a post the model alone scores 0.5 moves to 0.98.
-   The constants of 3.–4. were chosen on a validation split of the training rows
+   with π = 1 whatever the register: a post the model alone scores 0.5 moves to 0.95
+   (weight 3: 0.99).
+   The constants of 3.–4. were chosen by cross-validation over the training rows
    (bench/tone_combination.py, docs/model.md).
 6. score = 1 / (1 + e^-logit) in [0, 1]; the post is negative when score ≥
    ``[negative] score_threshold`` (default: the model's own, 0.5).
@@ -58,11 +59,11 @@ SHIPPED_NAME = "tone_model.bin"
 MAX_REASONS = 4
 TOP_GRAMS = 16  # n-grams of a text that may become reasons
 # How the built-in lexicon's verdict joins the model's logit, scaled by the text's title
-# share (see the module docstring). Chosen on a validation split carved from the training
-# rows (a third of the trained news titles, a tenth of each trained comment and review set;
-# both heads refit without them) as the best mean of the news F1 and the comments' mean F1
-# (bench/tone_combination.py). The model alone is far below the lexicon on news titles and
-# above it on comments and reviews.
+# share (see the module docstring). Chosen by three-fold cross-validation over the training
+# rows (every trained news title and three tenths of each trained comment and review set,
+# scored by both heads refit without them) as the best mean of the news F1 and the
+# comments' mean F1 (bench/tone_combination.py). The model alone is far below the lexicon
+# on news titles and above it on comments and reviews.
 LEXICON_WEIGHT = 5.0
 LEXICON_OFFSET = -3.0
 REGISTER_SHIFT = 4.0
