@@ -115,6 +115,13 @@ class Rules:
         return reader
 
     @cached_property
+    def tone_model_id(self) -> str:
+        """The id of the tone model readings are made with, known without loading it."""
+        from yuqing.text.modelfile import file_model_id
+
+        return file_model_id(self.tone_model_path) or self.negativity.model.id
+
+    @cached_property
     def keywords(self) -> KeywordSet:
         """Every plain keyword of the table (categories, key mentions, topics): one scan finds them."""
         words = [w for ws in self.categories.values() for w in ws]

@@ -295,3 +295,34 @@ def test_held_out_f1_stays_above_snownlp_on_every_set(corpora):
     assert measured.keys() == HELD_OUT_F1.keys()
     for key, (floor, snownlp) in HELD_OUT_F1.items():
         assert measured[key] >= floor > snownlp, (key, measured[key])
+
+
+def test_the_model_id_is_known_without_reading_the_weights(tmp_path):
+    from yuqing.text.modelfile import file_model_id
+
+    assert file_model_id() == load_model().id
+    damaged = tmp_path / "m.bin"
+    damaged.write_bytes(b"not a model")
+    assert file_model_id(damaged) is None
+    assert file_model_id(tmp_path / "missing.bin") is None
+
+
+def test_a_run_with_nothing_new_to_read_does_not_load_numpy(tmp_path):
+    """numpy (a fifth of a second to import) is for reading posts; a cron run that finds
+    nothing new only needs to know which model it would read them with."""
+    import subprocess
+    import sys
+
+    from yuqing.store import Store
+
+    Store(tmp_path / "y.db").close()
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom yuqing.store import Store\n"
+        "from yuqing.rules import load_rules\nfrom yuqing.events.grouping import update_events\n"
+        f"store = Store(Path({str(tmp_path / 'y.db')!r}))\n"
+        f"update_events(store, load_rules(Path({str(ROOT / 'rules.toml')!r})))\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

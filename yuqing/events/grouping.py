@@ -75,7 +75,7 @@ def update_events(store: Store, rules: Rules, *, now: datetime | None = None) ->
     now = now or clock.now()
     result = EventUpdate()
     with store.write(), _without_cycle_collection():  # grouping and grading of one run commit together
-        _reread_tone(store, rules, store.grouped_posts_read_by_other_models(rules.negativity.model.id))
+        _reread_tone(store, rules, store.grouped_posts_read_by_other_models(rules.tone_model_id))
         _group_pending(store, rules, now, result)
         _grade_dirty(store, rules, now, result)
     return result

@@ -51,11 +51,10 @@ from typing import Any
 import numpy as np
 
 from yuqing.text import tone
+from yuqing.text.modelfile import MAGIC, model_id, shipped_model_path
 from yuqing.text.ngrams import MAX_CHARS, top_grams, weight_ranks, weight_sums
 from yuqing.text.tone import OfficeWords
 
-MAGIC = b"YQTONE1\n"
-SHIPPED_NAME = "tone_model.bin"
 MAX_REASONS = 4
 TOP_GRAMS = 16  # n-grams of a text that may become reasons
 # How the built-in lexicon's verdict joins the model's logit, scaled by the text's title
@@ -185,13 +184,8 @@ def decode_model(data: bytes, where: str) -> ToneModel:
     register = None
     if register_bits:
         register = RegisterHead(register_bits, every[1 << bits:] * np.float32(register_scale), register_bias)
-    model_id = f"{header.get('kind', 'model')}-{hashlib.sha256(data).hexdigest()[:12]}"
-    return ToneModel(bits, weights, float(header["bias"]), float(header["threshold"]), model_id, header,
+    return ToneModel(bits, weights, float(header["bias"]), float(header["threshold"]), model_id(data, header), header,
                      register)
-
-
-def shipped_model_path() -> Path:
-    return Path(__file__).with_name(SHIPPED_NAME)
 
 
 @lru_cache(maxsize=4)
