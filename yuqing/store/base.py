@@ -18,7 +18,7 @@ BUSY_TIMEOUT_SECONDS = 30.0
 
 # The name of schema.py's last migration: a store that has it applied is current, and
 # opening it needs neither schema.py nor sqlite-utils (test_store checks the two agree).
-LATEST_MIGRATION = "m019_post_tone"
+LATEST_MIGRATION = "m020_lean_store"
 
 
 def connect(path: Path) -> sqlite3.Connection:

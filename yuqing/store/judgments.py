@@ -117,7 +117,7 @@ class JudgmentsMixin(StoreBase):
         """The given posts with their event's level and reasons, in the order given."""
         rows = self._rows(
             "SELECT s.key, p.id, p.title, p.site, p.stock, p.event_id, e.title AS event_title, e.level,"
-            " e.reasons, e.quiet FROM sightings s JOIN posts p ON p.id = s.post_id"
+            " e.reasons, e.quiet FROM all_sightings s JOIN posts p ON p.id = s.post_id"
             " LEFT JOIN events e ON e.id = p.event_id"
             " WHERE s.source = ? AND s.key IN (SELECT value FROM json_each(?))",
             [source, json.dumps(keys)],

@@ -5,6 +5,11 @@ are two. We index overlapping character bigrams of every CJK run and whole lower
 ASCII words, space-separated (the index's 'ascii' tokenizer splits on the spaces), and turn a query term into the phrase of its own bigrams: 补偿款 becomes
 the phrase "补偿 偿款", which only consecutive text matches. A lone CJK character falls
 back to a LIKE scan.
+
+Since m020 the index keeps no positions (FTS5 `detail=none`, less than half the size), so
+it cannot match a phrase itself: `index_query` asks it for the posts holding every bigram,
+and `has_phrases` keeps those whose own grams hold each phrase's bigrams in a row, which is
+what the phrase query matched.
 """
 
 from __future__ import annotations
@@ -46,6 +51,31 @@ def match_expression(terms: list[str]) -> tuple[str | None, list[str]]:
             continue
         phrases.append('"' + indexed.replace('"', '""') + '"')
     return (" AND ".join(phrases) or None), singles
+
+
+_PHRASE = re.compile(r'"((?:[^"]|"")*)"')
+
+
+def index_query(match: str) -> tuple[str, list[str]]:
+    """(MATCH for an index without positions: every token of `match`'s phrases, ANDed;
+    the phrases of two or more tokens a candidate's grams must contain, space-padded)."""
+    tokens: dict[str, None] = {}
+    phrases = []
+    for phrase in _PHRASE.findall(match):
+        words = phrase.replace('""', '"').split()
+        tokens.update(dict.fromkeys(words))
+        if len(words) > 1:
+            phrases.append(" " + " ".join(words) + " ")
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens), phrases
+
+
+def has_phrases(title: str | None, text: str | None, phrases: list[str]) -> bool:
+    """Whether the grams of a post's title and text (what the index was given) hold every
+    phrase as consecutive tokens."""
+    if not phrases:
+        return True
+    indexed = " " + grams(f"{title} {text}") + " "
+    return all(phrase in indexed for phrase in phrases)
 
 
 def highlight(text: str, terms: list[str], *, before: str = "【", after: str = "】") -> str:
