@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from yuqing.models import Item
-from yuqing.store.base import POST_COLUMNS, BatchCounts, StoreBase, post_key
+from yuqing.store.base import POST_COLUMNS, URL_KEY, BatchCounts, StoreBase, post_key, stored_key
 from yuqing.store.merge import is_article_url
 from yuqing.text.search import grams, has_phrases, index_query
 
@@ -70,6 +70,7 @@ class PostsMixin(StoreBase):
         existing = self._sighted_ids(source, list(unique))
         elsewhere = self._ids_by_url(source, {k: i.url for k, i in unique.items() if k not in existing})
         new_rows = []
+        new_keys = []
         seen_rows = []
         for key, item in unique.items():
             post_id = existing.get(key) or elsewhere.get(key)
@@ -77,8 +78,9 @@ class PostsMixin(StoreBase):
                 seen_rows.append((seen_at, item.clicks, item.comments, post_id))
             else:
                 stock = _is_stock(item.published_at, stock_before, first_collection)
+                new_keys.append(key)
                 new_rows.append([
-                    source, channel, site, int(mainstream), key, item.url, item.guid,
+                    source, channel, site, int(mainstream), stored_key(key, item.url), item.url, item.guid,
                     item.title, item.text, item.author, item.published_at, seen_at, seen_at,
                     item.clicks, item.comments, int(stock),
                     (item.clicks or 0) if stock else None, (item.comments or 0) if stock else None, None,
@@ -111,7 +113,6 @@ class PostsMixin(StoreBase):
                 """,
                 seen_rows,
             )
-            new_keys = [row[4] for row in new_rows]
             ids = {**existing, **elsewhere, **{key: next_id + n for n, key in enumerate(new_keys)}}
             self._record_sightings(conn, source, site, mainstream, {**existing, **elsewhere}, seen_at)
             if mainstream and elsewhere:  # the portal's own feed names the portal
@@ -136,8 +137,8 @@ class PostsMixin(StoreBase):
         one's sighting is written out, from the post row while it is still the first's own."""
         conn.executemany(
             "INSERT INTO sightings (post_id, source, key, site, mainstream, first_seen_at, last_seen_at)"
-            " SELECT id, source, key, site, mainstream, first_seen_at, last_seen_at FROM posts p"
-            " WHERE id = ? AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.post_id = p.id)",
+            " SELECT id, source, coalesce(key, 'url:' || url), site, mainstream, first_seen_at, last_seen_at"
+            " FROM posts p WHERE id = ? AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.post_id = p.id)",
             [(post_id,) for post_id in dict.fromkeys(post_ids)],
         )
 
@@ -244,15 +245,28 @@ class PostsMixin(StoreBase):
         return self._sighted_ids(source, keys)
 
     def _sighted_ids(self, source: str, keys: list[str]) -> dict[str, int]:
-        """key → post id of what this source has carried before."""
-        return self._ids_for_keys("SELECT key, post_id FROM all_sightings WHERE source = ? AND key IN ({})",
-                                  source, keys)
+        """key → post id of what this source has carried before: the sightings of posts
+        several sources carried, and the posts it stored first."""
+        found = self._ids_for_keys("SELECT key, post_id FROM sightings WHERE source = ? AND key IN ({})",
+                                   source, keys)
+        return {**self._own_ids(source, keys), **found}
 
-    def _ids_for_keys(self, sql: str, source: str, keys: list[str]) -> dict[str, int]:
+    def _own_ids(self, source: str, keys: list[str]) -> dict[str, int]:
+        """key → post id of posts this source stored first. A post keyed by its URL keeps no
+        key (m020): it is found by its URL, through the URL index (hence the unary plus)."""
+        found = self._ids_for_keys("SELECT key, id FROM posts WHERE source = ? AND key IN ({})", source, keys)
+        by_url = [key[len(URL_KEY):] for key in keys if key.startswith(URL_KEY) and len(key) > len(URL_KEY)]
+        found.update(self._ids_for_keys(
+            "SELECT ? || url, id FROM posts WHERE +source = ? AND +key IS NULL AND url != '' AND url IN ({})",
+            source, by_url, prefix=(URL_KEY,)))
+        return found
+
+    def _ids_for_keys(self, sql: str, source: str, keys: list[str],
+                       prefix: tuple[str, ...] = ()) -> dict[str, int]:
         found: dict[str, int] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
-            found.update(self.conn.execute(sql.format(",".join("?" * len(chunk))), [source, *chunk]))
+            found.update(self.conn.execute(sql.format(",".join("?" * len(chunk))), [*prefix, source, *chunk]))
         return found
 
     def _ids_by_url(self, source: str, urls: dict[str, str]) -> dict[str, int]:
@@ -291,11 +305,8 @@ class PostsMixin(StoreBase):
         """
         with self.write() as conn:
             ref = self._keep_body(conn, Evidence(sha256, url, fetched_at, body))
-            for start in range(0, len(post_keys), 500):
-                chunk = post_keys[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                conn.execute(f"UPDATE posts SET body_sha = ? WHERE source = ? AND key IN ({marks})",
-                             [ref, source, *chunk])
+            conn.executemany("UPDATE posts SET body_sha = ? WHERE id = ?",
+                             [(ref, post_id) for post_id in self._own_ids(source, post_keys).values()])
 
     def evidence(self, ref: int | str) -> dict[str, Any] | None:
         """The raw body a post's body_sha points at: a raw_bodies rowid, or (older posts) its sha256."""

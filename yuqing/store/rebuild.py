@@ -8,8 +8,9 @@ title and text and the progress row moved in one transaction, so a killed run re
 it stopped. When every post is indexed the old table is dropped and the new one takes its
 name, then VACUUM gives the freed pages back to the file system (retried on the next open if
 it is killed or the store is busy). The same chunks turn posts.body_sha from the evidence's
-sha256 into its raw_bodies rowid (m018) and delete the sightings rows that only repeat their
-post row (m020); both are no-ops where done already.
+sha256 into its raw_bodies rowid (m018), delete the sightings rows that only repeat their
+post row and empty posts.key where it only repeats the URL (m020); all are no-ops where
+done already.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class _Writes(Protocol):
 _REPEATED_SIGHTINGS = """
 DELETE FROM sightings WHERE post_id > ?1 AND post_id <= ?2
     AND EXISTS (SELECT 1 FROM posts p WHERE p.id = sightings.post_id AND p.source = sightings.source
-                AND p.key = sightings.key AND p.site = sightings.site AND p.mainstream = sightings.mainstream
+                AND coalesce(p.key, 'url:' || p.url) = sightings.key AND p.site = sightings.site AND p.mainstream = sightings.mainstream
                 AND p.first_seen_at = sightings.first_seen_at AND p.last_seen_at = sightings.last_seen_at)
     AND NOT EXISTS (SELECT 1 FROM sightings o WHERE o.post_id = sightings.post_id AND o.rowid != sightings.rowid)
 """
@@ -82,6 +83,8 @@ def _copy_chunk(store: _Writes, chunk: int, on_chunk: Callable[[int], None] | No
             [row[0], rows[-1][0]],
         )
         conn.execute(_REPEATED_SIGHTINGS, [row[0], rows[-1][0]])
+        conn.execute("UPDATE posts SET key = NULL WHERE id > ? AND id <= ? AND url != '' AND key = 'url:' || url",
+                     [row[0], rows[-1][0]])
         conn.execute("UPDATE search_rebuild SET done_id = ?", [rows[-1][0]])
     if on_chunk:
         on_chunk(rows[-1][0])

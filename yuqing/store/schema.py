@@ -620,12 +620,36 @@ def m020_lean_store(db: Database) -> None:
             SELECT post_id, source, key, site, mainstream, first_seen_at, last_seen_at, rowid AS n
             FROM sightings
             UNION ALL
-            SELECT id, source, key, site, mainstream, first_seen_at, last_seen_at, 0 FROM posts p
-            WHERE NOT EXISTS (SELECT 1 FROM sightings s WHERE s.post_id = p.id)
+            SELECT id, source, coalesce(key, 'url:' || url), site, mainstream, first_seen_at, last_seen_at, 0
+            FROM posts p WHERE NOT EXISTS (SELECT 1 FROM sightings s WHERE s.post_id = p.id)
         """
     )
-    # 3. Nothing looks posts up by their evidence since m018 made body_sha a rowid.
+    # 3. posts.key repeated the URL ("url:" + url) of every post without a guid, in the row
+    #    and in the (source, key) index: NULL there now (yuqing.store.base.stored_key), set
+    #    by the rebuild's chunks. Dropping a NOT NULL constraint leaves the file as it is,
+    #    so the table's SQL is edited in place (https://sqlite.org/lang_altertable.html,
+    #    "Making Other Kinds Of Table Schema Changes").
+    _allow_null_key(db.conn)
+    # 4. Nothing looks posts up by their evidence since m018 made body_sha a rowid.
     db.execute("DROP INDEX IF EXISTS posts_body_sha")
+
+
+_KEY_NOT_NULL = "key TEXT NOT NULL,             -- stable guid or normalised URL: the dedupe key"
+_KEY_NULLABLE = "key TEXT,                      -- 'guid:' + guid; NULL: 'url:' + url (m020)"
+
+
+def _allow_null_key(conn: sqlite3.Connection) -> None:
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'posts'").fetchone()
+    if _KEY_NOT_NULL not in sql:
+        return
+    (version,) = conn.execute("PRAGMA schema_version").fetchone()
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'posts'",
+                     [sql.replace(_KEY_NOT_NULL, _KEY_NULLABLE)])
+        conn.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
 
 
 def migrate(conn: sqlite3.Connection) -> None:
