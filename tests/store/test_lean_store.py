@@ -142,9 +142,11 @@ def test_one_source_posts_have_no_sightings_rows_until_a_second_source_carries_t
 def test_phrases_match_as_an_index_with_positions_would(tmp_path):
     """The index without positions, checked on the candidates, against FTS5's own phrase
     matching over the same grams (detail=full), on texts where the bigrams of a word occur
-    apart, across a line break, in Latin and mixed."""
+    apart, across a line break or two CJK runs (便民 民热线: a phrase match, though not the
+    characters 便民热线), in Latin and mixed."""
     texts = ["补偿款到位", "补偿，款项", "偿款补偿", "补偿\n款", "5G 基站", "5G基站建设", "基站5G", "iPhone15手机",
-             "IPHONE15 手机", "食品安全检查", "安全食品", "全城停水", "城管执法", "拆迁补偿款拆迁"]
+             "IPHONE15 手机", "食品安全检查", "安全食品", "全城停水", "城管执法", "拆迁补偿款拆迁",
+             "便民 民热线", "便民热线", "12345热线", "a12345热线"]
     with Store(tmp_path / "y.db") as store:
         with store.write():
             store.save_items(source="s", channel="rss", site="站", mainstream=False, seen_at=SEEN.format(1),
@@ -154,7 +156,8 @@ def test_phrases_match_as_an_index_with_positions_would(tmp_path):
         reference.execute("CREATE VIRTUAL TABLE r USING fts5 (grams, tokenize = 'ascii')")
         reference.executemany("INSERT INTO r (rowid, grams) VALUES (?, ?)",
                               [(n + 1, grams(f"第{n} {t}")) for n, t in enumerate(texts)])
-        for query in ("补偿款", "补偿", "5G基站", "iphone15手机", "食品安全", "全城 停水", "拆迁 补偿款", "款项 补偿"):
+        for query in ("补偿款", "补偿", "5G基站", "iphone15手机", "食品安全", "全城 停水", "拆迁 补偿款", "款项 补偿",
+                      "便民热线", "12345热线"):
             match, singles = match_expression(query_terms(query))
             expected = [r[0] for r in reference.execute("SELECT rowid FROM r WHERE r MATCH ? ORDER BY rowid DESC",
                                                         [match])]

@@ -219,7 +219,11 @@ class PostsMixin(StoreBase):
             conditions = [f"p.id IN ({marks})", *where]
             rows = self._rows(select + " WHERE " + " AND ".join(conditions) + " ORDER BY p.id DESC",
                               [*ids, *params])
-            found += [row for row in rows if has_phrases(row["title"], row["text"], phrases)]
+            for row in rows:  # newest first: checking stops at `limit`
+                if has_phrases(row["title"], row["text"], phrases):
+                    found.append(row)
+                    if len(found) == limit:
+                        return found
             below = ids[-1]
             if len(ids) < page:
                 break
