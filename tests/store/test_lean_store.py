@@ -202,3 +202,26 @@ def test_the_m020_rebuild_killed_with_sigkill_resumes_and_loses_nothing(tmp_path
         assert what_sightings_show(store, 6000) == shown
         left = store.conn.execute("SELECT count(*) FROM posts WHERE key LIKE 'url:%'").fetchone()[0]
     assert left == 0
+
+
+def test_a_copy_m018_left_unfinished_is_started_over_into_the_new_index(tmp_path):
+    from test_search_rebuild import old_answers, old_store
+
+    path = tmp_path / "y.db"
+    old_store(path, 1200)  # m009's layout: the index keeps its own grams
+    before = old_answers(path)
+    db = Database(path)
+    migrations.apply(db, stop_before="m020_lean_store")  # m018 created post_index ...
+    grams_of = db.conn.execute("SELECT rowid, grams FROM post_search WHERE rowid <= 300").fetchall()
+    db.conn.executemany("INSERT INTO post_index (rowid, grams) VALUES (?, ?)", grams_of)
+    db.conn.execute("UPDATE search_rebuild SET done_id = 300")  # ... and copied 300 posts, then the upgrade
+    db.conn.commit()
+    db.close()
+    with Store(path) as store:
+        assert answers_for(store, before) == before
+        search_sql = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'post_search'").fetchone()[0]
+    assert "detail = none" in search_sql
+
+
+def answers_for(store: Store, queries: dict) -> dict[str, list[int]]:
+    return {q: [r["id"] for r in store.search_posts(*match_expression(query_terms(q)), limit=1000)] for q in queries}
