@@ -146,7 +146,8 @@ def test_phrases_match_as_an_index_with_positions_would(tmp_path):
     characters 便民热线), in Latin and mixed."""
     texts = ["补偿款到位", "补偿，款项", "偿款补偿", "补偿\n款", "5G 基站", "5G基站建设", "基站5G", "iPhone15手机",
              "IPHONE15 手机", "食品安全检查", "安全食品", "全城停水", "城管执法", "拆迁补偿款拆迁",
-             "便民 民热线", "便民热线", "12345热线", "a12345热线"]
+             "便民 民热线", "便民热线", "12345热线", "a12345热线", "看5G信号塔", "5g-信号", "信号5G", "a5G信号",
+             "5G县城", "5G县", "补偿款项", "a12345热线，另有12345号", "5G县城，县", "热线123456，另有12345号", "热线12345电话"]
     with Store(tmp_path / "y.db") as store:
         with store.write():
             store.save_items(source="s", channel="rss", site="站", mainstream=False, seen_at=SEEN.format(1),
@@ -157,7 +158,7 @@ def test_phrases_match_as_an_index_with_positions_would(tmp_path):
         reference.executemany("INSERT INTO r (rowid, grams) VALUES (?, ?)",
                               [(n + 1, grams(f"第{n} {t}")) for n, t in enumerate(texts)])
         for query in ("补偿款", "补偿", "5G基站", "iphone15手机", "食品安全", "全城 停水", "拆迁 补偿款", "款项 补偿",
-                      "便民热线", "12345热线"):
+                      "便民热线", "12345热线", "5G信号", "5G县", "补偿,款项", "热线12345"):
             match, singles = match_expression(query_terms(query))
             expected = [r[0] for r in reference.execute("SELECT rowid FROM r WHERE r MATCH ? ORDER BY rowid DESC",
                                                         [match])]

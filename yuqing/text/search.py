@@ -73,30 +73,57 @@ def index_query(match: str) -> tuple[str, list[str]]:
 
 def has_phrases(title: str | None, text: str | None, phrases: list[str]) -> bool:
     """Whether the grams of a post's title and text (what the index was given) hold every
-    phrase as consecutive tokens. A phrase of chained CJK bigrams (补偿 偿款) is there when
-    its characters (补偿款) are, which is checked first: it spares most candidates the grams."""
+    phrase as consecutive tokens. A pattern of the phrase's own characters is tried first
+    (`_phrase_pattern`): where it is found the phrase is there, which spares most candidates
+    the grams; the grams decide the rest."""
+    joined = f"{title} {text}"
     indexed = None
     for phrase in phrases:
-        chars = _chained_cjk(phrase)
-        if chars and (chars in (title or "") or chars in (text or "")):
+        pattern = _phrase_pattern(phrase)
+        if pattern is not None and pattern.search(joined):
             continue
         if indexed is None:
-            indexed = " " + grams(f"{title} {text}") + " "
+            indexed = " " + grams(joined) + " "
         if phrase not in indexed:
             return False
     return True
 
 
+_WORD_CHAR = "0-9A-Za-z\u00c0-\u024f"
+_ASCII_WORD = re.compile("[0-9a-z]+")
+_GAP = f"[^{_CJK}{_WORD_CHAR}]*"  # characters that make no token
+
+
 @lru_cache(maxsize=256)
-def _chained_cjk(phrase: str) -> str | None:
-    """补偿款 for " 补偿 偿款 ": CJK bigrams each starting with the last character of the one
-    before. Those characters in a text lie in one CJK run, whose bigrams are the phrase."""
-    words = phrase.split()
-    if not all(_CJK_PAIR.fullmatch(w) for w in words):
-        return None
-    if any(a[1] != b[0] for a, b in zip(words, words[1:], strict=False)):
-        return None
-    return words[0] + "".join(w[1] for w in words[1:])
+def _phrase_pattern(phrase: str) -> re.Pattern | None:
+    """A pattern whose every match in a text tokenizes to the phrase's tokens in a row:
+    each ASCII word whole (5g matches 5G, not a5G), each run of chained CJK bigrams (补偿
+    偿款 → 补偿款) ending its CJK run where another token follows and starting it where one
+    precedes, a lone CJK character alone in its run; between them only characters that
+    make no token. None for tokens it does not cover (Latin letters with accents)."""
+    segments: list[tuple[str, str]] = []  # (kind, characters)
+    for word in phrase.split():
+        if _CJK_PAIR.fullmatch(word):
+            if segments and segments[-1][0] == "cjk" and segments[-1][1][-1] == word[0]:
+                segments[-1] = ("cjk", segments[-1][1] + word[1])
+            else:
+                segments.append(("cjk", word))
+        elif re.fullmatch(f"[{_CJK}]", word):
+            segments.append(("single", word))
+        elif _ASCII_WORD.fullmatch(word):
+            segments.append(("word", word))
+        else:
+            return None
+    parts = []
+    for n, (kind, chars) in enumerate(segments):
+        body = re.escape(chars)
+        if kind == "word":
+            parts.append(f"(?<![{_WORD_CHAR}]){body}(?![{_WORD_CHAR}])")
+        else:
+            before = f"(?<![{_CJK}])" if n > 0 or kind == "single" else ""
+            after = f"(?![{_CJK}])" if n < len(segments) - 1 or kind == "single" else ""
+            parts.append(before + body + after)
+    return re.compile(_GAP.join(parts), re.IGNORECASE | re.ASCII)
 
 
 def highlight(text: str, terms: list[str], *, before: str = "【", after: str = "】") -> str:
