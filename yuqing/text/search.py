@@ -55,7 +55,9 @@ def match_expression(terms: list[str]) -> tuple[str | None, list[str]]:
 
 
 _PHRASE = re.compile(r'"((?:[^"]|"")*)"')
-_CJK_PAIR = re.compile(f"[{_CJK}]{{2}}")
+# The ranges of _CJK, compared as numbers: sre compiles a class holding them slowly (some
+# milliseconds each, at every start).
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F))
 
 
 def index_query(match: str) -> tuple[str, list[str]]:
@@ -91,24 +93,34 @@ def has_phrases(title: str | None, text: str | None, phrases: list[str]) -> bool
 
 _WORD_CHAR = "0-9A-Za-z\u00c0-\u024f"
 _ASCII_WORD = re.compile("[0-9a-z]+")
-_GAP = f"[^{_CJK}{_WORD_CHAR}]*"  # characters that make no token
+# The pattern's classes are simpler than the tokenizer's, and only make it stricter (sre
+# compiles the exact CJK class slowly): any character from U+3400 up counts as CJK next to
+# a run, and words are apart only by spaces and a few marks. Where it finds nothing the
+# grams decide: the answer is the same.
+_NOT_CJK_OR_ABOVE = "(?![^\x00-\u33ff])"  # followed by nothing from U+3400 up
+_NOT_AFTER_CJK_OR_ABOVE = "(?<![^\x00-\u33ff])"
+_GAP = "[\\s\\-_./·:]*"
+
+
+def _is_cjk(chars: str) -> bool:
+    return all(any(low <= ord(c) <= high for low, high in _CJK_RANGES) for c in chars)
 
 
 @lru_cache(maxsize=256)
 def _phrase_pattern(phrase: str) -> re.Pattern | None:
     """A pattern whose every match in a text tokenizes to the phrase's tokens in a row:
-    each ASCII word whole (5g matches 5G, not a5G), each run of chained CJK bigrams (补偿
-    偿款 → 补偿款) ending its CJK run where another token follows and starting it where one
-    precedes, a lone CJK character alone in its run; between them only characters that
-    make no token. None for tokens it does not cover (Latin letters with accents)."""
+    each ASCII word whole and in either case (5g matches 5G, not a5G), each run of chained
+    CJK bigrams (补偿 偿款 → 补偿款) ending its CJK run where another token follows, a lone
+    CJK character alone in its run, and between them only characters that make no token.
+    None for tokens it does not cover (Latin letters with accents)."""
     segments: list[tuple[str, str]] = []  # (kind, characters)
     for word in phrase.split():
-        if _CJK_PAIR.fullmatch(word):
+        if len(word) == 2 and _is_cjk(word):
             if segments and segments[-1][0] == "cjk" and segments[-1][1][-1] == word[0]:
                 segments[-1] = ("cjk", segments[-1][1] + word[1])
             else:
                 segments.append(("cjk", word))
-        elif re.fullmatch(f"[{_CJK}]", word):
+        elif len(word) == 1 and _is_cjk(word):
             segments.append(("single", word))
         elif _ASCII_WORD.fullmatch(word):
             segments.append(("word", word))
@@ -116,14 +128,17 @@ def _phrase_pattern(phrase: str) -> re.Pattern | None:
             return None
     parts = []
     for n, (kind, chars) in enumerate(segments):
-        body = re.escape(chars)
-        if kind == "word":
-            parts.append(f"(?<![{_WORD_CHAR}]){body}(?![{_WORD_CHAR}])")
+        last = n == len(segments) - 1
+        if kind == "word":  # either case, letter by letter (IGNORECASE compiles slowly too)
+            body = "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in chars)
+            parts.append(f"(?<![{_WORD_CHAR}]){body}(?![{_WORD_CHAR}])" if n == 0 else f"{body}(?![{_WORD_CHAR}])")
         else:
-            before = f"(?<![{_CJK}])" if n > 0 or kind == "single" else ""
-            after = f"(?![{_CJK}])" if n < len(segments) - 1 or kind == "single" else ""
-            parts.append(before + body + after)
-    return re.compile(_GAP.join(parts), re.IGNORECASE | re.ASCII)
+            # The segment before ends with a lookahead and the gap has no CJK: only the first
+            # segment needs a lookbehind, and a chain may run on into more CJK on its left.
+            before = _NOT_AFTER_CJK_OR_ABOVE if n == 0 and kind == "single" else ""
+            after = _NOT_CJK_OR_ABOVE if not last or kind == "single" else ""
+            parts.append(before + chars + after)
+    return re.compile(_GAP.join(parts))
 
 
 def highlight(text: str, terms: list[str], *, before: str = "【", after: str = "】") -> str:
