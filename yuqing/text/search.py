@@ -55,6 +55,7 @@ def match_expression(terms: list[str]) -> tuple[str | None, list[str]]:
 
 
 _PHRASE = re.compile(r'"((?:[^"]|"")*)"')
+_PHRASES = re.compile(r'"(?:[^"]|"")*"(?: AND "(?:[^"]|"")*")*')
 # The ranges of _CJK, compared as numbers: sre compiles a class holding them slowly (some
 # milliseconds each, at every start).
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F))
@@ -62,10 +63,15 @@ _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0
 
 def index_query(match: str) -> tuple[str, list[str]]:
     """(MATCH for an index without positions: every token of `match`'s phrases, ANDed;
-    the phrases of two or more tokens a candidate's grams must contain, space-padded)."""
+    the phrases of two or more tokens a candidate's grams must contain, space-padded).
+    Any other expression than match_expression's phrases joined by AND (a bare word) is
+    passed on as it is."""
+    if not _PHRASES.fullmatch(match):
+        return match, []
+    quoted = _PHRASE.findall(match)
     tokens: dict[str, None] = {}
     phrases = []
-    for phrase in _PHRASE.findall(match):
+    for phrase in quoted:
         words = phrase.replace('""', '"').split()
         tokens.update(dict.fromkeys(words))
         if len(words) > 1:
