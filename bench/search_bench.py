@@ -147,7 +147,7 @@ def build_store(db: Path, n_posts: int, pool_size: int, seed: int, via_save_item
                     direct_started = time.perf_counter()
                 first = i - count
                 for k, item in enumerate(items):
-                    rows.append((next_id, name, channel, site, "url:" + item.url, item.url, item.title,
+                    rows.append((next_id, name, channel, site, None, item.url, item.title,  # key: m020
                                  item.text, item.published_at, seen, seen, item.clicks, item.comments))
                     n = first + k
                     indexed = " ".join(g for g in (title_grams[n % pool_size],
@@ -224,7 +224,7 @@ def child_reference(db: str) -> None:
     at 50 (`ORDER BY rowid DESC LIMIT 50` inside the MATCH subquery), then join posts. Post
     ids grow in collection order, so rowid order is first_seen_at order."""
     from yuqing.store import Store
-    from yuqing.text.search import match_expression, query_terms
+    from yuqing.text.search import index_query, match_expression, query_terms
 
     store = Store(db)
     sql = ("SELECT p.id, p.site, p.url, p.title, p.text, p.first_seen_at, p.published_at, p.clicks,"
@@ -235,10 +235,10 @@ def child_reference(db: str) -> None:
     for cls, queries in QUERIES.items():
         for q in queries:
             match, singles = match_expression(query_terms(q))
-            if not match or singles:
+            if not match or singles or index_query(match)[1]:  # phrases need checking on the text (m020)
                 continue
             started = time.perf_counter()
-            rows = store.conn.execute(sql, [match, 50]).fetchall()
+            rows = store.conn.execute(sql, [index_query(match)[0], 50]).fetchall()
             out.setdefault(cls, []).append([q, time.perf_counter() - started, [r[0] for r in rows]])
     store.close()
     print(json.dumps({"queries": out, "peak": peak_rss_mib()}, ensure_ascii=False))
@@ -264,7 +264,7 @@ def child_plan(db: str, query: str) -> None:
     """EXPLAIN QUERY PLAN of the SQL Store.search_posts runs (captured with a trace callback),
     and of the reference form."""
     from yuqing.store import Store
-    from yuqing.text.search import match_expression, query_terms
+    from yuqing.text.search import index_query, match_expression, query_terms
 
     store = Store(db)
     seen: list[str] = []
@@ -275,15 +275,16 @@ def child_plan(db: str, query: str) -> None:
     sql = next(q for q in seen if "FROM posts p" in q)
     plans = {}
     for name, text in (("yuqing", sql), ("reference", sql.replace(
-            f"MATCH '{match}')", f"MATCH '{match}' ORDER BY rowid DESC LIMIT 50)"))):
+            f"MATCH '{index_query(match)[0]}')", f"MATCH '{index_query(match)[0]}' ORDER BY rowid DESC LIMIT 50)"))):
         plans[name] = [row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + text)]
     store.close()
     print(json.dumps({"sql": sql, "plans": plans}, ensure_ascii=False))
 
 
 def child_counts(db: str) -> None:
-    """How many posts each query matches (FTS, no LIMIT): context for the timings."""
-    from yuqing.text.search import match_expression, query_terms
+    """How many posts each query's index lookup yields (FTS, no LIMIT; for a phrase, the
+    posts holding all its bigrams, which the search then checks): context for the timings."""
+    from yuqing.text.search import index_query, match_expression, query_terms
 
     conn = sqlite3.connect(db)
     out = {}
@@ -292,7 +293,7 @@ def child_counts(db: str) -> None:
             match, _ = match_expression(query_terms(q))
             if match:
                 out[q] = conn.execute("SELECT count(*) FROM post_search WHERE post_search MATCH ?",
-                                      [match]).fetchone()[0]
+                                      [index_query(match)[0]]).fetchone()[0]
     conn.close()
     print(json.dumps({"counts": out}, ensure_ascii=False))
 

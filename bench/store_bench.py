@@ -13,8 +13,9 @@ of 30 per source (300 sources) through `Store.save_items`, each batch with its r
 Each version builds its store in a fresh subprocess (this checkout, and `git archive` of
 the baseline commit); after `PRAGMA wal_checkpoint(TRUNCATE)` the database and its WAL are
 measured and split by table (dbstat). Then the baseline's store is opened by this checkout
-(migration m018, chunked): its time, the size after, and the search results of QUERIES
-compared with the baseline's own answers on its own store. Figures are printed with
+(its pending migrations, the index rebuilt in chunks by m018/m020): its time, the size
+after, and the search results of QUERIES compared with the baseline's own answers on its
+own store. `--baseline-rev ab6e4ee` (main before m020) gives m020's own before and after. Figures are printed with
 PASS/FAIL; nothing is asserted in tests.
 """
 

@@ -40,9 +40,9 @@ def test_pages_overwritten_in_the_middle_fail_run_status_search_and_report(yuqin
     csv.write_text("标题,正文\n" + "\n".join(rows) + "\n", encoding="utf-8")
     assert run("import", str(csv), "--source", "12345热线").exit_code == 0
     size = db.stat().st_size
-    with open(db, "r+b") as handle:  # the middle half of the file: posts, the index, all of it
+    with open(db, "r+b") as handle:  # all but the first quarter of the file: posts, the index, all of it
         handle.seek((size // 4) // 4096 * 4096)
-        handle.write(os.urandom(size // 2 // 4096 * 4096))
+        handle.write(os.urandom((size - size // 4) // 4096 * 4096))
     for command in (["status"], ["run"], ["search", "供水"], ["report", "daily"]):
         result = run(*command)
         assert result.exit_code == 3, (command, result.stdout, result.stderr)

@@ -18,7 +18,7 @@ BUSY_TIMEOUT_SECONDS = 30.0
 
 # The name of schema.py's last migration: a store that has it applied is current, and
 # opening it needs neither schema.py nor sqlite-utils (test_store checks the two agree).
-LATEST_MIGRATION = "m019_post_tone"
+LATEST_MIGRATION = "m020_lean_store"
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -60,11 +60,20 @@ class BatchCounts:
     new_keys: list[str] = field(default_factory=list)
 
 
+URL_KEY = "url:"
+
+
 def post_key(item: Item) -> str:
     """The dedupe key: a stable guid when the source gives one, else the normalised URL."""
     if item.guid:
         return "guid:" + item.guid
-    return "url:" + item.url
+    return URL_KEY + item.url
+
+
+def stored_key(key: str, url: str) -> str | None:
+    """What posts.key holds: NULL for a post keyed by its (non-empty) URL, which the row
+    holds already (m020); the key itself otherwise."""
+    return None if url and key == URL_KEY + url else key
 
 
 class StoreBase:

@@ -115,18 +115,18 @@ class JudgmentsMixin(StoreBase):
 
     def graded_posts(self, source: str, keys: list[str]) -> list[dict[str, Any]]:
         """The given posts with their event's level and reasons, in the order given."""
+        ids = self.post_ids(source, keys)
         rows = self._rows(
-            "SELECT s.key, p.id, p.title, p.site, p.stock, p.event_id, e.title AS event_title, e.level,"
-            " e.reasons, e.quiet FROM sightings s JOIN posts p ON p.id = s.post_id"
-            " LEFT JOIN events e ON e.id = p.event_id"
-            " WHERE s.source = ? AND s.key IN (SELECT value FROM json_each(?))",
-            [source, json.dumps(keys)],
+            "SELECT p.id, p.title, p.site, p.stock, p.event_id, e.title AS event_title, e.level,"
+            " e.reasons, e.quiet FROM posts p LEFT JOIN events e ON e.id = p.event_id"
+            " WHERE p.id IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(set(ids.values())))],
         )
-        by_key = {row.pop("key"): row for row in rows}
+        by_id = {row["id"]: row for row in rows}
         found = []
         for key in dict.fromkeys(keys):
-            if key in by_key:
-                row = by_key[key]
+            if key in ids and ids[key] in by_id:
+                row = dict(by_id[ids[key]])
                 row["reasons"] = [r["text"] for r in json.loads(row["reasons"] or "[]")]
                 found.append(row)
         return found

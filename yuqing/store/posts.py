@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from yuqing.models import Item
-from yuqing.store.base import POST_COLUMNS, BatchCounts, StoreBase, post_key
+from yuqing.store.base import POST_COLUMNS, URL_KEY, BatchCounts, StoreBase, post_key, stored_key
 from yuqing.store.merge import is_article_url
-from yuqing.text.search import grams
+from yuqing.text.search import grams, has_phrases, index_query
 
 EVIDENCE_LEVEL = 6  # zlib level of raw bodies: level 9 saves under 1% for 10% more time
 SHA256_HEX = 64  # characters: a body_sha this long is a sha256 (before m018), shorter a rowid
@@ -70,6 +70,7 @@ class PostsMixin(StoreBase):
         existing = self._sighted_ids(source, list(unique))
         elsewhere = self._ids_by_url(source, {k: i.url for k, i in unique.items() if k not in existing})
         new_rows = []
+        new_keys = []
         seen_rows = []
         for key, item in unique.items():
             post_id = existing.get(key) or elsewhere.get(key)
@@ -77,13 +78,16 @@ class PostsMixin(StoreBase):
                 seen_rows.append((seen_at, item.clicks, item.comments, post_id))
             else:
                 stock = _is_stock(item.published_at, stock_before, first_collection)
+                new_keys.append(key)
                 new_rows.append([
-                    source, channel, site, int(mainstream), key, item.url, item.guid,
+                    source, channel, site, int(mainstream), stored_key(key, item.url), item.url, item.guid,
                     item.title, item.text, item.author, item.published_at, seen_at, seen_at,
                     item.clicks, item.comments, int(stock),
                     (item.clicks or 0) if stock else None, (item.comments or 0) if stock else None, None,
                 ])
         with self.write() as conn:
+            # Before the post's figures become the sources' together (last_seen_at, site).
+            self._spell_out_first_sightings(conn, list(elsewhere.values()))
             if new_rows and evidence:
                 # Rows go in whole (body_sha too): growing them later splits the pages they sit in.
                 body_ref = self._keep_body(conn, evidence)
@@ -109,9 +113,8 @@ class PostsMixin(StoreBase):
                 """,
                 seen_rows,
             )
-            new_keys = [row[4] for row in new_rows]
             ids = {**existing, **elsewhere, **{key: next_id + n for n, key in enumerate(new_keys)}}
-            self._record_sightings(conn, source, site, mainstream, ids, seen_at)
+            self._record_sightings(conn, source, site, mainstream, {**existing, **elsewhere}, seen_at)
             if mainstream and elsewhere:  # the portal's own feed names the portal
                 conn.executemany("UPDATE posts SET site = ?, mainstream = 1 WHERE id = ? AND mainstream = 0",
                                  [(site, post_id) for post_id in elsewhere.values()])
@@ -128,13 +131,26 @@ class PostsMixin(StoreBase):
         )
         return str(conn.execute("SELECT rowid FROM raw_bodies WHERE sha256 = ?", [evidence.sha256]).fetchone()[0])
 
-    def _record_sightings(self, conn: sqlite3.Connection, source: str, site: str, mainstream: bool,
-                          ids: dict[str, int], seen_at: str) -> None:
+    def _spell_out_first_sightings(self, conn: sqlite3.Connection, post_ids: list[int]) -> None:
+        """A post carried by one source has no sightings rows: the post row (its source, key,
+        site and times) is that sighting (m020). When a second source carries it, the first
+        one's sighting is written out, from the post row while it is still the first's own."""
         conn.executemany(
             "INSERT INTO sightings (post_id, source, key, site, mainstream, first_seen_at, last_seen_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " SELECT id, source, coalesce(key, 'url:' || url), site, mainstream, first_seen_at, last_seen_at"
+            " FROM posts p WHERE id = ? AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.post_id = p.id)",
+            [(post_id,) for post_id in dict.fromkeys(post_ids)],
+        )
+
+    def _record_sightings(self, conn: sqlite3.Connection, source: str, site: str, mainstream: bool,
+                          ids: dict[str, int], seen_at: str) -> None:
+        """This source's sighting of posts it carried before or another source stored; only
+        posts with sightings rows get one (a post of one source is its own sighting)."""
+        conn.executemany(
+            "INSERT INTO sightings (post_id, source, key, site, mainstream, first_seen_at, last_seen_at)"
+            " SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sightings WHERE post_id = ?)"
             " ON CONFLICT (source, key) DO UPDATE SET last_seen_at = excluded.last_seen_at",
-            [(post_id, source, key, site, int(mainstream), seen_at, seen_at) for key, post_id in ids.items()],
+            [(post_id, source, key, site, int(mainstream), seen_at, seen_at, post_id) for key, post_id in ids.items()],
         )
 
     def _index_new(self, conn: sqlite3.Connection, posts: list[tuple[int, Item]]) -> None:
@@ -147,8 +163,8 @@ class PostsMixin(StoreBase):
     def sightings(self, post_id: int) -> list[dict[str, Any]]:
         """Every source that carried a post, first sighting first."""
         return self._rows(
-            "SELECT source, key, site, mainstream, first_seen_at, last_seen_at FROM sightings"
-            " WHERE post_id = ? ORDER BY first_seen_at, rowid",
+            "SELECT source, key, site, mainstream, first_seen_at, last_seen_at FROM all_sightings"
+            " WHERE post_id = ? ORDER BY first_seen_at, n",
             [post_id],
         )
 
@@ -163,7 +179,9 @@ class PostsMixin(StoreBase):
 
         Post ids grow in collection order, so the newest matches are the highest rowids:
         the FTS index is walked from the top a page at a time and stops once `limit`
-        posts pass the filters, instead of sorting every match.
+        posts pass the filters, instead of sorting every match. The index keeps no
+        positions (m020): it yields the posts holding every bigram of a phrase, and those
+        whose grams hold them in a row are kept, as a phrase query would have matched.
         """
         where, params = [], []
         for char in singles:
@@ -185,6 +203,7 @@ class PostsMixin(StoreBase):
         if match is None:  # single characters only: a scan, newest first
             sql = select + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.id DESC LIMIT ?"
             return self._rows(sql, [*params, limit])
+        tokens, phrases = index_query(match)
         found: list[dict[str, Any]] = []
         below = None
         page = max(limit * 4, 200)
@@ -192,14 +211,19 @@ class PostsMixin(StoreBase):
             ids = [r[0] for r in self.conn.execute(
                 "SELECT rowid FROM post_search WHERE post_search MATCH ?"
                 + (" AND rowid < ?" if below is not None else "") + " ORDER BY rowid DESC LIMIT ?",
-                [match, *([below] if below is not None else []), page],
+                [tokens, *([below] if below is not None else []), page],
             )]
             if not ids:
                 break
             marks = ",".join("?" * len(ids))
             conditions = [f"p.id IN ({marks})", *where]
-            found += self._rows(select + " WHERE " + " AND ".join(conditions) + " ORDER BY p.id DESC",
-                                [*ids, *params])
+            rows = self._rows(select + " WHERE " + " AND ".join(conditions) + " ORDER BY p.id DESC",
+                              [*ids, *params])
+            for row in rows:  # newest first: checking stops at `limit`
+                if has_phrases(row["title"], row["text"], phrases):
+                    found.append(row)
+                    if len(found) == limit:
+                        return found
             below = ids[-1]
             if len(ids) < page:
                 break
@@ -225,15 +249,28 @@ class PostsMixin(StoreBase):
         return self._sighted_ids(source, keys)
 
     def _sighted_ids(self, source: str, keys: list[str]) -> dict[str, int]:
-        """key → post id of what this source has carried before."""
-        return self._ids_for_keys("SELECT key, post_id FROM sightings WHERE source = ? AND key IN ({})",
-                                  source, keys)
+        """key → post id of what this source has carried before: the sightings of posts
+        several sources carried, and the posts it stored first."""
+        found = self._ids_for_keys("SELECT key, post_id FROM sightings WHERE source = ? AND key IN ({})",
+                                   source, keys)
+        return {**self._own_ids(source, keys), **found}
 
-    def _ids_for_keys(self, sql: str, source: str, keys: list[str]) -> dict[str, int]:
+    def _own_ids(self, source: str, keys: list[str]) -> dict[str, int]:
+        """key → post id of posts this source stored first. A post keyed by its URL keeps no
+        key (m020): it is found by its URL, through the URL index (hence the unary plus)."""
+        found = self._ids_for_keys("SELECT key, id FROM posts WHERE source = ? AND key IN ({})", source, keys)
+        by_url = [key[len(URL_KEY):] for key in keys if key.startswith(URL_KEY) and len(key) > len(URL_KEY)]
+        found.update(self._ids_for_keys(
+            "SELECT ? || url, id FROM posts WHERE +source = ? AND +key IS NULL AND url != '' AND url IN ({})",
+            source, by_url, prefix=(URL_KEY,)))
+        return found
+
+    def _ids_for_keys(self, sql: str, source: str, keys: list[str],
+                       prefix: tuple[str, ...] = ()) -> dict[str, int]:
         found: dict[str, int] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
-            found.update(self.conn.execute(sql.format(",".join("?" * len(chunk))), [source, *chunk]))
+            found.update(self.conn.execute(sql.format(",".join("?" * len(chunk))), [*prefix, source, *chunk]))
         return found
 
     def _ids_by_url(self, source: str, urls: dict[str, str]) -> dict[str, int]:
@@ -245,9 +282,9 @@ class PostsMixin(StoreBase):
             chunk = names[start:start + 500]
             rows = self.conn.execute(
                 f"SELECT p.url, min(p.id) FROM posts p WHERE p.url != '' AND p.url IN ({','.join('?' * len(chunk))})"
-                " AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.post_id = p.id AND s.source = ?)"
+                " AND p.source != ? AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.post_id = p.id AND s.source = ?)"
                 " GROUP BY p.url",
-                [*chunk, source],
+                [*chunk, source, source],
             )
             found.update((wanted[url], post_id) for url, post_id in rows)
         return found
@@ -272,11 +309,8 @@ class PostsMixin(StoreBase):
         """
         with self.write() as conn:
             ref = self._keep_body(conn, Evidence(sha256, url, fetched_at, body))
-            for start in range(0, len(post_keys), 500):
-                chunk = post_keys[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                conn.execute(f"UPDATE posts SET body_sha = ? WHERE source = ? AND key IN ({marks})",
-                             [ref, source, *chunk])
+            conn.executemany("UPDATE posts SET body_sha = ? WHERE id = ?",
+                             [(ref, post_id) for post_id in self._own_ids(source, post_keys).values()])
 
     def evidence(self, ref: int | str) -> dict[str, Any] | None:
         """The raw body a post's body_sha points at: a raw_bodies rowid, or (older posts) its sha256."""
@@ -320,7 +354,7 @@ class PostsMixin(StoreBase):
         if source is None:
             return self.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
         return self.conn.execute(  # what the source carried, stored first by it or not
-            "SELECT count(*) FROM sightings WHERE source = ?", [source]
+            "SELECT count(*) FROM all_sightings WHERE source = ?", [source]
         ).fetchone()[0]
 
     def iter_posts(self, *, source: str | None = None) -> Iterator[dict[str, Any]]:
@@ -328,7 +362,7 @@ class PostsMixin(StoreBase):
         sql = f"SELECT {cols} FROM posts"
         params: list[Any] = []
         if source:  # what the source carried, whichever source stored it first
-            sql += " WHERE id IN (SELECT post_id FROM sightings WHERE source = ?)"
+            sql += " WHERE id IN (SELECT post_id FROM all_sightings WHERE source = ?)"
             params.append(source)
         sql += " ORDER BY id"
         cursor = self.conn.execute(sql, params)

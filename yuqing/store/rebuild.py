@@ -1,13 +1,16 @@
-"""Moving the search index into a contentless FTS5 table (migration m018), in chunks.
+"""Filling a new search index (migrations m018 and m020), in chunks.
 
-A migration runs in one transaction; copying the index of a million posts that way would
-hold the write lock for minutes and lose all of it to a kill -9. So m018 only creates the
-new table and a progress row, and every open of a store with that row calls
-`finish_search_rebuild`: each chunk of posts is copied and the progress row moved in one
-transaction, so a killed run resumes where it stopped. When every post is copied the old
-table is dropped and the new one takes its name, then VACUUM gives the freed pages back
-to the file system (retried on the next open if it is killed or the store is busy). The same
-chunks turn posts.body_sha from the evidence's sha256 into its raw_bodies rowid.
+A migration runs in one transaction; indexing a million posts that way would hold the
+write lock for minutes and lose all of it to a kill -9. So m018 (contentless) and m020 (no
+positions) only create the new table `post_index` and a progress row, and every open of a
+store with that row calls `finish_search_rebuild`: each chunk of posts is indexed from its
+title and text and the progress row moved in one transaction, so a killed run resumes where
+it stopped. When every post is indexed the old table is dropped and the new one takes its
+name, then VACUUM gives the freed pages back to the file system (retried on the next open if
+it is killed or the store is busy). The same chunks turn posts.body_sha from the evidence's
+sha256 into its raw_bodies rowid (m018), delete the sightings rows that only repeat their
+post row and empty posts.key where it only repeats the URL (m020); all are no-ops where
+done already.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from typing import Protocol
+
+from yuqing.text.search import grams
 
 REBUILD_CHUNK = 20_000  # posts per transaction: about a second of work
 VACUUM_PENDING = -1
@@ -25,6 +30,17 @@ class _Writes(Protocol):
     conn: sqlite3.Connection
 
     def write(self): ...
+
+
+# The one sighting of a post carried by one source, equal to the post row (m012 wrote one
+# for every post; since m020 the post row is that sighting).
+_REPEATED_SIGHTINGS = """
+DELETE FROM sightings WHERE post_id > ?1 AND post_id <= ?2
+    AND EXISTS (SELECT 1 FROM posts p WHERE p.id = sightings.post_id AND p.source = sightings.source
+                AND coalesce(p.key, 'url:' || p.url) = sightings.key AND p.site = sightings.site AND p.mainstream = sightings.mainstream
+                AND p.first_seen_at = sightings.first_seen_at AND p.last_seen_at = sightings.last_seen_at)
+    AND NOT EXISTS (SELECT 1 FROM sightings o WHERE o.post_id = sightings.post_id AND o.rowid != sightings.rowid)
+"""
 
 
 def rebuild_pending(conn: sqlite3.Connection) -> bool:
@@ -48,7 +64,7 @@ def _copy_chunk(store: _Writes, chunk: int, on_chunk: Callable[[int], None] | No
         if row is None or row[0] == VACUUM_PENDING:
             return False
         rows = conn.execute(
-            "SELECT rowid, grams FROM post_search WHERE rowid > ? ORDER BY rowid LIMIT ?", [row[0], chunk]
+            "SELECT id, title, text FROM posts WHERE id > ? ORDER BY id LIMIT ?", [row[0], chunk]
         ).fetchall()
         if not rows:
             conn.execute("DROP TABLE post_search")
@@ -58,13 +74,17 @@ def _copy_chunk(store: _Writes, chunk: int, on_chunk: Callable[[int], None] | No
             conn.execute("INSERT INTO post_search (post_search, rank) VALUES ('hashsize', ?)", [DEFAULT_HASHSIZE])
             conn.execute("UPDATE search_rebuild SET done_id = ?", [VACUUM_PENDING])
             return False
-        conn.executemany("INSERT INTO post_index (rowid, grams) VALUES (?, ?)", rows)
+        conn.executemany("INSERT INTO post_index (rowid, grams) VALUES (?, ?)",
+                         [(post_id, grams(f"{title} {text}")) for post_id, title, text in rows])
         # Posts point at their evidence by rowid now, not by a 64-character sha256.
         conn.execute(
             "UPDATE posts SET body_sha = (SELECT rowid FROM raw_bodies WHERE sha256 = posts.body_sha)"
             " WHERE id > ? AND id <= ? AND length(body_sha) = 64",
             [row[0], rows[-1][0]],
         )
+        conn.execute(_REPEATED_SIGHTINGS, [row[0], rows[-1][0]])
+        conn.execute("UPDATE posts SET key = NULL WHERE id > ? AND id <= ? AND url != '' AND key = 'url:' || url",
+                     [row[0], rows[-1][0]])
         conn.execute("UPDATE search_rebuild SET done_id = ?", [rows[-1][0]])
     if on_chunk:
         on_chunk(rows[-1][0])
