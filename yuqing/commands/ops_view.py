@@ -88,10 +88,14 @@ def print_search(rows: list[dict[str, Any]], terms: list[str], *, as_json: bool,
         return
     table = Table("帖子", "发布时间" if by == "published" else "采集时间", "网站", "标题 / 摘要", "级别")
     table.columns[3].min_width = 30
+    for column in table.columns[2:4]:  # Chinese has no spaces to wrap at: fold, never cut
+        column.overflow = "fold"
     for row in rows:
         title = highlight(escape(row["title"]), [escape(t) for t in terms], before="[bold yellow]", after="[/]")
-        piece = highlight(escape(snippet(row["text"], terms)), [escape(t) for t in terms],
-                          before="[bold yellow]", after="[/]")
+        text = snippet(row["text"], terms)
+        if text.strip() == row["title"].strip():  # feeds whose description repeats the title
+            text = ""
+        piece = highlight(escape(text), [escape(t) for t in terms], before="[bold yellow]", after="[/]")
         at = row["first_seen_at"] if by == "collected" else row["published_at"] or row["first_seen_at"]
         table.add_row(str(row["id"]), clock.local_text(at, "%m-%d %H:%M"), escape(row["site"]),
                       f"{title}\n[dim]{piece}[/]" if piece else title, row["level"] or "")
