@@ -76,7 +76,9 @@ def test_an_old_thread_shows_its_year_everywhere_a_person_reads(desk):
     assert "2019-04-27 09:12" in run("event", "show", str(old_id)).stdout
     bulletin = run("report", "event", str(old_id), "--stdout").stdout
     assert "2019-04-27 09:12" in bulletin
-    assert "2019-04-27" in run("report", "daily", "--stdout").stdout
+    daily = run("report", "daily", "--stdout").stdout
+    assert "2019-04-27" in daily
+    assert f"{OLD_THREAD}（存量）" in daily and f"{NEW_POST}（存量）" not in daily  # an old post is no news
 
 
 def test_search_and_events_since_go_by_publication_unless_asked(desk):
