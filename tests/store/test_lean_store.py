@@ -226,3 +226,22 @@ def test_a_copy_m018_left_unfinished_is_started_over_into_the_new_index(tmp_path
 
 def answers_for(store: Store, queries: dict) -> dict[str, list[int]]:
     return {q: [r["id"] for r in store.search_posts(*match_expression(query_terms(q)), limit=1000)] for q in queries}
+
+
+def test_the_cli_says_so_while_an_upgrade_rebuilds_the_index(yuqing_home, monkeypatch):
+    """Upgrading a county's decade of posts takes minutes on the first command: the officer
+    sees why it waits and that stopping it loses nothing."""
+    from helpers import run
+
+    assert run("init").exit_code == 0
+    db = yuqing_home / "yuqing.db"
+    for leftover in yuqing_home.glob("yuqing.db*"):
+        leftover.unlink()
+    m019_store(db, 50)
+    monkeypatch.setattr("yuqing.store.rebuild.REBUILD_CHUNK", 20)
+    result = run("status")
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("正在升级数据库")]
+    assert len(lines) == 3 and "已处理到第 20 条帖子，共 50 条" in lines[0] and "第 50 条" in lines[-1]
+    assert "帖子：50 条" in result.stdout + result.stderr
+    assert "正在升级数据库" not in run("status").stderr  # once converted, never again

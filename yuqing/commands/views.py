@@ -293,3 +293,9 @@ def translate_usage_error(error: Exception) -> str:
         return f"没有这个命令：{command}（用 yuqing --help 查看全部命令）"
     text = _USAGE_MESSAGES[name](error) if name in _USAGE_MESSAGES else f"用法错误：{message}"
     return text + "（用 --help 查看用法）"
+
+
+def print_rebuild_progress(done: int, last: int) -> None:
+    """A line per chunk while an upgrade rebuilds the search index on open."""
+    err(f"正在升级数据库（重建检索索引）：已处理到第 {done:,} 条帖子，共 {last:,} 条；"
+        "可以中断，下次打开时从这里继续")

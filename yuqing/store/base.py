@@ -4,11 +4,11 @@ transaction, and the helpers every table family shares."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from yuqing.models import Item
 from yuqing.store.guard import guard_methods, wrap_exceptions
@@ -94,7 +94,18 @@ class StoreBase:
                 with self.write():
                     migrate(self.conn)  # a new store gets its application_id here too
             if rebuild_pending(self.conn):
-                finish_search_rebuild(self)
+                finish_search_rebuild(self, on_chunk=self._rebuild_progress())
+
+    # Told (posts indexed up to this id, the last post id) after each chunk when an upgrade
+    # rebuilds the search index on open: minutes for a large store, so the CLI says so.
+    on_rebuild_chunk: ClassVar[Callable[[int, int], None] | None] = None
+
+    def _rebuild_progress(self) -> Callable[[int], None] | None:
+        report = type(self).on_rebuild_chunk
+        if report is None:
+            return None
+        (last,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM posts").fetchone()
+        return lambda done: report(done, last)
 
     def close(self) -> None:
         self.conn.close()
