@@ -32,7 +32,7 @@ from yuqing.commands.common import (
     set_workspace,
 )
 from yuqing.errors import ConfigError, ExitCode, UsageError, YuqingError, os_error_message
-from yuqing.store import Store
+from yuqing.store.base import report_rebuilds_to
 from yuqing.workspace import ensure_workspace, resolve_home
 
 # Library modules are imported inside the commands: `yuqing collect` from cron should not
@@ -409,7 +409,7 @@ def click_command() -> click.Command:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning every expected failure into a Chinese message."""
-    Store.on_rebuild_chunk = views.print_rebuild_progress
+    report_rebuilds_to(views.print_rebuild_progress)
     try:
         result = click_command().main(args=argv, prog_name="yuqing", standalone_mode=False)
     except YuqingError as error:

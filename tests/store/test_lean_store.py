@@ -175,7 +175,8 @@ def report(done):
     print(done, flush=True)
     time.sleep(0.05)
 
-base.finish_search_rebuild = functools.partial(real, chunk=300, on_chunk=report)
+base.finish_search_rebuild = functools.partial(real, chunk=300)
+base.report_rebuilds_to(lambda done, last: report(done))
 from yuqing.store import Store
 Store(sys.argv[1]).close()
 print("finished", flush=True)

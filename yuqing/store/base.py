@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from yuqing.models import Item
 from yuqing.store.guard import guard_methods, wrap_exceptions
@@ -76,6 +76,17 @@ def stored_key(key: str, url: str) -> str | None:
     return None if url and key == URL_KEY + url else key
 
 
+_rebuild_reporter: Callable[[int, int], None] | None = None
+
+
+def report_rebuilds_to(report: Callable[[int, int], None] | None) -> None:
+    """Have ``report`` told (posts indexed up to this id, the last post id) after each chunk
+    when opening a store rebuilds its search index after an upgrade: minutes for a large
+    store, so the CLI says so."""
+    global _rebuild_reporter
+    _rebuild_reporter = report
+
+
 class StoreBase:
     busy_seconds = BUSY_TIMEOUT_SECONDS
 
@@ -96,12 +107,8 @@ class StoreBase:
             if rebuild_pending(self.conn):
                 finish_search_rebuild(self, on_chunk=self._rebuild_progress())
 
-    # Told (posts indexed up to this id, the last post id) after each chunk when an upgrade
-    # rebuilds the search index on open: minutes for a large store, so the CLI says so.
-    on_rebuild_chunk: ClassVar[Callable[[int, int], None] | None] = None
-
     def _rebuild_progress(self) -> Callable[[int], None] | None:
-        report = type(self).on_rebuild_chunk
+        report = _rebuild_reporter
         if report is None:
             return None
         (last,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM posts").fetchone()
