@@ -79,10 +79,11 @@ def fold_logits(corpora: Path, fold: int, rows: tuple, sets: dict[str, set[str]]
     held = {texts[i] for i in val}
     titles, others = build_tone_model.register_rows(corpora)
     register = fit_register([t for t in titles if t not in held], [t for t in others if t not in held],
-                            bits=build_tone_model.REGISTER_BITS, c=build_tone_model.REGISTER_C)
+                            bits=build_tone_model.REGISTER_BITS, c=build_tone_model.REGISTER_C,
+                            boundaries=build_tone_model.REGISTER_BOUNDARIES)
     held_texts = [texts[i] for i in val]
     sums, counts, register_sums = weight_sums(held_texts, coef.astype(np.float32), build_tone_model.BITS,
-                                              register.weights)
+                                              register.weights, boundaries=register.boundaries)
     scale = 1.0 / np.sqrt(np.maximum(counts, 1))
     return (held_texts, [labels[i] for i in val], [where[i] for i in val],
             (sums * scale + bias).tolist(), (register_sums * scale + register.bias).tolist())

@@ -24,7 +24,7 @@ from yuqing.text.negativity import (
     load_model,
     shipped_model_path,
 )
-from yuqing.text.ngrams import ngrams, top_grams, weight_sums
+from yuqing.text.ngrams import boundary_buckets, ngrams, top_grams, weight_sums
 from yuqing.text.tone import OfficeWords
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,13 +84,18 @@ def test_batch_sums_agree_with_the_occurrence_rows():
     model = load_model()
     batch = ngrams(texts, model.bits)
     register = model.register
-    sums, counts, register_sums = weight_sums(texts, model.weights, model.bits, register.weights)
+    sums, counts, register_sums = weight_sums(texts, model.weights, model.bits, register.weights,
+                                              boundaries=register.boundaries)
     expected = [float(model.weights[batch.buckets[batch.owners == i]].sum()) for i in range(len(texts))]
     assert sums.tolist() == pytest.approx(expected, rel=1e-6, abs=1e-4)
     assert counts.tolist() == batch.counts.tolist()
-    # The register head reads the top bits of the same hashes.
+    # The register head reads the top bits of the same hashes, and the marks of each
+    # text's start and end.
     narrow = batch.buckets >> (model.bits - register.bits)
-    expected = [float(register.weights[narrow[batch.owners == i]].sum()) for i in range(len(texts))]
+    marks, marked = boundary_buckets(texts, register.bits)
+    assert register.boundaries and np.bincount(marks, minlength=6).tolist() == [4, 0, 4, 4, 0, 2]
+    expected = [float(register.weights[narrow[batch.owners == i]].sum() + register.weights[marked[marks == i]].sum())
+                for i in range(len(texts))]
     assert register_sums.tolist() == pytest.approx(expected, rel=1e-6, abs=1e-4)
     assert weight_sums(texts, model.weights, model.bits)[2] is None
     assert counts[1] == 0 and counts[3] == 2000 + 1999 + 1998  # MAX_CHARS characters are read
@@ -161,7 +166,8 @@ def _bare_logit(model, text: str) -> float:
 
 
 def _share(model, text: str) -> float:
-    sums, counts, register_sums = weight_sums([text], model.weights, model.bits, model.register.weights)
+    sums, counts, register_sums = weight_sums([text], model.weights, model.bits, model.register.weights,
+                                              boundaries=model.register.boundaries)
     return float(_title_share(register_sums / np.sqrt(np.maximum(counts, 1)) + model.register.bias)[0])
 
 
@@ -229,7 +235,8 @@ def test_office_exclusions_are_blanked_before_reading():
 def test_score_threshold_and_a_legacy_word_list():
     text = "网友投诉清河县物业乱收费，业主维权无门"
     score = Negativity().read(text).score
-    assert not Negativity(None, OfficeWords.from_table({"score_threshold": 0.99})).read(text).negative
+    assert score < 1
+    assert not Negativity(None, OfficeWords.from_table({"score_threshold": (score + 1) / 2})).read(text).negative
     assert Negativity(None, OfficeWords.from_table({"score_threshold": score - 0.01})).read(text).negative
     # An old rules.toml holding the whole built-in list adds nothing but its own words.
     from yuqing.text.tone import DEFAULT_LEXICON
@@ -242,7 +249,7 @@ def test_score_threshold_and_a_legacy_word_list():
 # --- the office teaches the model -------------------------------------------------------
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="旧词典按语体并入模型后，200 条人工研判把其余新闻标题的 F1 从 0.80 提到 0.84，不到要求的 +0.05，见 docs/model.md")
+@pytest.mark.xfail(strict=False, reason="旧词典按语体并入模型后，200 条人工研判把其余新闻标题的 F1 从 0.82 提到 0.84，不到要求的 +0.05，见 docs/model.md")
 def test_two_hundred_labels_from_news_raise_f1_on_news(corpora):
     """News titles are the domain the shipped model does worst on (bench/tone_eval.py).
     200 titles labelled by hand that it never saw (the kept half of the development
@@ -259,9 +266,10 @@ def test_two_hundred_labels_from_news_raise_f1_on_news(corpora):
     shipped = Negativity()
     gold = [g for g, _ in test]
     before = f1([r.negative for r in shipped.read_many([t for _, t in test], explain=False)], gold)[2]
-    weights, bias = adapt_model(load_model(), [t for _, t in teach], [g for g, _ in teach])
-    taught = Negativity()
-    taught._model = decode_model(model_bytes(weights, bias, 0.5, {"kind": "local"}), "test")
+    shipped_model = load_model()
+    weights, bias = adapt_model(shipped_model, [t for _, t in teach], [g for g, _ in teach])
+    taught = Negativity()  # keeps the register head, as `yuqing tone train` does (yuqing.events.teach)
+    taught._model = decode_model(model_bytes(weights, bias, 0.5, {"kind": "local"}, shipped_model.register), "test")
     after = f1([r.negative for r in taught.read_many([t for _, t in test], explain=False)], gold)[2]
     assert after > before + 0.05, (before, after)
 
@@ -272,10 +280,10 @@ def test_two_hundred_labels_from_news_raise_f1_on_news(corpora):
 # on the same rows: the reader must stay above snownlp on every set.
 HELD_OUT_F1 = {  # set label prefix: (shipped reader at least, snownlp measured)
     "weibo_events": (0.82, 0.563),
-    "ChnSentiCorp_htl_all": (0.79, 0.662),
+    "ChnSentiCorp_htl_all": (0.80, 0.662),
     "waimai_10k": (0.90, 0.840),
-    "新闻标题 盲测": (0.82, 0.308),
-    "新闻标题 开发集留出": (0.75, 0.294),
+    "新闻标题 盲测": (0.85, 0.308),
+    "新闻标题 开发集留出": (0.78, 0.294),
 }
 
 

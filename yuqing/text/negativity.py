@@ -12,8 +12,9 @@ How a post is read (`Negativity.read_many`):
 1. The office's exclusions (``[negative] exclusions`` in rules.toml) are blanked out of the
    text: neither the model nor the lexicon sees them.
 2. logit = bias + Σ w[n-gram] / √(number of n-grams).
-3. The register head (a second, small table over the same n-grams) says how much the text
-   reads like a headline or thread title rather than a comment or review: its title share
+3. The register head (a second, small table over the same n-grams and the marks of the
+   text's start and end) says how much the text reads like a headline or thread title
+   rather than a comment or review: its title share
    π = sigmoid(register logit + REGISTER_SHIFT), 0 when below REGISTER_FLOOR.
 4. The built-in lexicon's verdict joins in as far as the text is a title:
    logit += π · (LEXICON_OFFSET + LEXICON_WEIGHT · [the lexicon reads it as negative,
@@ -22,8 +23,8 @@ How a post is read (`Negativity.read_many`):
    even run on texts with π = 0 (most comments: the scan would halve the speed).
 5. Each of the office's own words (``[negative] words``) found in the text and not negated
    adds its weight (``[negative.weights]``, default 1.0) and counts as the lexicon's verdict
-   with π = 1 whatever the register: a post the model alone scores 0.5 moves to 0.95
-   (weight 3: 0.99).
+   with π = 1 whatever the register: a post the model alone scores 0.5 moves to 0.98
+   (weight 3: 0.998).
    The constants of 3.–4. were chosen by cross-validation over the training rows
    (bench/tone_combination.py, docs/model.md).
 6. score = 1 / (1 + e^-logit) in [0, 1]; the post is negative when score ≥
@@ -63,9 +64,9 @@ TOP_GRAMS = 16  # n-grams of a text that may become reasons
 # scored by both heads refit without them) as the best mean of the news F1 and the
 # comments' mean F1 (bench/tone_combination.py). The model alone is far below the lexicon
 # on news titles and above it on comments and reviews.
-LEXICON_WEIGHT = 5.0
+LEXICON_WEIGHT = 6.0
 LEXICON_OFFSET = -3.0
-REGISTER_SHIFT = 4.0
+REGISTER_SHIFT = 5.0
 REGISTER_FLOOR = 0.3
 
 
@@ -99,6 +100,8 @@ class RegisterHead:
     bits: int
     weights: np.ndarray  # float32, 2**bits
     bias: float
+    # The marks of a text's start and end count as n-grams (False in files written before them).
+    boundaries: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ def encode_model(weights: np.ndarray, bias: float, threshold: float, info: dict[
             raise ValueError("the register head cannot have more buckets than the model")
         header.update({"format": 2, "register_bits": register_bits, "register_scale": register_scale,
                        "register_bias": float(register.bias)})
+        if register.boundaries:
+            header["register_boundaries"] = True
         raw += register_quantised.tobytes()
     payload = zlib.compress(raw, 9)
     header.update({"payload_sha256": hashlib.sha256(payload).hexdigest(), "payload_bytes": len(payload),
@@ -167,6 +172,7 @@ def decode_model(data: bytes, where: str) -> ToneModel:
         register_bits = int(header.get("register_bits", 0))
         register_scale = float(header.get("register_scale", 1.0))
         register_bias = float(header.get("register_bias", 0.0))
+        register_boundaries = bool(header.get("register_boundaries", False))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise broken("文件头已损坏") from None
     payload = data[start + size:]
@@ -183,7 +189,8 @@ def decode_model(data: bytes, where: str) -> ToneModel:
     weights = every[:1 << bits] * np.float32(scale)
     register = None
     if register_bits:
-        register = RegisterHead(register_bits, every[1 << bits:] * np.float32(register_scale), register_bias)
+        register = RegisterHead(register_bits, every[1 << bits:] * np.float32(register_scale), register_bias,
+                                register_boundaries)
     return ToneModel(bits, weights, float(header["bias"]), float(header["threshold"]), model_id(data, header), header,
                      register)
 
@@ -243,7 +250,8 @@ class Negativity:
         texts = [self._blank_exclusions(t or "") for t in texts]
         register = model.register
         sums, counts, register_sums = weight_sums(texts, model.weights, model.bits,
-                                                  None if register is None else register.weights)
+                                                  None if register is None else register.weights,
+                                                  boundaries=register is not None and register.boundaries)
         scale = 1.0 / np.sqrt(np.maximum(counts, 1))
         logits = sums * scale + model.bias
         share = _title_share(register_sums * scale + register.bias) if register else np.ones(len(texts))

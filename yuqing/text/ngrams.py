@@ -86,12 +86,14 @@ def ngrams(texts: Sequence[str], bits: int) -> NgramBatch:
 
 
 def weight_sums(texts: Sequence[str], weights: np.ndarray, bits: int,
-                register: np.ndarray | None = None,
+                register: np.ndarray | None = None, boundaries: bool = False,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(Σ weights of each text's n-grams, number of n-grams of each text, Σ ``register``
     weights of each text's n-grams or None): scoring's fast path, position by position with
     no per-occurrence rows. ``register`` is a second, smaller table (2^k buckets, k ≤ bits)
-    read with the top k bits of the same hashes, so both sums share one hashing pass."""
+    read with the top k bits of the same hashes, so both sums share one hashing pass; with
+    ``boundaries`` its sums include the marks of each text's start and end
+    (`boundary_buckets`), which count like any other n-gram."""
     if not len(texts):
         return np.zeros(0), np.zeros(0, dtype=np.int64), None if register is None else np.zeros(0)
     codes, text_starts, lengths = code_points(texts)
@@ -110,6 +112,9 @@ def weight_sums(texts: Sequence[str], weights: np.ndarray, bits: int,
     empty = lengths == 0
     sums, counts = _per_text(total, text_starts, empty), _per_text(whole, text_starts, empty)
     register_sums = None if register is None else _per_text(register_total, text_starts, empty)
+    if register is not None and boundaries:
+        owners, buckets = _boundaries(codes, text_starts, lengths, bits - narrow)
+        register_sums += np.bincount(owners, weights=register[buckets], minlength=len(texts))
     return sums, counts.astype(np.int64), register_sums
 
 
@@ -163,3 +168,46 @@ def top_grams(texts: Sequence[str], weights: np.ndarray, bits: int, k: int,
     rows = list(zip(values[rank].tolist(), starts.tolist(), (starts + (key & 3)).tolist(), strict=True))
     bounds = np.searchsorted(key >> (_RANK_BITS + _START_BITS + _ORDER_BITS), np.arange(len(texts) + 1)).tolist()
     return [rows[bounds[j]:bounds[j + 1]] for j in range(len(texts))]
+
+
+# Marks of a text's start and end for the register head: beyond Unicode, so no real
+# n-gram hashes like them.
+_START, _END = 0x110000, 0x110001
+_START_HASHED = np.uint32(_START * int(_MULTIPLIERS[0]) % (1 << 32))
+
+
+def boundary_buckets(texts: Sequence[str], bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(owning text, bucket) of the n-grams that mark where each text starts and ends: its
+    first one and two characters after a start mark, its last one and two before an end mark
+    (white space at either end skipped). Headlines and comments differ most there (a comment
+    ends in 。！~ or an emoticon, a reply starts with 回复)."""
+    return _boundaries(*code_points(texts), bits)
+
+
+def _boundaries(codes: np.ndarray, text_starts: np.ndarray, lengths: np.ndarray,
+                bits: int) -> tuple[np.ndarray, np.ndarray]:
+    ends = text_starts + lengths
+    first = _skip_spaces(codes, text_starts.copy(), ends, 1)
+    last = _skip_spaces(codes, ends - 1, text_starts - 1, -1)
+    has = first < ends
+    two = has & (last > first)
+    one_owners, two_owners = np.flatnonzero(has), np.flatnonzero(two)
+    m1, m2, m3 = _MULTIPLIERS
+    end = np.uint32(_END)
+    head = (_START_HASHED ^ codes[first[one_owners]]) * m2
+    tail = (codes[last[one_owners]] * m1 ^ end) * m2
+    head3 = ((_START_HASHED ^ codes[first[two_owners]]) * m2 ^ codes[first[two_owners] + 1]) * m3
+    tail3 = ((codes[last[two_owners] - 1] * m1 ^ codes[last[two_owners]]) * m2 ^ end) * m3
+    owners = np.concatenate([one_owners, one_owners, two_owners, two_owners])
+    hashed = np.concatenate([head, tail, head3, tail3])
+    return owners, (hashed >> np.uint32(32 - bits)).astype(np.intp)
+
+
+def _skip_spaces(codes: np.ndarray, at: np.ndarray, stop: np.ndarray, step: int) -> np.ndarray:
+    """Each position of ``at`` moved by ``step`` past white space, not beyond ``stop``
+    (a text's leading or trailing white space is rare and short: few rounds)."""
+    moving = np.flatnonzero((at != stop) & np.isin(codes[at], _SPACES))
+    while len(moving):
+        at[moving] += step
+        moving = moving[(at[moving] != stop[moving]) & np.isin(codes[at[moving]], _SPACES)]
+    return at

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from yuqing.text.negativity import RegisterHead, ToneModel, encode_model
-from yuqing.text.ngrams import ngrams
+from yuqing.text.ngrams import boundary_buckets, ngrams
 
 C = 4.0  # inverse regularisation strength of the shipped build and of adaptation
 
@@ -39,21 +39,27 @@ class Sparse:
     rows: int
 
 
-def features(texts: Sequence[str], bits: int) -> Sparse:
+def features(texts: Sequence[str], bits: int, *, boundaries: bool = False) -> Sparse:
+    """The n-grams of the texts; with ``boundaries`` also the marks of each text's start and
+    end, valued like its n-grams (`yuqing.text.ngrams.weight_sums`)."""
     batch = ngrams(texts, bits)
-    values = 1.0 / np.sqrt(np.maximum(batch.counts, 1))[batch.owners]
-    return Sparse(batch.owners, batch.buckets, values, len(texts))
+    scale = 1.0 / np.sqrt(np.maximum(batch.counts, 1))
+    owners, buckets = batch.owners, batch.buckets
+    if boundaries:
+        marks, marked = boundary_buckets(texts, bits)
+        owners, buckets = np.concatenate([owners, marks]), np.concatenate([buckets, marked])
+    return Sparse(owners, buckets, scale[owners], len(texts))
 
 
 def fit_model(texts: Sequence[str], labels: Sequence[bool], *, bits: int = 18,
-              sample_weight: Sequence[float] | None = None, c: float = C,
+              sample_weight: Sequence[float] | None = None, c: float = C, boundaries: bool = False,
               ) -> tuple[np.ndarray, float]:
     """(n-gram weights, bias) of a logistic regression (liblinear: deterministic for the
     same rows in the same order)."""
     import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression
 
-    f = features(texts, bits)
+    f = features(texts, bits, boundaries=boundaries)
     matrix = sp.csr_matrix((f.values, (f.owners, f.buckets)), shape=(f.rows, 1 << bits))
     matrix.sum_duplicates()
     classifier = LogisticRegression(C=c, solver="liblinear", max_iter=2000)
@@ -62,13 +68,15 @@ def fit_model(texts: Sequence[str], labels: Sequence[bool], *, bits: int = 18,
 
 
 def fit_register(titles: Sequence[str], others: Sequence[str], *, bits: int = 16,
-                 c: float = C) -> RegisterHead:
+                 c: float = C, boundaries: bool = False) -> RegisterHead:
     """The register head: a logistic regression telling titles (news headlines, thread
-    titles) from comments and reviews, the two classes weighing the same in total."""
+    titles) from comments and reviews, the two classes weighing the same in total; with
+    ``boundaries`` it also reads the marks of each text's start and end."""
     weight = len(others) / max(len(titles), 1)
     coef, bias = fit_model([*titles, *others], [True] * len(titles) + [False] * len(others), bits=bits,
-                           sample_weight=[weight] * len(titles) + [1.0] * len(others), c=c)
-    return RegisterHead(bits, coef.astype(np.float32), bias)
+                           sample_weight=[weight] * len(titles) + [1.0] * len(others), c=c,
+                           boundaries=boundaries)
+    return RegisterHead(bits, coef.astype(np.float32), bias, boundaries)
 
 
 def adapt_model(model: ToneModel, texts: Sequence[str], labels: Sequence[bool], *,
