@@ -132,6 +132,7 @@ def test_train_uses_the_local_model_until_reset(workspace):
     local_model, shipped = load_model(workspace / "models" / "tone_model.bin"), load_model()
     # The office's labels move the tone weights; the register head (title or comment) is kept.
     assert local_model.register.weights.tolist() == shipped.register.weights.tolist()
+    assert local_model.register.boundaries and shipped.register.boundaries  # with its start and end marks
     assert local_model.weights.tolist() != shipped.weights.tolist()
     data = json.loads(run("tone", "train", "--json").stdout)
     assert data["labels"] == 36 and data["trained_on"] + data["held_out"] == 36

@@ -18,6 +18,7 @@ from yuqing.text.negativity import (
     LEXICON_WEIGHT,
     ModelError,
     Negativity,
+    RegisterHead,
     _title_share,
     decode_model,
     encode_model,
@@ -188,6 +189,24 @@ def test_titles_join_the_lexicon_and_comments_read_the_model_alone():
         share = _share(model, text)
         assert _logit(reader.read(text).score) == pytest.approx(
             _bare_logit(model, text) + share * (LEXICON_OFFSET + LEXICON_WEIGHT * verdict), abs=1e-6)
+
+
+def test_a_register_head_written_without_the_marks_reads_none(tmp_path):
+    """A format-2 file from before the start and end marks (an office's older local model)
+    reads its register head over the n-grams alone, as it was trained."""
+    model = load_model()
+    plain = RegisterHead(model.register.bits, model.register.weights, model.register.bias)
+    old = tmp_path / "tone_model.bin"
+    old.write_bytes(encode_model(model.weights, model.bias, model.threshold, {"kind": "local"}, plain))
+    reader = Negativity(old)
+    assert not reader.model.register.boundaries and "register_boundaries" not in reader.model.header
+    title = "揪心！山西代县铁矿透水事故，11人遇难"
+    sums, counts, register_sums = weight_sums([title], model.weights, model.bits, model.register.weights)
+    with_marks = weight_sums([title], model.weights, model.bits, model.register.weights, boundaries=True)[2]
+    assert register_sums[0] != pytest.approx(with_marks[0])
+    share = float(_title_share(register_sums / np.sqrt(np.maximum(counts, 1)) + model.register.bias)[0])
+    assert _logit(reader.read(title).score) == pytest.approx(
+        _bare_logit(model, title) + share * (LEXICON_OFFSET + LEXICON_WEIGHT), abs=1e-4)
 
 
 def test_a_model_file_without_a_register_reads_every_text_as_a_title(tmp_path):
