@@ -15,46 +15,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
+import sys
 import time
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from yuqing.sources.forums import parse_forum_page
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from forum_fixtures import MIB, bloated_list_page, list_page_of_rows  # noqa: E402 (tests/forum_fixtures.py)
+
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-MIB = 1024 * 1024
-FILLER = (
-    "<script>var ad_slots = [" + ",".join(f"'slot-{i}'" for i in range(200)) + "];</script>"
-    "<style>" + "".join(f".s{i}{{margin:{i}px}}" for i in range(100)) + "</style>"
-    '<div class="side"><ul>'
-    + "".join(f'<li><a href="/links/{i}.html">热门链接 {i}</a></li>' for i in range(40))
-    + "</ul></div>"
-)
 
 
 def sample() -> str:
     path = resources.files("yuqing") / "sample" / "forum" / "discuz-list-1.html"
     return path.read_bytes().decode("gbk")
-
-
-def bloated(html: str) -> str:
-    """The page with sidebar filler before </body> until it is 5 MiB of UTF-8."""
-    copies = (5 * MIB - len(html.encode("utf-8"))) // len(FILLER.encode("utf-8")) + 1
-    return html.replace("</body>", FILLER * copies + "</body>")
-
-
-def all_rows(html: str) -> tuple[str, int]:
-    """The page with its thread rows copied (new ids) until it is 5 MiB; and the copies."""
-    start, end = html.index('<tbody id="normalthread_'), html.rindex("</tbody>") + len("</tbody>")
-    block, copies, size = html[start:end], [], 0
-    while size < 5 * MIB:
-        n = len(copies) + 1
-        chunk = re.sub(r"(thread_|tid=)(\d+)", lambda m, n=n: f"{m[1]}{n}{m[2]}", block)
-        copies.append(chunk)
-        size += len(chunk.encode("utf-8"))
-    return html[:start] + "".join(copies) + html[end:], len(copies)
 
 
 def best_of(runs: int, html: str) -> tuple[float, int]:
@@ -74,8 +52,8 @@ def main() -> None:
     page = sample()
     base_s, base_items = best_of(max(runs, 20), page)
     base_bytes = len(page.encode("utf-8"))
-    rows_page, copies = all_rows(page)
-    shapes = [("bloated with scripts and sidebars", bloated(page), base_items, 0.5),
+    rows_page, copies = list_page_of_rows(page)
+    shapes = [("bloated with scripts and sidebars", bloated_list_page(page), base_items, 0.5),
               ("all thread rows", rows_page, 1 + 12 * copies, 2.0)]
     print(f"{'page':36} {'MiB':>5} {'items':>6} {'best s':>7} {'x baseline per byte':>20}")
     print(f"{'baseline: the real sample page':36} {base_bytes / MIB:5.2f} {base_items:6} {base_s:7.4f} {1:20.2f}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 ROW = """<tbody id="normalthread_{tid}"><tr>
@@ -105,3 +106,33 @@ def tieba_thread_page(title: str, posts: list[tuple[str, str, str]]) -> str:
     return ('<!DOCTYPE html><html><head><meta charset="UTF-8"><title>'
             f"{escape(title)}_清河吧_百度贴吧</title></head><body><div id=\"j_p_postlist\" class=\"p_postlist\">"
             + "".join(blocks) + "</div></body></html>")
+
+
+MIB = 1024 * 1024
+SIDEBAR = (
+    "<script>var ad_slots = [" + ",".join(f"'slot-{i}'" for i in range(200)) + "];</script>"
+    "<style>" + "".join(f".s{i}{{margin:{i}px}}" for i in range(100)) + "</style>"
+    '<div class="side"><ul>'
+    + "".join(f'<li><a href="/links/{i}.html">热门链接 {i}</a></li>' for i in range(40))
+    + "</ul></div>"
+)
+
+
+def bloated_list_page(html: str) -> str:
+    """A list page with scripts, styles and sidebar links before </body> until it is 5 MiB
+    of UTF-8, as portals serve them (tests/sources/test_forums.py, bench/forum_bench.py)."""
+    copies = (5 * MIB - len(html.encode("utf-8"))) // len(SIDEBAR.encode("utf-8")) + 1
+    return html.replace("</body>", SIDEBAR * copies + "</body>")
+
+
+def list_page_of_rows(html: str) -> tuple[str, int]:
+    """A Discuz! list page whose thread rows are copied (with new ids) until it is 5 MiB;
+    and how many copies of the rows it holds."""
+    start, end = html.index('<tbody id="normalthread_'), html.rindex("</tbody>") + len("</tbody>")
+    block, copies, size = html[start:end], [], 0
+    while size < 5 * MIB:
+        n = len(copies) + 1
+        chunk = re.sub(r"(thread_|tid=)(\d+)", lambda m, n=n: f"{m[1]}{n}{m[2]}", block)
+        copies.append(chunk)
+        size += len(chunk.encode("utf-8"))
+    return html[:start] + "".join(copies) + html[end:], len(copies)

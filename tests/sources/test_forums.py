@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from forum_fixtures import bloated_list_page, list_page_of_rows
 from selectolax.lexbor import LexborHTMLParser
 
 from yuqing.errors import ConfigError
@@ -633,13 +634,6 @@ class TestHostile:
         assert page.items == []
 
 
-def five_mebibytes(html: str, filler: str) -> str:
-    """`html` with copies of `filler` before </body> until the page is 5 MiB of UTF-8."""
-    missing = 5 * 1024 * 1024 - len(html.encode("utf-8"))
-    copies = missing // len(filler.encode("utf-8")) + 1
-    return html.replace("</body>", filler * copies + "</body>")
-
-
 def parse_discuz(html: str) -> ForumPage:
     return parse_forum_page(html, base_url="https://x.example/", preset="discuz", now=NOW)
 
@@ -647,14 +641,7 @@ def parse_discuz(html: str) -> ForumPage:
 def test_a_five_mebibyte_page_gives_its_rows() -> None:
     """A list page bloated to 5 MiB by scripts, styles and sidebar links, as portals are
     (how long it takes: bench/forum_bench.py)."""
-    filler = (
-        "<script>var ad_slots = [" + ",".join(f"'slot-{i}'" for i in range(200)) + "];</script>"
-        "<style>" + "".join(f".s{i}{{margin:{i}px}}" for i in range(100)) + "</style>"
-        '<div class="side"><ul>'
-        + "".join(f'<li><a href="/links/{i}.html">热门链接 {i}</a></li>' for i in range(40))
-        + "</ul></div>"
-    )
-    html = five_mebibytes(sample("discuz-list-1.html", "gbk"), filler)
+    html = bloated_list_page(sample("discuz-list-1.html", "gbk"))
     page = parse_discuz(html)
     assert len(page.items) == 13
 
@@ -663,17 +650,6 @@ def test_a_five_mebibyte_page_gives_its_rows() -> None:
 def test_five_mebibytes_of_rows() -> None:
     """Worst case: 5 MiB that is all thread rows (3,700 of them), every one read (how long
     it takes: bench/forum_bench.py)."""
-    one = sample("discuz-list-1.html", "gbk")
-    start, end = one.index('<tbody id="normalthread_'), one.rindex("</tbody>") + len("</tbody>")
-    block = one[start:end]
-    copies: list[str] = []
-    size = 0
-    n = 0
-    while size < 5 * 1024 * 1024:
-        n += 1
-        chunk = re.sub(r"(thread_|tid=)(\d+)", lambda m, n=n: f"{m[1]}{n}{m[2]}", block)
-        copies.append(chunk)
-        size += len(chunk.encode("utf-8"))
-    html = one[:start] + "".join(copies) + one[end:]
+    html, n = list_page_of_rows(sample("discuz-list-1.html", "gbk"))
     page = parse_discuz(html)
     assert len(page.items) == 1 + 12 * n  # the sticky row is outside the copied block

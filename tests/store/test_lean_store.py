@@ -4,10 +4,7 @@ answers every search, sighting and key lookup as before, and a kill -9 loses not
 
 from __future__ import annotations
 
-import signal
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 from sqlite_utils import Database
@@ -166,34 +163,14 @@ def test_phrases_match_as_an_index_with_positions_would(tmp_path):
             assert expected or query == "款项 补偿"
 
 
-KILLED_CHILD = """
-import functools, sys, time
-import yuqing.store.base as base
-real = base.finish_search_rebuild
-
-def report(done):
-    print(done, flush=True)
-    time.sleep(0.05)
-
-base.finish_search_rebuild = functools.partial(real, chunk=300)
-base.report_rebuilds_to(lambda done, last: report(done))
-from yuqing.store import Store
-Store(sys.argv[1]).close()
-print("finished", flush=True)
-"""
-
-
 @pytest.mark.slow
 def test_the_m020_rebuild_killed_with_sigkill_resumes_and_loses_nothing(tmp_path):
+    from test_search_rebuild import kill_rebuild_after_three_chunks
+
     path = tmp_path / "y.db"
     m019_store(path, 6000)
     before, shown = phrase_answers(path), m019_sightings(path, 6000)
-    child = subprocess.Popen([sys.executable, "-c", KILLED_CHILD, str(path)], stdout=subprocess.PIPE, text=True)
-    progress = [int(child.stdout.readline()) for _ in range(3)]  # three chunks committed
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=30)
-    assert child.returncode == -signal.SIGKILL
-    assert progress == [300, 600, 900]
+    assert kill_rebuild_after_three_chunks(path) == [300, 600, 900]
     conn = sqlite3.connect(path)
     done = conn.execute("SELECT done_id FROM search_rebuild").fetchone()[0]
     half = conn.execute("SELECT count(*) FROM posts WHERE key IS NULL").fetchone()[0]

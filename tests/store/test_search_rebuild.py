@@ -103,20 +103,31 @@ def test_new_posts_are_found_and_point_at_their_evidence(tmp_path):
 
 
 KILLED_CHILD = """
-import functools, sys, time
+import sys, time
 import yuqing.store.base as base
-real = base.finish_search_rebuild
+import yuqing.store.rebuild as rebuild
 
-def report(done):
+def report(done, last):
     print(done, flush=True)
-    time.sleep(0.05)
+    time.sleep(0.05)  # time for the parent to kill it part-way
 
-base.finish_search_rebuild = functools.partial(real, chunk=300)
-base.report_rebuilds_to(lambda done, last: report(done))
+rebuild.REBUILD_CHUNK = 300
+base.report_rebuilds_to(report)
 from yuqing.store import Store
 Store(sys.argv[1]).close()
 print("finished", flush=True)
 """
+
+
+def kill_rebuild_after_three_chunks(path) -> list[int]:
+    """Open the store at ``path`` in a child that rebuilds its index 300 posts a chunk, and
+    SIGKILL it once three chunks are committed; the progress it reported."""
+    child = subprocess.Popen([sys.executable, "-c", KILLED_CHILD, str(path)], stdout=subprocess.PIPE, text=True)
+    progress = [int(child.stdout.readline()) for _ in range(3)]
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    return progress
 
 
 @pytest.mark.slow
@@ -124,12 +135,7 @@ def test_a_rebuild_killed_with_sigkill_resumes_where_it_stopped(tmp_path):
     path = tmp_path / "y.db"
     old_store(path, 6000)
     before = old_answers(path)
-    child = subprocess.Popen([sys.executable, "-c", KILLED_CHILD, str(path)], stdout=subprocess.PIPE, text=True)
-    progress = [int(child.stdout.readline()) for _ in range(3)]  # three chunks committed
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=30)
-    assert child.returncode == -signal.SIGKILL
-    assert progress == [300, 600, 900]
+    assert kill_rebuild_after_three_chunks(path) == [300, 600, 900]
     import sqlite3
 
     conn = sqlite3.connect(path)

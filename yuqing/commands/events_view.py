@@ -97,11 +97,9 @@ def _events_table(rows: list[dict[str, Any]], by: str, *, wide: bool) -> Table:
             styled_nature(row.get("nature")),
             escape(row["title"]) + (f" [yellow]（{escape('、'.join(marks))}）[/]" if marks else ""),
             f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
-            escape(row["first_site"] or ""),
+            *([escape(row["first_site"] or "")] if wide else []),
             _when(row["last_published_at"] if by == "published" else row["last_seen_at"]),
         ]
-        if not wide:
-            del cells[7]
         table.add_row(*cells)
     return table
 

@@ -141,15 +141,13 @@ def _json_of(values: tuple[str, ...]) -> str:
     return json.dumps(values, ensure_ascii=False)
 
 
-@lru_cache(maxsize=4096)
-def _names(stored: str | None) -> tuple[str, ...]:
-    """A stored JSON list of names (topics, categories, mentions): few distinct values."""
+def _stored_words(stored: str | None) -> tuple[str, ...]:
+    """A stored JSON list of words, e.g. a post's tone reasons (nearly every post has its own)."""
     return tuple(json.loads(stored)) if stored and stored != "[]" else ()
 
 
-def _reason_words(stored: str | None) -> tuple[str, ...]:
-    """A post's stored tone reasons (JSON list): nearly every post has its own."""
-    return tuple(json.loads(stored)) if stored and stored != "[]" else ()
+# Topics, categories and mentions: few distinct values, so worth a cache.
+_names = lru_cache(maxsize=4096)(_stored_words)
 
 
 def _reading_json(reading: Reading) -> tuple[str, str, str]:
@@ -395,7 +393,7 @@ def post_reading(post: dict[str, Any], rules: Rules) -> Reading:
         categories=_names(post["categories"]),
         mentions=_names(post["mentions"]),
         negative=bool(post["negative"]),
-        negative_words=_reason_words(post.get("tone_reasons")) if post["negative"] else (),
+        negative_words=_stored_words(post.get("tone_reasons")) if post["negative"] else (),
         score=post.get("tone_score"),
     )
 

@@ -215,7 +215,7 @@ def _swap_in(temp: Path, db_path: Path) -> None:
         for suffix in ("-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
         os.replace(temp, db_path)
-        _fsync_dir(db_path.parent)
+        _fsync(db_path.parent)
     finally:
         if live is not None:
             live.close()
@@ -246,16 +246,10 @@ def _in_use(db_path: Path) -> StoreError:
 
 
 def _fsync(path: Path) -> None:
+    """Flush a file, or a directory's entries (a rename), to the disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
 
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -27,15 +27,28 @@ def model_id(data: bytes, header: dict[str, Any]) -> str:
     return f"{header.get('kind', 'model')}-{hashlib.sha256(data).hexdigest()[:12]}"
 
 
+def read_header(data: bytes) -> tuple[dict[str, Any], int]:
+    """(the JSON header of the model file in ``data``, where its payload starts); ValueError
+    when ``data`` is not a model file or its header is damaged."""
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
+        raise ValueError("not a model file")
+    (size,) = struct.unpack_from("<I", data, len(MAGIC))
+    start = len(MAGIC) + 4
+    try:
+        header = json.loads(data[start:start + size].decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValueError("damaged header") from error
+    if not isinstance(header, dict):
+        raise ValueError("damaged header")
+    return header, start + size
+
+
 def file_model_id(path: Path | None = None) -> str | None:
     """The id of the model file at ``path`` (default: the shipped one); None when it cannot
     be read or is not a model file (loading it then says why)."""
     try:
         data = (path or shipped_model_path()).read_bytes()
-        (size,) = struct.unpack_from("<I", data, len(MAGIC))
-        header = json.loads(data[len(MAGIC) + 4:len(MAGIC) + 4 + size].decode("utf-8"))
-    except (OSError, struct.error, ValueError, UnicodeDecodeError):
-        return None
-    if not data.startswith(MAGIC) or not isinstance(header, dict):
+        header, _ = read_header(data)
+    except (OSError, ValueError):
         return None
     return model_id(data, header)

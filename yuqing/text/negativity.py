@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from yuqing.text import tone
-from yuqing.text.modelfile import MAGIC, model_id, shipped_model_path
+from yuqing.text.modelfile import MAGIC, model_id, read_header, shipped_model_path
 from yuqing.text.ngrams import MAX_CHARS, top_grams, weight_ranks, weight_sums
 from yuqing.text.tone import OfficeWords
 
@@ -163,10 +163,8 @@ def decode_model(data: bytes, where: str) -> ToneModel:
 
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
         raise broken("不是 yuqing 的模型文件")
-    (size,) = struct.unpack_from("<I", data, len(MAGIC))
-    start = len(MAGIC) + 4
     try:
-        header = json.loads(data[start:start + size].decode("utf-8"))
+        header, payload_start = read_header(data)
         bits, scale = int(header["bits"]), float(header["scale"])
         expected = header["payload_sha256"]
         register_bits = int(header.get("register_bits", 0))
@@ -175,7 +173,7 @@ def decode_model(data: bytes, where: str) -> ToneModel:
         register_boundaries = bool(header.get("register_boundaries", False))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise broken("文件头已损坏") from None
-    payload = data[start + size:]
+    payload = data[payload_start:]
     if hashlib.sha256(payload).hexdigest() != expected:
         raise broken("校验和不符，文件已损坏或被截断")
     if not 10 <= bits <= 24:
