@@ -148,14 +148,20 @@ def load_weibo(corpora: Path) -> list[Row]:
     labels = (root / "train_label.txt").read_text(encoding="utf-8").splitlines()
     rows = []
     for review, label in zip(reviews, labels, strict=True):
-        text = ""
-        for token in review.split():
-            if text and _latin(text[-1]) and _latin(token[0]):
-                text += " "
-            text += token
+        text = join_tokens(review.split())
         if text:
             rows.append((label.strip() != "0", text))
     return rows
+
+
+def join_tokens(tokens: list[str]) -> str:
+    """A segmented comment as it was written: no spaces, except between Latin letters or digits."""
+    text = ""
+    for token in tokens:
+        if text and _latin(text[-1]) and _latin(token[0]):
+            text += " "
+        text += token
+    return text
 
 
 def _latin(ch: str) -> bool:

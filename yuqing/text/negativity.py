@@ -31,8 +31,9 @@ How a post is read (`Negativity.read_many`):
    ``[negative] score_threshold`` (default: the model's own, 0.5).
 
 The reasons (「负面依据」) are what pushed the score up most: the office's words, the
-lexicon's words when it read the post as negative, then the 2- and 3-grams of the text
-with the largest positive weights, none overlapping another.
+lexicon's words when it read the post as negative, then the words of the text (the
+lexicon's and those of `yuqing.text.words`) whose n-grams weigh most, none overlapping
+another; a text without such a word gets its top-weighted 2- and 3-grams instead.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from yuqing.text import tone
 from yuqing.text.modelfile import MAGIC, model_id, read_header, shipped_model_path
 from yuqing.text.ngrams import MAX_CHARS, top_grams, weight_ranks, weight_sums
 from yuqing.text.tone import OfficeWords
+from yuqing.text.words import WordFinder, reason_words
 
 MAX_REASONS = 4
 TOP_GRAMS = 16  # n-grams of a text that may become reasons
@@ -224,7 +226,7 @@ class Negativity:
         self.model_path = model_path
         self.office = office
         self._model: ToneModel | None = None
-        self._pushes: dict[str, float] = {}  # lexicon word -> its push under self.model
+        self._finder: tuple[WordFinder, list[float]] | None = None  # see _word_finder
         self._ranks: tuple[np.ndarray, np.ndarray] | None = None  # weight_ranks of self.model
 
     @property
@@ -283,27 +285,35 @@ class Negativity:
 
     def _reasons(self, texts: Sequence[str], which: list[int],
                  words_first: dict[int, list[str]]) -> dict[int, tuple[str, ...]]:
-        """The reasons of the texts at the indexes ``which``. The n-grams of all of them are
-        hashed and ranked in one batch; only the choice among each text's few candidates
-        is made text by text."""
-        if not which:
-            return {}
-        model = self.model
-        top = top_grams([texts[i] for i in which], model.weights, model.bits, TOP_GRAMS, self._ranked())
-        return {i: _reasons(texts[i], self._word_push, grams, words_first.get(i, []))
-                for i, grams in zip(which, top, strict=True)}
+        """The reasons of the texts at the indexes ``which``: words (see `_reasons`); a text
+        where no word pushed its score up gets its top n-grams instead, ranked for all such
+        texts in one batch."""
+        finder, push = self._word_finder()
+        find = finder.for_batch(len(which))
+        found = {i: _reasons(texts[i], [(push[k], lo, hi) for k, lo, hi in find(texts[i][:MAX_CHARS])],
+                             words_first.get(i, []))
+                 for i in which}
+        bare = [i for i in which if not found[i]]
+        if bare:
+            model = self.model
+            top = top_grams([texts[i] for i in bare], model.weights, model.bits, TOP_GRAMS, self._ranked())
+            found.update((i, _reasons(texts[i], grams, [])) for i, grams in zip(bare, top, strict=True))
+        return found
 
     def _ranked(self) -> tuple[np.ndarray, np.ndarray]:
         if self._ranks is None:
             self._ranks = weight_ranks(self.model.weights)
         return self._ranks
 
-    def _word_push(self, word: str) -> float:
-        """How much a lexicon word pushes the score: the weights of the n-grams inside it."""
-        cache = self._pushes
-        if word not in cache:
-            cache[word] = float(weight_sums([word], self.model.weights, self.model.bits)[0][0])
-        return cache[word]
+    def _word_finder(self) -> tuple[WordFinder, list[float]]:
+        """The `reason_words` that push a score up under this model — how much: the weights
+        of the n-grams inside each — and a finder of them."""
+        if self._finder is None:
+            listed = reason_words()
+            pushes = weight_sums(list(listed), self.model.weights, self.model.bits)[0]
+            up = np.flatnonzero(pushes > 0).tolist()
+            self._finder = WordFinder([listed[k] for k in up]), pushes[up].tolist()
+        return self._finder
 
     def _blank_exclusions(self, text: str) -> str:
         for phrase in self.office.exclusions:
@@ -347,17 +357,13 @@ def _words_first(office_hits: dict[int, list[str]], lexicon_hits: dict[int, list
     return {i: office_hits.get(i, []) + lexicon_hits.get(i, []) for i in {*office_hits, *lexicon_hits}}
 
 
-def _reasons(text: str, word_push, top_grams: list[tuple[float, int, int]],
-             words_first: list[str]) -> tuple[str, ...]:
+def _reasons(text: str, candidates: list[tuple[float, int, int]], words_first: list[str]) -> tuple[str, ...]:
     """Up to MAX_REASONS phrases: the office's and the lexicon's words that made the
-    verdict, then, by how much they pushed the score, the built-in lexicon's words in the
-    text (the weights of the n-grams inside them) and the text's top 2- and 3-grams, none
-    overlapping another."""
+    verdict, then the candidates — (push, start, end) of the text's words, or of its top
+    n-grams — by how much they pushed the score, none overlapping another."""
     found = list(dict.fromkeys(words_first))
     if len(found) >= MAX_REASONS:
         return tuple(found[:MAX_REASONS])
-    candidates = [(word_push(text[lo:hi]), lo, hi) for lo, hi in _lexicon_words(text)]
-    candidates += top_grams
     taken: list[tuple[int, int]] = []
     for push, lo, hi in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if push <= 0 or len(found) >= MAX_REASONS:
@@ -369,15 +375,6 @@ def _reasons(text: str, word_push, top_grams: list[tuple[float, int, int]],
         if not any(phrase in f or f in phrase for f in found):
             found.append(phrase)
     return tuple(found[:MAX_REASONS])
-
-
-def _lexicon_words(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the built-in lexicon's negative words in the part of the text the
-    model reads."""
-    matcher = tone.DEFAULT_LEXICON._matcher()
-    kinds = matcher.kind_of
-    return [(start, end) for index, start, end in matcher.scan(text)
-            if kinds[index] == tone.WORD_KIND and end - start > 1 and end <= MAX_CHARS]  # 差, 烂 alone say little
 
 
 _WORDLIKE = re.compile(r"[\u3400-\u9fff]+")  # Chinese characters only: no punctuation or digits
