@@ -81,6 +81,13 @@ def test_an_old_thread_shows_its_year_everywhere_a_person_reads(desk):
     assert f"{OLD_THREAD}（存量）" in daily and f"{NEW_POST}（存量）" not in daily  # an old post is no news
 
 
+def test_a_narrow_terminal_folds_the_date_of_a_post_and_never_cuts_it(desk, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    old_id = next(e["id"] for e in json.loads(run("events", "--json").stdout) if e["title"] == OLD_THREAD)
+    shown = run("event", "show", str(old_id)).stdout
+    assert "2019-04-27" in shown and "2019-04-…" not in shown
+
+
 def test_search_and_events_since_go_by_publication_unless_asked(desk):
     recent = run("events", "--since", "7d")
     assert NEW_POST in recent.stdout and OLD_THREAD not in recent.stdout and "最近发布" in recent.stdout

@@ -155,7 +155,8 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
         console.print(f"  · {escape(reason['text'])}")
     table = Table("帖子", "网站", "标题", "发布", "点击", "跟帖", "负面", "观测")
     table.columns[2].min_width = 16
-    for column in table.columns[1:3]:  # sites and titles fold onto more lines, never cut
+    table.columns[3].min_width = 10  # the whole date: the time goes to its own line
+    for column in table.columns[1:4]:  # sites, titles and times fold onto more lines, never cut
         column.overflow = "fold"
     for post in posts:
         trail = " → ".join(f"{o['clicks'] or 0}/{o['comments'] or 0}" for o in observations.get(post["id"], [])[-5:])

@@ -282,6 +282,9 @@ def _param_hint(error: Any) -> str:
     return str(hint or getattr(param, "name", "") or "")
 
 
+_EXTRA_ARGUMENTS = re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", re.DOTALL)
+
+
 def translate_usage_error(error: Exception) -> str:
     """The option parser's English message, said in Chinese; the raw detail kept at the end."""
     name = type(error).__name__
@@ -291,6 +294,9 @@ def translate_usage_error(error: Exception) -> str:
     if name == "UsageError" and "No such command" in message:
         command = message.split("'")[1] if "'" in message else message
         return f"没有这个命令：{command}（用 yuqing --help 查看全部命令）"
+    extra = _EXTRA_ARGUMENTS.match(message) if name == "UsageError" else None
+    if extra:
+        return f"多余的参数：{extra.group(1)}（这个命令不接受它；用 --help 查看用法）"
     text = _USAGE_MESSAGES[name](error) if name in _USAGE_MESSAGES else f"用法错误：{message}"
     return text + "（用 --help 查看用法）"
 
