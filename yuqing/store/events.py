@@ -67,11 +67,12 @@ class EventsMixin(StoreBase):
                 rows,
             )
             event_ids = sorted({row[0] for row in rows if row[0] is not None})
-            conn.executemany("UPDATE events SET dirty = 1 WHERE id = ?", [(e,) for e in event_ids])
+            # Events created this run are dirty already: a lookup, not a row rewrite (a third of the time).
+            conn.executemany("UPDATE events SET dirty = 1 WHERE id = ? AND dirty = 0", [(e,) for e in event_ids])
 
     def mark_all_events_dirty(self) -> None:
         with self.write() as conn:
-            conn.execute("UPDATE events SET dirty = 1")
+            conn.execute("UPDATE events SET dirty = 1 WHERE dirty = 0")
 
     def reset_analysis(self) -> None:
         """After rules.toml changed: posts outside events are matched and grouped again;
