@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 
 from yuqing.cli import main
 
@@ -38,3 +41,13 @@ def undo_letters_and_work_records(conn) -> None:
     conn.execute("ALTER TABLE notices DROP COLUMN letter_id")
     for column in ("post_ids", "outcome", "document_sha", "document_name"):
         conn.execute(f"ALTER TABLE case_actions DROP COLUMN {column}")
+
+
+def bench_script(name: str) -> ModuleType:
+    """A script of bench/ loaded as a module, so that a test uses the rows and builders the
+    bench defines."""
+    path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -4,13 +4,12 @@ and the office teaching it (200 labelled news titles raise F1 on news titles).""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import run
+from helpers import bench_script, run
 from test_tone import NEGATIVE, NOT_NEGATIVE
 
 from yuqing.text.negativity import (
@@ -31,13 +30,6 @@ from yuqing.text.tone import OfficeWords
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _bench(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_shipped_file_matches_the_hash_the_build_recorded():
     recorded, name = (ROOT / "bench" / "tone_model.sha256").read_text(encoding="utf-8").split()
     path = shipped_model_path()
@@ -51,7 +43,7 @@ def test_shipped_file_matches_the_hash_the_build_recorded():
 @pytest.mark.slow
 def test_the_build_script_gives_the_shipped_bytes_again(corpora):
     pytest.importorskip("sklearn", reason="scikit-learn 未安装（pip install -e '.[train]'），跳过重建")
-    build = _bench("build_tone_model")
+    build = bench_script("build_tone_model")
     data = build.build(corpora)
     assert hashlib.sha256(data).hexdigest() == hashlib.sha256(shipped_model_path().read_bytes()).hexdigest()
 
@@ -278,7 +270,7 @@ def test_two_hundred_labels_from_news_raise_f1_on_news(corpora):
         pytest.skip(f"新闻语料缺失：{corpora / 'wechat_feeds'}")
     from yuqing.text.tonetrain import adapt_model, f1, model_bytes
 
-    tone_eval = _bench("tone_eval")
+    tone_eval = bench_script("tone_eval")
     _, kept, blind = tone_eval.news_split(corpora)
     teach, test = kept[:200], kept[200:] + blind
     assert len(teach) == 200 and len(test) >= 150
@@ -311,7 +303,7 @@ def test_held_out_f1_stays_above_snownlp_on_every_set(corpora):
     pytest.importorskip("feedparser")
     if not (corpora / "weibo_events").is_dir() or not (corpora / "wechat_feeds").is_dir():
         pytest.skip(f"语料缺失：{corpora}")
-    tone_eval = _bench("tone_eval")
+    tone_eval = bench_script("tone_eval")
     reader = Negativity()
     measured = {}
     for label, rows in tone_eval.held_out_sets(corpora):

@@ -3,11 +3,11 @@ occur, and the reasons a real comment gets."""
 
 from __future__ import annotations
 
-import importlib.util
 import zlib
 from pathlib import Path
 
 import pytest
+from helpers import bench_script
 
 from yuqing.text import words
 from yuqing.text.negativity import Negativity
@@ -19,13 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # were pieces of two words: 「的母」「亲微博」「了呢好」, 「太危」, 「老百」「姓需要」.
 COMMENTS = ["为什么死者的母亲微博被封了呢好恐怖", "旅游还是不要去云南了，太危险了", "小老百姓需要的时候就老坏"]
 FRAGMENTS = {"的母", "亲微博", "了呢好", "太危", "老百", "姓需要"}
-
-
-def _bench(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_reasons_of_real_comments_are_listed_words():
@@ -56,7 +49,7 @@ def test_every_occurrence_is_found_overlapping_ones_too():
 
 
 def test_the_automaton_and_the_plain_lookup_agree(corpora):
-    weibo = _bench("tone_eval").load_weibo(corpora)
+    weibo = bench_script("tone_eval").load_weibo(corpora)
     sample = [text for _, text in weibo if zlib.crc32(text.encode("utf-8")) % 50 == 0]
     assert len(sample) > 100
     finder = words.WordFinder(words.reason_words())
@@ -67,7 +60,7 @@ def test_the_automaton_and_the_plain_lookup_agree(corpora):
 
 def test_the_build_script_gives_the_shipped_list_again(corpora, tmp_path):
     pytest.importorskip("jieba", reason="jieba 未安装（pip install -e '.[test]'），跳过重建词表")
-    build = _bench("build_reason_words")
+    build = bench_script("build_reason_words")
     out = tmp_path / "reason_words.txt"
     build.main(out, corpora)
     assert out.read_bytes() == words.WORDS_PATH.read_bytes()

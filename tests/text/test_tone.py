@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import time
 import tomllib
 from pathlib import Path
 
 import pytest
+from helpers import bench_script
 
 from yuqing.text import tone
 from yuqing.text.tone import DEFAULT_LEXICON, ToneLexicon, is_negative, negative_hits, tone_score
@@ -274,13 +274,6 @@ def test_from_table_rejects_a_non_table():
 # 200 evenly spaced rows of each corpus's held-out fifth, which the lexicon was not tuned
 # on. News: titles from wechat_feeds labelled by hand (see NEWS_NEGATIVE in the bench).
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("tone_eval", ROOT / "bench" / "tone_eval.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # F1 of yuqing.text.tone measured on each sample (bench/tone_eval.py), and the floor the test
 # holds: room for small lexicon edits, none for a broken detector.
 MEASURED = {
@@ -292,7 +285,7 @@ MEASURED = {
 
 
 def _rows(corpora: Path, name: str):
-    bench = _bench()
+    bench = bench_script("tone_eval")
     if name.startswith("news"):
         if not (corpora / "wechat_feeds").is_dir():
             pytest.skip(f"新闻语料缺失：{corpora / 'wechat_feeds'}")
