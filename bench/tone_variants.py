@@ -181,7 +181,8 @@ def held_out(corpora: Path, rows: tuple, variant: Variant, v: Validation) -> lis
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="负面倾向模型的变体：训练数据上的三折交叉验证")
-    parser.add_argument("variants", nargs="*", choices=[[], *VARIANTS], default=[])
+    parser.add_argument("variants", nargs="*", choices=[[], *VARIANTS], default=[], metavar="VARIANT",
+                        help="、".join(VARIANTS) + "（默认全部）")
     parser.add_argument("--held-out", action="store_true", help="选定之后：在留出集上报告（不可用于挑选）")
     args = parser.parse_args(argv)
     corpora = ROOT.parent / "shared" / "corpora"
