@@ -22,7 +22,6 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -35,64 +34,30 @@ import build_tone_model  # noqa: E402
 import tone_eval  # noqa: E402
 
 from yuqing.text import tone  # noqa: E402
-from yuqing.text.ngrams import weight_sums  # noqa: E402
-from yuqing.text.tonetrain import fit_model, fit_register  # noqa: E402
 
-FOLDS = 3
+FOLDS = build_tone_model.FOLDS
 SHIFTS = (0, 1, 2, 3, 4, 5)
 FLOORS = (0, 0.05, 0.1, 0.2, 0.3)
 WEIGHTS = (0, 1, 2, 3, 4, 5, 6)
 OFFSETS = (0, -1, -1.5, -2, -2.5, -3)
-SETS = ("news", "weibo_events", "hotel", "takeaway")
+SETS = build_tone_model.VALIDATION_SETS
 
 
 def _f1(predicted: np.ndarray, gold: np.ndarray) -> float:
     return tone_eval.scores(predicted.tolist(), gold.tolist())[2]
 
 
-def validation_sets(corpora: Path) -> dict[str, set[str]]:
-    """The training texts of each set; a share of them is validation (`_validation_set`)."""
-    sets = {"news": {t for _, t in tone_eval.news_split(corpora)[0]},
-            "weibo_events": {t for _, t in tone_eval.train(tone_eval.load_weibo(corpora))}}
-    for name, label in zip(tone_eval.CORPORA, ("hotel", "takeaway"), strict=True):
-        sets[label] = {t for _, t in tone_eval.train(tone_eval.load(corpora / "reviews", name))}
-    return sets
-
-
-def _validation_set(text: str, sets: dict[str, set[str]], fold: int) -> str | None:
-    crc = zlib.crc32(("val:" + text).encode("utf-8"))
-    for name in SETS:
-        if text in sets[name]:
-            return name if crc % (FOLDS if name == "news" else 10) == fold else None
-    return None
-
-
 def fold_logits(corpora: Path, fold: int, rows: tuple, sets: dict[str, set[str]]) -> tuple[list, ...]:
-    """(texts, gold, set names, model logits, register logits) of fold ``fold``'s held-out rows,
-    read by both heads refit without them."""
-    texts, labels, weights, _ = rows
-    where = [_validation_set(t, sets, fold) for t in texts]
-    val = [i for i, w in enumerate(where) if w]
-    rest = [i for i, w in enumerate(where) if not w]
-    coef, bias = fit_model([texts[i] for i in rest], [labels[i] for i in rest], bits=build_tone_model.BITS,
-                           sample_weight=[weights[i] for i in rest])
-    held = {texts[i] for i in val}
-    titles, others = build_tone_model.register_rows(corpora)
-    register = fit_register([t for t in titles if t not in held], [t for t in others if t not in held],
-                            bits=build_tone_model.REGISTER_BITS, c=build_tone_model.REGISTER_C,
-                            boundaries=build_tone_model.REGISTER_BOUNDARIES)
-    held_texts = [texts[i] for i in val]
-    sums, counts, register_sums = weight_sums(held_texts, coef.astype(np.float32), build_tone_model.BITS,
-                                              register.weights, boundaries=register.boundaries)
-    scale = 1.0 / np.sqrt(np.maximum(counts, 1))
-    return (held_texts, [labels[i] for i in val], [where[i] for i in val],
-            (sums * scale + bias).tolist(), (register_sums * scale + register.bias).tolist())
+    """(texts, gold, set names, model logits, register logits) of fold ``fold``'s held-out
+    rows, read by both heads refit without them (the shipped model's features)."""
+    texts, gold, where, _, model, register = build_tone_model.fold_logits(corpora, fold, rows, sets)
+    return texts, gold, where, model, register
 
 
 def main() -> int:
     corpora = ROOT.parent / "shared" / "corpora"
     rows = build_tone_model.training_rows(corpora)
-    sets = validation_sets(corpora)
+    sets = build_tone_model.validation_sets(corpora)
     parts = [fold_logits(corpora, fold, rows, sets) for fold in range(FOLDS)]
     held_texts = [t for part in parts for t in part[0]]
     gold = np.array([g for part in parts for g in part[1]])

@@ -133,6 +133,7 @@ def test_train_uses_the_local_model_until_reset(workspace):
     # The office's labels move the tone weights; the register head (title or comment) is kept.
     assert local_model.register.weights.tolist() == shipped.register.weights.tolist()
     assert local_model.register.boundaries and shipped.register.boundaries  # with its start and end marks
+    assert local_model.register.join == shipped.register.join  # and how the lexicon joins
     assert local_model.weights.tolist() != shipped.weights.tolist()
     data = json.loads(run("tone", "train", "--json").stdout)
     assert data["labels"] == 36 and data["trained_on"] + data["held_out"] == 36

@@ -13,8 +13,10 @@ from helpers import bench_script, run
 from test_tone import NEGATIVE, NOT_NEGATIVE
 
 from yuqing.text.negativity import (
+    FIXED_JOIN,
     LEXICON_OFFSET,
     LEXICON_WEIGHT,
+    LexiconJoin,
     ModelError,
     Negativity,
     RegisterHead,
@@ -142,7 +144,9 @@ def test_empty_texts_score_the_bias(text):
     # text reads as a title (the register head's bias alone)
     model = load_model()
     share = float(_title_share(np.array([model.register.bias]))[0])
-    assert reading.score == pytest.approx(1 / (1 + math.exp(-(model.bias + share * LEXICON_OFFSET))))
+    join = model.register.join
+    logit = model.bias + share * (join.offsets[0] + join.scales[0] * model.bias)
+    assert reading.score == pytest.approx(1 / (1 + math.exp(-logit)))
 
 
 @pytest.mark.parametrize("text", ["。。。！！！", "\x00\x01投诉", "😀" * 50, "a" * 100_000])
@@ -174,13 +178,55 @@ def test_titles_join_the_lexicon_and_comments_read_the_model_alone():
     reader = Negativity()
     for text in comments:  # read by the model alone: the lexicon is not even run
         assert _logit(reader.read(text).score) == pytest.approx(_bare_logit(model, text), abs=1e-6)
-    # A title the lexicon reads as negative gains LEXICON_WEIGHT over the offset, one it
-    # reads as calm loses the offset.
+    # A title the lexicon reads as negative gains the join's weight over its offset, one it
+    # reads as calm gets the offset (a penalty: the model alone raises false alarms on titles).
+    join = model.register.join
+    assert len(join.bands) == 1 and join.offsets[0] < 0 < join.weights[0]
     negative_title, calm_title = titles[1], titles[0]
     for text, verdict in ((negative_title, 1), (calm_title, 0)):
-        share = _share(model, text)
+        share, bare = _share(model, text), _bare_logit(model, text)
         assert _logit(reader.read(text).score) == pytest.approx(
-            _bare_logit(model, text) + share * (LEXICON_OFFSET + LEXICON_WEIGHT * verdict), abs=1e-6)
+            bare + share * (join.offsets[0] + join.weights[0] * verdict + join.scales[0] * bare), abs=1e-5)
+
+
+def test_the_learned_join_goes_through_the_file_and_older_files_keep_the_fixed_one(tmp_path):
+    model = load_model()
+    join = LexiconJoin((0.0, 0.8), (-1.5, -2.5), (3.0, 5.0), (0.0, -0.25))
+    head = RegisterHead(model.register.bits, model.register.weights, model.register.bias, True, join)
+    data = encode_model(model.weights, model.bias, model.threshold, {"kind": "local"}, head)
+    read = decode_model(data, "test")
+    assert read.register.join == join and read.header["lexicon_join"]["bands"] == [0.0, 0.8]
+    # a text in the upper band gains π · (−2.5 + 5 · verdict − 0.25 · its own logit)
+    pushed = join.push(np.array([0.0, 0.5, 0.9, 1.0]), np.array([1.0, 1.0, 0.0, 1.0]), np.array([2.0, 2.0, 2.0, 2.0]))
+    assert pushed.tolist() == pytest.approx([0.0, 0.5 * 1.5, 0.9 * -3.0, 2.0])
+    plain = RegisterHead(model.register.bits, model.register.weights, model.register.bias, True)
+    older = encode_model(model.weights, model.bias, model.threshold, {"kind": "local"}, plain)
+    assert "lexicon_join" not in decode_model(older, "test").header
+    assert decode_model(older, "test").register.join == FIXED_JOIN
+
+
+def test_a_damaged_lexicon_join_is_refused_with_a_clear_message():
+    model = load_model()
+    head = RegisterHead(model.register.bits, model.register.weights, model.register.bias, True,
+                        LexiconJoin((0.0, 0.8), (-1.5,), (3.0,), (0.0,)))  # one band's numbers missing
+    data = encode_model(model.weights, model.bias, model.threshold, {"kind": "local"}, head)
+    with pytest.raises(ModelError, match="文件头已损坏"):
+        decode_model(data, "test")
+
+
+def test_fit_join_finds_the_offset_and_weight_the_labels_were_drawn_with():
+    """Labels drawn from sigmoid(z + π·(−2 + 4·verdict)): the fitted join gives them back."""
+    from yuqing.text.tonetrain import fit_join
+
+    rng = np.random.default_rng(14)
+    n = 40_000
+    logits, share = rng.normal(0, 2, n), np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0.3, 1.0, n))
+    verdict = (rng.random(n) < 0.3).astype(float)
+    labels = rng.random(n) < 1 / (1 + np.exp(-(logits + share * (-2 + 4 * verdict))))
+    join = fit_join(logits, labels, share=share, verdict=verdict, bands=(0.0,), sample_weight=np.ones(n),
+                    rescale=False)
+    assert join.offsets[0] == pytest.approx(-2, abs=0.2) and join.weights[0] == pytest.approx(4, abs=0.3)
+    assert join.scales == (0.0,)
 
 
 def test_a_register_head_written_without_the_marks_reads_none(tmp_path):
@@ -345,3 +391,22 @@ def test_a_run_with_nothing_new_to_read_does_not_load_numpy(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_nb_scaling_is_folded_into_one_weight_per_bucket():
+    """With NB-SVM scaling the model is fit on features times their log-count ratios; the
+    weights it returns score the plain features the same way, so scoring stays as it is."""
+    pytest.importorskip("sklearn", reason="scikit-learn 未安装（pip install -e '.[train]'），跳过")
+    from sklearn.linear_model import LogisticRegression
+
+    from yuqing.text.tonetrain import fit_model, nb_ratios, sparse_matrix
+
+    texts, labels = [*NEGATIVE, *NOT_NEGATIVE], [True] * len(NEGATIVE) + [False] * len(NOT_NEGATIVE)
+    coef, bias = fit_model(texts, labels, bits=12, nb=1.0)
+    matrix = sparse_matrix(texts, 12)
+    ratios = nb_ratios(matrix, labels)
+    assert ratios[matrix[:len(NEGATIVE)].nonzero()[1]].mean() > 0 > ratios[matrix[len(NEGATIVE):].nonzero()[1]].mean()
+    scaled = LogisticRegression(C=4.0, solver="liblinear", max_iter=2000).fit(matrix.multiply(ratios).tocsr(), labels)
+    assert (matrix @ coef + bias).tolist() == pytest.approx(scaled.decision_function(matrix.multiply(ratios)).tolist())
+    plain, _ = fit_model(texts, labels, bits=12)
+    assert not np.allclose(plain, coef)

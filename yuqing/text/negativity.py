@@ -18,7 +18,8 @@ How a post is read (`Negativity.read_many`):
    π = sigmoid(register logit + REGISTER_SHIFT), 0 when below REGISTER_FLOOR.
 4. The built-in lexicon's verdict joins in as far as the text is a title:
    logit += π · (LEXICON_OFFSET + LEXICON_WEIGHT · [the lexicon reads it as negative,
-   `yuqing.text.tone.is_negative`]). The lexicon was written on news titles and beats the
+   `yuqing.text.tone.is_negative`]) (`LexiconJoin`: a model file may carry other offsets
+   and weights, by band of π). The lexicon was written on news titles and beats the
    model there; on comments and reviews the model alone is better, and the lexicon is not
    even run on texts with π = 0 (most comments: the scan would halve the speed).
 5. Each of the office's own words (``[negative] words``) found in the text and not negated
@@ -66,6 +67,9 @@ TOP_GRAMS = 16  # n-grams of a text that may become reasons
 # scored by both heads refit without them) as the best mean of the news F1 and the
 # comments' mean F1 (bench/tone_combination.py). The model alone is far below the lexicon
 # on news titles and above it on comments and reviews.
+# They make FIXED_JOIN, the join of the shipped file and of every file whose header has no
+# `lexicon_join`; a file may carry a join learned on cross-validated logits instead
+# (`LexiconJoin`, bench/build_tone_model.py LEARNED_JOIN; tried, not shipped: docs/model.md).
 LEXICON_WEIGHT = 6.0
 LEXICON_OFFSET = -3.0
 REGISTER_SHIFT = 5.0
@@ -96,6 +100,30 @@ class ToneReading:
 
 
 @dataclass(frozen=True)
+class LexiconJoin:
+    """How the built-in lexicon's verdict joins the model's logit z: a text whose title share
+    π falls in band i (π ≥ bands[i], below the next edge) gains
+    π · (offsets[i] + weights[i] · verdict + scales[i] · z)."""
+
+    bands: tuple[float, ...] = (0.0,)  # lower edges, ascending, the first 0
+    offsets: tuple[float, ...] = (LEXICON_OFFSET,)
+    weights: tuple[float, ...] = (LEXICON_WEIGHT,)
+    scales: tuple[float, ...] = (0.0,)
+
+    def push(self, share: np.ndarray, verdict: np.ndarray, logits: np.ndarray) -> np.ndarray:
+        band = np.searchsorted(np.asarray(self.bands), share, side="right") - 1
+        return share * (np.asarray(self.offsets)[band] + np.asarray(self.weights)[band] * verdict
+                        + np.asarray(self.scales)[band] * logits)
+
+    def as_header(self) -> dict[str, list[float]]:
+        return {"bands": list(self.bands), "offsets": list(self.offsets), "weights": list(self.weights),
+                "scales": list(self.scales)}
+
+
+FIXED_JOIN = LexiconJoin()  # LEXICON_OFFSET and LEXICON_WEIGHT for every title share
+
+
+@dataclass(frozen=True)
 class RegisterHead:
     """Weights over the top ``bits`` bits of the same n-gram hashes: > 0 reads as a title."""
 
@@ -104,6 +132,8 @@ class RegisterHead:
     bias: float
     # The marks of a text's start and end count as n-grams (False in files written before them).
     boundaries: bool = False
+    # How the lexicon's verdict joins the logit (FIXED_JOIN unless the file says otherwise).
+    join: LexiconJoin = FIXED_JOIN
 
 
 @dataclass(frozen=True)
@@ -139,6 +169,8 @@ def encode_model(weights: np.ndarray, bias: float, threshold: float, info: dict[
                        "register_bias": float(register.bias)})
         if register.boundaries:
             header["register_boundaries"] = True
+        if register.join != FIXED_JOIN:
+            header["lexicon_join"] = register.join.as_header()
         raw += register_quantised.tobytes()
     payload = zlib.compress(raw, 9)
     header.update({"payload_sha256": hashlib.sha256(payload).hexdigest(), "payload_bytes": len(payload),
@@ -173,6 +205,7 @@ def decode_model(data: bytes, where: str) -> ToneModel:
         register_scale = float(header.get("register_scale", 1.0))
         register_bias = float(header.get("register_bias", 0.0))
         register_boundaries = bool(header.get("register_boundaries", False))
+        join = _join(header.get("lexicon_join"))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise broken("文件头已损坏") from None
     payload = data[payload_start:]
@@ -190,9 +223,21 @@ def decode_model(data: bytes, where: str) -> ToneModel:
     register = None
     if register_bits:
         register = RegisterHead(register_bits, every[1 << bits:] * np.float32(register_scale), register_bias,
-                                register_boundaries)
+                                register_boundaries, join)
     return ToneModel(bits, weights, float(header["bias"]), float(header["threshold"]), model_id(data, header), header,
                      register)
+
+
+def _join(found: Any) -> LexiconJoin:
+    """The lexicon join a file's header describes (FIXED_JOIN when it has none)."""
+    if found is None:
+        return FIXED_JOIN
+    join = LexiconJoin(*(tuple(float(x) for x in found[key]) for key in ("bands", "offsets", "weights", "scales")))
+    if not (len(join.bands) == len(join.offsets) == len(join.weights) == len(join.scales) >= 1
+            and join.bands[0] == 0
+            and list(join.bands) == sorted(join.bands)):
+        raise ValueError("lexicon_join")
+    return join
 
 
 @lru_cache(maxsize=4)
@@ -253,7 +298,8 @@ class Negativity:
                                                   None if register is None else register.weights,
                                                   boundaries=register is not None and register.boundaries)
         scale = 1.0 / np.sqrt(np.maximum(counts, 1))
-        logits = sums * scale + model.bias
+        own = sums * scale + model.bias  # the model's own logit
+        logits = own.copy()
         share = _title_share(register_sums * scale + register.bias) if register else np.ones(len(texts))
         office_hits = self._office_hits(texts)
         for i, hits in office_hits.items():
@@ -262,7 +308,7 @@ class Negativity:
         lexicon_hits = _lexicon_verdicts(texts, np.flatnonzero(share).tolist())
         verdict = np.zeros(len(texts))
         verdict[[*{*lexicon_hits, *office_hits}]] = 1.0  # the office's words extend the lexicon
-        logits += share * (LEXICON_OFFSET + LEXICON_WEIGHT * verdict)
+        logits += (register.join if register else FIXED_JOIN).push(share, verdict, own)
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
         negative = scores >= self.threshold
         wanted = negative if isinstance(explain, bool) else negative & np.asarray(explain, dtype=bool)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from yuqing.text.negativity import RegisterHead, ToneModel, encode_model
+from yuqing.text.negativity import LexiconJoin, RegisterHead, ToneModel, encode_model
 from yuqing.text.ngrams import boundary_buckets, ngrams
 
 C = 4.0  # inverse regularisation strength of the shipped build and of adaptation
@@ -51,17 +51,88 @@ def features(texts: Sequence[str], bits: int, *, boundaries: bool = False) -> Sp
     return Sparse(owners, buckets, scale[owners], len(texts))
 
 
-def fit_model(texts: Sequence[str], labels: Sequence[bool], *, bits: int = 18,
-              sample_weight: Sequence[float] | None = None, c: float = C, boundaries: bool = False,
-              ) -> tuple[np.ndarray, float]:
-    """(n-gram weights, bias) of a logistic regression (liblinear: deterministic for the
-    same rows in the same order)."""
+def sparse_matrix(texts: Sequence[str], bits: int, *, boundaries: bool = False):
+    """The features of the texts as a scipy CSR matrix (texts × 2**bits)."""
     import scipy.sparse as sp
-    from sklearn.linear_model import LogisticRegression
 
     f = features(texts, bits, boundaries=boundaries)
     matrix = sp.csr_matrix((f.values, (f.owners, f.buckets)), shape=(f.rows, 1 << bits))
     matrix.sum_duplicates()
+    return matrix
+
+
+def nb_ratios(matrix, labels: Sequence[bool], alpha: float = 1.0) -> np.ndarray:
+    """Log-count ratios of the buckets (Wang & Manning 2012): how much more often a bucket
+    occurs in negative texts than in the others, smoothed by ``alpha``."""
+    y = np.asarray(labels, dtype=bool)
+    p = alpha + np.asarray(matrix[y].sum(axis=0)).ravel()
+    q = alpha + np.asarray(matrix[~y].sum(axis=0)).ravel()
+    return np.log((p / p.sum()) / (q / q.sum()))
+
+
+def fit_model(texts: Sequence[str], labels: Sequence[bool], *, bits: int = 18,
+              sample_weight: Sequence[float] | None = None, c: float = C, boundaries: bool = False,
+              nb: float = 0.0) -> tuple[np.ndarray, float]:
+    """(n-gram weights, bias) of a logistic regression (liblinear: deterministic for the
+    same rows in the same order). With ``nb`` > 0 each bucket's feature is first scaled by
+    its log-count ratio (`nb_ratios`, smoothed by ``nb``; Wang & Manning's NB-SVM with a
+    logistic loss) and the ratio is folded into the weight it gets, so scoring stays one
+    weight per bucket."""
+    matrix = sparse_matrix(texts, bits, boundaries=boundaries)
+    if not nb:
+        return _fit(matrix, labels, sample_weight, c)
+    import scipy.sparse as sp
+
+    ratios = nb_ratios(matrix, labels, nb)
+    coef, bias = _fit(matrix @ sp.diags(ratios), labels, sample_weight, c)
+    return coef * ratios, bias
+
+
+def join_columns(share: np.ndarray, verdict: np.ndarray, bands: Sequence[float],
+                 logits: np.ndarray | None = None) -> np.ndarray:
+    """The lexicon join as features (`LexiconJoin`): per band of the title share, π and
+    π·verdict (and π·model logit when ``logits`` is given) where the text's π falls in the
+    band, else 0."""
+    share = np.asarray(share, dtype=np.float64)
+    edges = (*bands, np.inf)
+    columns = []
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        inside = np.where((share >= lo) & (share < hi), share, 0.0)
+        columns += [inside, inside * np.asarray(verdict, dtype=np.float64)]
+        if logits is not None:
+            columns.append(inside * logits)
+    return np.column_stack(columns)
+
+
+def fit_join(logits: np.ndarray, labels: Sequence[bool], *, share: np.ndarray, verdict: np.ndarray,
+             bands: Sequence[float], sample_weight: Sequence[float], rescale: bool = True,
+             l2: float = 1.0) -> LexiconJoin:
+    """The lexicon join learned on top of the model: a logistic regression with the model's
+    logit as a fixed offset and the join's columns as features (`join_columns`), fitted by
+    Newton's method. ``logits`` must come from models that did not see the rows (cross-
+    fitting): on its own training rows the model has learned the titles by heart and the
+    fit would find no use for the lexicon."""
+    x = join_columns(share, verdict, bands, logits if rescale else None)
+    y = np.asarray(labels, dtype=np.float64)
+    weight = np.asarray(sample_weight, dtype=np.float64)
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(logits + x @ beta, -30, 30)))
+        gradient = x.T @ (weight * (p - y)) + l2 * beta
+        hessian = (x * (weight * p * (1 - p))[:, None]).T @ x + l2 * np.eye(x.shape[1])
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    per_band = 3 if rescale else 2
+    return LexiconJoin(tuple(float(b) for b in bands), tuple(beta[0::per_band].tolist()),
+                       tuple(beta[1::per_band].tolist()),
+                       tuple(beta[2::per_band].tolist()) if rescale else (0.0,) * len(bands))
+
+
+def _fit(matrix, labels: Sequence[bool], sample_weight: Sequence[float] | None, c: float) -> tuple[np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
     classifier = LogisticRegression(C=c, solver="liblinear", max_iter=2000)
     classifier.fit(matrix, np.asarray(labels, dtype=bool), sample_weight=sample_weight)
     return classifier.coef_.ravel().copy(), float(classifier.intercept_[0])
