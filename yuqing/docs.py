@@ -1,5 +1,6 @@
-"""Generate docs/cli.md (every command's --help) and docs/schema.md (the schema the
-migrations build). `python -m yuqing.docs` rewrites both; a test fails when they drift."""
+"""Generate docs/cli.md (every command's --help), docs/schema.md (the schema the
+migrations build) and yuqing/store/blank_schema.sql (the script that creates a new store
+with that schema). `python -m yuqing.docs` rewrites all three; tests fail when they drift."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from yuqing.cli import click_command
 from yuqing.store import Store
+from yuqing.store.blank import BLANK_SCHEMA
 from yuqing.store.schema import migrations
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -67,6 +69,12 @@ def schema_markdown() -> str:
     return "\n".join(parts)
 
 
+def blank_schema_script() -> str:
+    """What yuqing/store/blank_schema.sql holds: the script of a store built by the migrations."""
+    with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "blank.db", replay_migrations=True) as store:
+        return store.blank_script()
+
+
 def write_docs(folder: Path = DOCS) -> list[Path]:
     folder.mkdir(exist_ok=True)
     written = []
@@ -74,6 +82,8 @@ def write_docs(folder: Path = DOCS) -> list[Path]:
         path = folder / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
+    BLANK_SCHEMA.write_text(blank_schema_script(), encoding="utf-8")
+    written.append(BLANK_SCHEMA)
     return written
 
 

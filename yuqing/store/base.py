@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from yuqing.models import Item
+from yuqing.store.blank import blank_script, create_blank, is_blank
 from yuqing.store.guard import guard_methods, wrap_exceptions
 from yuqing.store.rebuild import finish_search_rebuild, rebuild_pending
 
@@ -94,18 +95,31 @@ class StoreBase:
         super().__init_subclass__(**kwargs)
         guard_methods(cls)  # the one place SQLite errors become StoreError
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, *, replay_migrations: bool = False):
+        """Open (or create) the store at path. A new file gets the current schema in one
+        script (blank.py); `replay_migrations` builds it by replaying every migration
+        instead, as stores that exist are brought up to date (what the script is made from)."""
         self.path = Path(path)
         with wrap_exceptions(self.path, self.busy_seconds):
             self.conn = connect(self.path)
             if not _schema_is_current(self.conn):
-                from yuqing.store.schema import migrate
-
                 # Under the write lock, so two cron runs never migrate at once.
                 with self.write():
-                    migrate(self.conn)  # a new store gets its application_id here too
+                    self._bring_up_to_date(replay_migrations)
             if rebuild_pending(self.conn):
                 finish_search_rebuild(self, on_chunk=self._rebuild_progress())
+
+    def _bring_up_to_date(self, replay_migrations: bool) -> None:
+        if is_blank(self.conn) and not replay_migrations:
+            create_blank(self.conn)
+            return
+        from yuqing.store.schema import migrate
+
+        migrate(self.conn)  # a new store gets its application_id here too
+
+    def blank_script(self) -> str:
+        """The script that creates a store like this one (see blank.py)."""
+        return blank_script(self.conn)
 
     def _rebuild_progress(self) -> Callable[[int], None] | None:
         report = _rebuild_reporter
