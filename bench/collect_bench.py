@@ -315,16 +315,40 @@ def child_phases(url_file: str, concurrency: str, db: str) -> None:
     index (the CJK bigrams of title + text) and store (Store.save_items with the evidence,
     FTS rows included, into a new store at db; committed as the collector commits: every
     BATCH_SOURCES feeds, one savepoint each, or one transaction per feed in versions
-    without batches)."""
+    without batches).
+
+    It adapts to older versions (run with the baseline commit first on PYTHONPATH): without
+    `feeds._items` the items are built one by one, and without `store.Evidence` (4b11b76)
+    the evidence is kept as that version's collector kept it, `keep_evidence` after
+    `save_items` in the feed's transaction."""
     import asyncio
     import hashlib
 
-    from yuqing.sources import fastfeed
+    from yuqing.sources import fastfeed, feeds
     from yuqing.sources.encoding import feed_bytes_as_utf8
-    from yuqing.sources.feeds import _item_from_fields, _items, parse_feed
     from yuqing.sources.fetch import Fetcher
-    from yuqing.store import Evidence, Store
+    from yuqing.store import Store
     from yuqing.text.search import grams
+
+    def build_items(fields: list[dict]) -> list:
+        if hasattr(feeds, "_items"):
+            return feeds._items(fields, lambda f: feeds._item_from_fields(**f))
+        return [item for f in fields if (item := feeds._item_from_fields(**f))]
+
+    def save(store, n: int, items: list, result):
+        sha = hashlib.sha256(result.body).hexdigest()
+        seen = "2026-01-01T00:00:00+00:00"
+        try:
+            from yuqing.store import Evidence
+        except ImportError:  # 4b11b76: the evidence kept after the posts, in the same transaction
+            counts = store.save_items(source=f"source-{n}", channel="rss", site="site", mainstream=False,
+                                      items=items, seen_at=seen)
+            if counts.new_keys:
+                store.keep_evidence(source=f"source-{n}", sha256=sha, url=result.url, fetched_at=seen,
+                                    body=result.body, post_keys=counts.new_keys)
+            return counts
+        return store.save_items(source=f"source-{n}", channel="rss", site="site", mainstream=False,
+                                items=items, seen_at=seen, evidence=Evidence(sha, result.url, seen, result.body))
 
     urls = Path(url_file).read_text().split()
     cpu: dict[str, float] = dict.fromkeys(("fetch", "decode", "parse", "clean", "index", "store"), 0.0)
@@ -349,20 +373,17 @@ def child_phases(url_file: str, concurrency: str, db: str) -> None:
             fields = fastfeed.entries(utf8, result.url)
             t2 = time.process_time()
             if fields is None:  # not the fast path's: feedparser parses and cleans
-                items = parse_feed(result.body, url=result.url, charset=result.charset)
+                items = feeds.parse_feed(result.body, url=result.url, charset=result.charset)
             else:
-                items = _items(fields, lambda f: _item_from_fields(**f))
+                items = build_items(fields)
             t3 = time.process_time()
             for item in items:
                 item.grams = grams(f"{item.title} {item.text}")
             t4 = time.process_time()
-            evidence = Evidence(hashlib.sha256(result.body).hexdigest(), result.url, "2026-01-01T00:00:00+00:00",
-                                result.body)
             if BATCH_SOURCES > 1 and n % BATCH_SOURCES == 0:
                 store.begin_batch()
             with store.part() if BATCH_SOURCES > 1 else store.write():
-                counts = store.save_items(source=f"source-{n}", channel="rss", site="site", mainstream=False,
-                                          items=items, seen_at="2026-01-01T00:00:00+00:00", evidence=evidence)
+                counts = save(store, n, items, result)
             if BATCH_SOURCES > 1 and ((n + 1) % BATCH_SOURCES == 0 or n + 1 == len(results)):
                 store.commit_batch()
             t5 = time.process_time()
@@ -501,6 +522,7 @@ class Shape:
     name: str
     rows: dict[str, Measured]
     phases: dict | None = None
+    baseline_phases: dict | None = None  # the same phases of the baseline commit
 
 
 def measure_shape(args: argparse.Namespace, name: str, work: Path, concurrency: int,
@@ -555,40 +577,60 @@ def measure_shape(args: argparse.Namespace, name: str, work: Path, concurrency: 
         if args.with_feedparser:
             step("feedparser", "A: httpx sequential + feedparser", [*me, "baseline-a", str(url_file)],
                  _json_result("entries", expected))
-        print("  phases (in one process) ...", end="", flush=True)
-        phases_db = work / f"phases-{name}.db"
-        done = subprocess.run([*me, "phases", str(url_file), str(concurrency), str(phases_db)],
-                              capture_output=True, text=True, timeout=CHILD_TIMEOUT, env=CHILD_ENV,
-                              cwd=CHILD_CWD, check=False)
-        if done.returncode == 0:
-            shape.phases = json.loads(done.stdout.strip().splitlines()[-1])
-            print(" done", flush=True)
-        else:
-            print(" FAILED: " + " / ".join(done.stderr.strip().splitlines()[-3:]), flush=True)
+        shape.phases = time_phases("phases (in one process)", [*me, "phases", str(url_file), str(concurrency),
+                                                               str(work / f"phases-{name}.db")], CHILD_ENV)
+        if baseline_src is not None:
+            shape.baseline_phases = time_phases(
+                f"phases of {args.baseline_rev}", [*me, "phases", str(url_file), str(concurrency),
+                                                   str(work / f"phases-{name}-{args.baseline_rev}.db")], env)
     finally:
         farm.stop()
     return shape
 
 
-def print_phases(shapes: list[Shape]) -> None:
+def time_phases(what: str, argv: list[str], env: dict[str, str]) -> dict | None:
+    print(f"  {what} ...", end="", flush=True)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=CHILD_TIMEOUT, env=env,
+                          cwd=CHILD_CWD, check=False)
+    if done.returncode != 0:
+        print(" FAILED: " + " / ".join(done.stderr.strip().splitlines()[-3:]), flush=True)
+        return None
+    print(" done", flush=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+PHASES = ("fetch", "decode", "parse", "clean", "index", "store")
+
+
+def _per_thousand(phases: dict) -> list[float]:
+    per = 1000 / max(phases["stored"], 1)
+    return [phases["cpu"][n] * per for n in PHASES]
+
+
+def print_phases(shapes: list[Shape], baseline_rev: str = "") -> None:
     print("CPU seconds per 1,000 stored items, by phase (each phase timed in one process over the"
           " same feeds)")
-    names = ("fetch", "decode", "parse", "clean", "index", "store")
-    header = ("shape", *names, "sum", "whole first run")
+    header = ("shape", *PHASES, "sum", "whole first run")
     cells = [header]
+
+    def whole(row: Measured | None) -> str:
+        return f"{row.cpu * 1000 / row.items:.3f}" if row and isinstance(row.items, int) and row.items else "-"
+
     for shape in shapes:
-        if not shape.phases:
-            continue
-        per = 1000 / max(shape.phases["stored"], 1)
-        values = [shape.phases["cpu"][n] * per for n in names]
-        first = shape.rows.get("first")
-        whole = f"{first.cpu * 1000 / first.items:.3f}" if first and isinstance(first.items, int) and first.items else "-"
-        cells.append((shape.name, *(f"{v:.3f}" for v in values), f"{sum(values):.3f}", whole))
+        for phases, label, first in ((shape.phases, shape.name, shape.rows.get("first")),
+                                     (shape.baseline_phases, f"{shape.name} {baseline_rev}",
+                                      shape.rows.get("baseline"))):
+            if phases:
+                values = _per_thousand(phases)
+                cells.append((label, *(f"{v:.3f}" for v in values), f"{sum(values):.3f}", whole(first)))
     widths = [max(_width(c[i]) for c in cells) for i in range(len(header))]
     for row in cells:
         print("  " + "  ".join(_pad(c, w, left=i == 0) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
     print("  whole first run: the `yuqing collect` child's CPU (start-up, grouping and grading included)"
           " per 1,000 items stored")
+    if any(shape.baseline_phases for shape in shapes):
+        print(f"  {baseline_rev}: the baseline commit's own code timed by the same phases (its store, one"
+              " transaction per feed)")
 
 
 def _verdict(ok: bool) -> str:
@@ -624,6 +666,11 @@ def print_targets(shapes: list[Shape], args: argparse.Namespace) -> bool:
                    f" {before:.3f} ms = {0.5 * before:.3f} ms (ratio {ours / before:.2f})")
         else:
             print(f"  SKIP  {shape.name}: CPU per stored item halved (baseline {args.baseline_rev} not measured)")
+        if shape.phases and shape.baseline_phases:
+            ours, before = sum(_per_thousand(shape.phases)), sum(_per_thousand(shape.baseline_phases))
+            target(ours <= 0.5 * before,
+                   f"{shape.name}: collection work (phase sum, fetch to store) {ours:.3f} ms per item <= 0.5 x"
+                   f" {args.baseline_rev}'s {before:.3f} ms = {0.5 * before:.3f} ms (ratio {ours / before:.2f})")
     return all_ok
 
 
@@ -730,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print_table(rows)
     print()
-    print_phases(results)
+    print_phases(results, args.baseline_rev)
     print()
     print(f"latency floor = {args.feeds} feeds x {args.delay:g} s / concurrency: yuqing ({concurrency}, at most"
           f" {CollectOptions().per_host} per host) {floor:.2f} s, reader (16 workers)"
