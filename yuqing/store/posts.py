@@ -119,7 +119,7 @@ class PostsMixin(StoreBase):
                 conn.executemany("UPDATE posts SET site = ?, mainstream = 1 WHERE id = ? AND mainstream = 0",
                                  [(site, post_id) for post_id in elsewhere.values()])
             self._mark_events_dirty(conn, [row[3] for row in seen_rows])
-            self._index_new(conn, [(ids[key], unique[key]) for key in new_keys])
+            self._index_new([(ids[key], unique[key]) for key in new_keys])
             self._observe(conn, unique, ids, seen_at)
         return BatchCounts(new=len(new_rows), seen=len(seen_rows), new_keys=new_keys)
 
@@ -153,12 +153,9 @@ class PostsMixin(StoreBase):
             [(post_id, source, key, site, int(mainstream), seen_at, seen_at, post_id) for key, post_id in ids.items()],
         )
 
-    def _index_new(self, conn: sqlite3.Connection, posts: list[tuple[int, Item]]) -> None:
-        conn.executemany(
-            "INSERT INTO post_search (rowid, grams) VALUES (?, ?)",
-            [(post_id, item.grams if item.grams is not None else grams(f"{item.title} {item.text}"))
-             for post_id, item in posts],
-        )
+    def _index_new(self, posts: list[tuple[int, Item]]) -> None:
+        self.index_rows([(post_id, item.grams if item.grams is not None else grams(f"{item.title} {item.text}"))
+                         for post_id, item in posts])
 
     def sightings(self, post_id: int) -> list[dict[str, Any]]:
         """Every source that carried a post, first sighting first."""
