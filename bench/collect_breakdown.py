@@ -3,6 +3,7 @@
     python bench/collect_breakdown.py                       # plain-text feeds, 3 runs
     python bench/collect_breakdown.py --html --repeat 5
     python bench/collect_breakdown.py --yuqing-src /tmp/src-4b11b76   # another version
+    python bench/collect_breakdown.py --yuqing-src /tmp/src-4b11b76 --yuqing-src .   # side by side
 
 collect_bench.py times the child as a whole and the collection phases in a process of their
 own; this runs the real command on the same loopback feeds (300 x 30, 100 ms per response),
@@ -22,7 +23,8 @@ each time on a fresh workspace, with the pipeline's steps wrapped to add up thei
   parse workers   the CPU of reaped child processes: the parse pool (versions that parse
                   there from the first byte, like 4b11b76; yuqing now only after 16 MiB)
 
-Each row is the median over the runs; the load average is printed with the table.
+Each row is the median over the runs, the versions' runs interleaved; the load average is
+printed with the table.
 """
 
 from __future__ import annotations
@@ -104,6 +106,18 @@ def one_run(home: Path, env: dict[str, str]) -> tuple[dict[str, float], int, flo
     return spent, json.loads(done.stdout)["new"], wall
 
 
+def _version_env(src: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if src is None:
+        import yuqing
+
+        compile_bytecode(Path(yuqing.__file__).parent)
+        return env
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH")) if p)
+    compile_bytecode(src / "yuqing")
+    return env
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", action="store_true", help="HTML summaries (default: plain-text)")
@@ -111,45 +125,52 @@ def main() -> int:
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--items", type=int, default=30)
     parser.add_argument("--delay", type=float, default=0.1)
-    parser.add_argument("--yuqing-src", type=Path, help="measure the yuqing package in DIR instead")
+    parser.add_argument("--yuqing-src", type=Path, action="append", default=[],
+                        help="measure the yuqing package in DIR (e.g. a `git archive` of a commit); '.' is the"
+                             " installed one; repeat to compare versions, their runs interleaved")
     args = parser.parse_args()
-    env = dict(os.environ)
-    if args.yuqing_src:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(args.yuqing_src), env.get("PYTHONPATH")) if p)
-        compile_bytecode(args.yuqing_src / "yuqing")
-    else:
-        import yuqing
-
-        compile_bytecode(Path(yuqing.__file__).parent)
-    farm = LoopbackFeeds(args.feeds, args.items, args.delay, 30, plain=not args.html)
-    runs: list[dict[str, float]] = []
+    versions = [None if str(src) == "." else src for src in args.yuqing_src] or [None]
+    envs = [_version_env(src) for src in versions]
+    names = ["installed" if src is None else src.name for src in versions]
+    runs: list[list[dict[str, float]]] = [[] for _ in versions]
     load = os.getloadavg()
+    farm = LoopbackFeeds(args.feeds, args.items, args.delay, 30, plain=not args.html)
     farm.start()
     try:
         with tempfile.TemporaryDirectory(prefix="yuqing-breakdown-") as tmp:
             for n in range(args.repeat):
-                home = Path(tmp) / f"run-{n}"
-                write_sources(home, farm.feeds)
-                spent, new, wall = one_run(home, env)
-                runs.append(spent)
-                print(f"run {n + 1}: {new:,} new posts, {spent['total']:.2f} s CPU, {wall:.2f} s wall", flush=True)
+                for v, env in enumerate(envs):  # interleaved: the machine's load drifts alike for each
+                    home = Path(tmp) / f"run-{n}-{v}"
+                    write_sources(home, farm.feeds)
+                    spent, new, wall = one_run(home, env)
+                    runs[v].append(spent)
+                    print(f"round {n + 1}, {names[v]}: {new:,} new posts, {spent['total']:.2f} s CPU,"
+                          f" {wall:.2f} s wall", flush=True)
     finally:
         farm.stop()
-    items = args.feeds * args.items
-    shape = "html" if args.html else "plain-text"
-    print(f"\nCPU of one `yuqing collect` first run, {shape}, {args.feeds} x {args.items}"
-          f" (median of {len(runs)}; {args.yuqing_src or 'installed yuqing'})")
-    print(f"  {'step':<16}{'cpu s':>8}{'ms/1,000 items':>16}{'share':>8}")
-    total = statistics.median(r["total"] for r in runs)
-    for step in ORDER:
-        values = [r.get(step) for r in runs]
-        if None in values:
-            continue
-        median = statistics.median(values)
-        print(f"  {step:<16}{median:>8.3f}{median * 1000 / items * 1000:>16.1f}{median / total:>8.0%}")
+    print_table(runs, names, args)
     end = os.getloadavg()
     print(f"load average {load[0]:.2f} at start, {end[0]:.2f} {end[1]:.2f} {end[2]:.2f} at the end")
     return 0
+
+
+def print_table(runs: list[list[dict[str, float]]], names: list[str], args: argparse.Namespace) -> None:
+    items = args.feeds * args.items
+    shape = "html" if args.html else "plain-text"
+    print(f"\nCPU s of one `yuqing collect` first run, {shape}, {args.feeds} x {args.items} feeds"
+          f" (median of {args.repeat} interleaved runs; per 1,000 items in brackets)")
+    width = max(22, *(len(n) + 4 for n in names))
+    print(f"  {'step':<16}" + "".join(f"{n:>{width}}" for n in names))
+    for step in ORDER:
+        cells = []
+        for version in runs:
+            values = [r.get(step) for r in version]
+            if None in values:
+                cells.append(f"{'-':>{width}}")
+                continue
+            median = statistics.median(values)
+            cells.append(f"{f'{median:.3f} ({median * 1e6 / items:.1f} ms)':>{width}}")
+        print(f"  {step:<16}" + "".join(cells))
 
 
 if __name__ == "__main__":
