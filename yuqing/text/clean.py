@@ -105,27 +105,26 @@ def _simple_html_text(html: str) -> str | None:
     """The text of a summary made only of paragraphs, links, images and inline markup (most
     feed descriptions) without building a DOM; None when anything else is in it (comments,
     scripts, tables, lists, a stray `<`, an end tag with no start), for the real parser."""
-    pieces: list[str] = []
-    position = 0
+    # split() gives text, then each tag's (closing slash, name) and the text after it: no
+    # match objects to ask, about a third less time on a summary of a few dozen tags.
+    parts = _TAG.split(html)
+    pieces = [parts[0]]
     opened: dict[str, int] = {}
-    for tag in _TAG.finditer(html):
-        closing, name = tag.group(1), tag.group(2).lower()
+    for at in range(1, len(parts), 3):
+        name = parts[at + 1].lower()
         if name not in _SIMPLE_TAGS:
             return None
-        start = tag.start()
-        pieces.append(html[position:start])
-        position = tag.end()
-        if closing:
+        if parts[at]:  # an end tag
             if name == "br" or opened.get(name, 0) <= 0:
                 return None  # `</br>` and an unopened `</p>` make elements of their own
             opened[name] -= 1
-            continue
-        if name in ("p", "div"):
-            opened["p"] = 0  # a new paragraph or a div ends an open paragraph
-        opened[name] = opened.get(name, 0) + 1
-        if name in _SIMPLE_BLOCKS:
-            pieces.append("\n")
-    pieces.append(html[position:])
+        else:
+            if name == "p" or name == "div":
+                opened["p"] = 0  # a new paragraph or a div ends an open paragraph
+            opened[name] = opened.get(name, 0) + 1
+            if name in _SIMPLE_BLOCKS:
+                pieces.append("\n")
+        pieces.append(parts[at + 2])
     text = "".join(pieces)
     if "<" in text:
         return None  # a `<` that is not a tag we know: the parser decides what it is
