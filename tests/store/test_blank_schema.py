@@ -77,6 +77,20 @@ def test_a_store_that_exists_is_migrated_not_recreated(tmp_path):
         assert [row[2] for row in _migration_rows(store.conn)] == migration_names()
 
 
+def test_a_script_behind_the_migrations_is_finished_by_them(tmp_path, monkeypatch):
+    import yuqing.store.blank
+
+    record = f"'{LATEST_MIGRATION}', :applied_at);"
+    script = BLANK_SCHEMA.read_text(encoding="utf-8")
+    assert record in script
+    behind = tmp_path / "behind.sql"
+    behind.write_text("\n".join(line for line in script.splitlines() if record not in line), encoding="utf-8")
+    monkeypatch.setattr(yuqing.store.blank, "BLANK_SCHEMA", behind)
+    with Store(tmp_path / "y.db") as store, Store(tmp_path / "replayed.db", replay_migrations=True) as replayed:
+        assert [row[2] for row in _migration_rows(store.conn)] == migration_names()
+        assert _master(store.conn) == _master(replayed.conn)
+
+
 def test_a_trigger_body_stays_one_statement():
     statements = script_statements(BLANK_SCHEMA.read_text(encoding="utf-8"))
     triggers = [s for s in statements if s.startswith("CREATE TRIGGER")]

@@ -114,7 +114,8 @@ class StoreBase:
     def _bring_up_to_date(self, replay_migrations: bool) -> None:
         if is_blank(self.conn) and not replay_migrations:
             create_blank(self.conn)
-            return
+            if _schema_is_current(self.conn):
+                return  # else a script older than the migrations (a test flags it): they finish
         from yuqing.store.schema import migrate
 
         migrate(self.conn)  # a new store gets its application_id here too
