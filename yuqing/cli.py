@@ -113,8 +113,8 @@ def paths() -> None:
 @source_app.command("add")
 def source_add(
     url: Annotated[str, typer.Argument(help="订阅地址或论坛列表页地址")],
-    kind: Annotated[str, typer.Option("--kind", help="rss 或 forum")],
     name: Annotated[str, typer.Option("--name", help="信息源名称（唯一）")],
+    kind: Annotated[str | None, typer.Option("--kind", help="rss 或 forum（默认 rss；给了 --preset 则为 forum）")] = None,
     site: Annotated[str, typer.Option("--site", help="网站或版块名称，如 人民网、桂北人社区")] = "",
     mainstream: Annotated[bool, typer.Option("--mainstream", help="主流网站（中央、省级新闻网站）")] = False,
     own: Annotated[bool, typer.Option("--own", help="本单位自己的账号或网站（政务微博、公众号、门户新闻）：计入宣传，不当作舆情")] = False,
@@ -125,14 +125,14 @@ def source_add(
 ) -> None:
     """添加一个信息源。
 
-    示例：yuqing source add http://www.people.com.cn/rss/politics.xml --kind rss --name 人民网-时政 --site 人民网 --mainstream
+    示例：yuqing source add http://www.people.com.cn/rss/politics.xml --name 人民网-时政 --site 人民网 --mainstream
     """
     from yuqing.models import Source
     from yuqing.sources.config import add_source
 
     workspace = current_workspace()
     ensure_workspace(workspace)
-    source = Source(name=name, kind=kind, url=url, site=site, mainstream=mainstream, own=own,
+    source = Source(name=name, kind=kind or ("forum" if preset else "rss"), url=url, site=site, mainstream=mainstream, own=own,
                     preset=preset, pages=pages, encoding=encoding, cookie_file=cookie_file)
     add_source(workspace.sources_path, source)
     views.err(f"已添加信息源「{name}」→ {workspace.sources_path}")

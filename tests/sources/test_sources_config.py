@@ -31,6 +31,14 @@ def test_source_add_list_disable_keeps_comments(yuqing_home):
     assert '"status": "已停用"' in listed.stdout and '"status": "未采集"' in listed.stdout
 
 
+def test_kind_defaults_to_rss_and_a_preset_means_a_forum(yuqing_home):
+    run("init")
+    assert run("source", "add", "http://127.0.0.1:9/rss.xml", "--name", "新闻").exit_code == 0
+    assert run("source", "add", "http://127.0.0.1:9/forum", "--name", "论坛", "--preset", "tieba").exit_code == 0
+    sources = load_sources(yuqing_home / "sources.toml")
+    assert [(s.name, s.kind) for s in sources] == [("新闻", "rss"), ("论坛", "forum")]
+
+
 def test_duplicate_name_and_bad_kind_are_refused_in_chinese(yuqing_home):
     run("init")
     args = ("source", "add", "http://127.0.0.1:9/a", "--kind", "rss", "--name", "甲")
