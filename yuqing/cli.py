@@ -11,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from yuqing import __version__
@@ -400,7 +399,7 @@ chrome.apply(app, HELP_PANELS)
 
 
 @lru_cache(maxsize=1)
-def click_command() -> click.Command:
+def click_command() -> typer.core.TyperGroup:
     """The click command typer builds from ``app``. Typer builds it again on every call
     (reading every command's signature and evaluating its type hints: about 0.1 s), so a
     process that runs several commands (the tests, the docs generator) builds it once."""
