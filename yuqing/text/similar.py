@@ -474,16 +474,15 @@ def _title_sigs(titles: Sequence[str]) -> np.ndarray:
     return out
 
 
-def _title_masks(titles: Sequence[str]) -> list[tuple[int, int]]:
-    """(every bigram's bit, the bits of the six bigrams _may_contain samples) of each title,
-    as 128-bit masks. A bigram missing from a mask is missing from the title; one present
-    may not be: when two sampled bigrams of the shorter title are certainly missing from
-    the longer title's mask, _may_contain is False without looking."""
+def _title_masks(titles: Sequence[str]) -> list[int]:
+    """Every bigram's bit of each title, as a 128-bit mask. A bigram whose bit is missing from
+    a mask is missing from the title; one whose bit is present may not be there (another
+    bigram may set the same bit)."""
     n = len(titles)
     lengths = np.fromiter((len(t) for t in titles), dtype=np.int64, count=n)
     pairs = np.maximum(lengths - 1, 0)  # bigrams per title
     if not pairs.any():
-        return [(0, 0)] * n
+        return [0] * n
     cp = _codes("".join(titles))
     h = cp[:-1] * _U32(0x01000193) + cp[1:] + _U32(7)  # the bigram at each position
     _mix32(h)
@@ -495,12 +494,9 @@ def _title_masks(titles: Sequence[str]) -> list[tuple[int, int]]:
     at = _ranges(starts[has], pairs[has])  # positions of every title's bigrams
     first = np.cumsum(pairs[has]) - pairs[has]
     whole = [np.bitwise_or.reduceat(w[at], first) for w in (low, high)]
-    m = pairs[has]  # _may_contain samples bigrams 0, m/5, 2m/5, 3m/5, 4m/5 and m - 1
-    sample_at = starts[has, None] + np.stack([m * k // 5 for k in range(5)] + [m - 1], axis=1)
-    sampled = [np.bitwise_or.reduce(w[sample_at], axis=1) for w in (low, high)]
-    out = [(0, 0)] * n
-    for i, wl, wh, sl, sh in zip(has.tolist(), *(a.tolist() for a in (*whole, *sampled)), strict=True):
-        out[i] = (wl | wh << 64, sl | sh << 64)
+    out = [0] * n
+    for i, wl, wh in zip(has.tolist(), *(a.tolist() for a in whole), strict=True):
+        out[i] = wl | wh << 64
     return out
 
 
@@ -643,11 +639,11 @@ class Fingerprint:
         return self.text_len >= MIN_TEXT and bool(self.text_sig)
 
     @property
-    def _masks(self) -> tuple[int, int]:
-        """(bigram mask, sample mask) of the title: see _title_masks."""
-        if "_masks_" not in self.__dict__:
+    def _mask(self) -> int:
+        """The title's bigram mask: see _title_masks."""
+        if "_mask_" not in self.__dict__:
             prepare([self])
-        return self.__dict__["_masks_"]
+        return self.__dict__["_mask_"]
 
     # Verification cache (not part of the value): the low byte of each text signature value,
     # packed in an int, so that equal values are counted by XOR and bytes.count (b-bit
@@ -754,7 +750,7 @@ def prepare(fps: Sequence[Fingerprint]) -> None:
     masks = _title_masks([fp.title for fp in todo])
     for fp, strings, tk, xk, mask in zip(todo, _title_keys(todo), title_bands, text_bands, masks, strict=True):
         fp.__dict__["_keys_"] = _keys(fp, strings, tk, xk)
-        fp.__dict__["_masks_"] = mask
+        fp.__dict__["_mask_"] = mask
 
 
 def band_keys(fp: Fingerprint) -> list[int]:
@@ -978,7 +974,7 @@ class _Columns:
         "text_len": (np.int64, ()),  # 0 without a usable text
         "alt": (np.bool_, ()),  # has alternative titles
         "title_len": (np.int64, ()),
-        "masks": (np.uint64, (4,)),  # bigram mask low, high; sample mask low, high
+        "mask": (np.uint64, (2,)),  # the title's bigram mask: low, high 64 bits
     }
 
     def __init__(self) -> None:
@@ -1018,7 +1014,7 @@ class _Columns:
         arrays["text_len"][rows] = [fp.text_len if fp.has_text else 0 for fp in fps]
         arrays["alt"][rows] = [bool(fp.alt_titles) for fp in fps]
         arrays["title_len"][rows] = [len(fp.title) for fp in fps]
-        arrays["masks"][rows] = [(m & low, m >> 64, s & low, s >> 64) for m, s in (fp._masks for fp in fps)]
+        arrays["mask"][rows] = [(m & low, m >> 64) for m in (fp._mask for fp in fps)]
         self._rows = start + n
 
     def _room(self, rows: int) -> None:
@@ -1061,7 +1057,10 @@ def _screen(cols: _Columns, a: np.ndarray, b: np.ndarray, by_text: np.ndarray, w
       matched) or both texts are long and clearly different (two stories, whatever the
       titles);
     * texts that overlap but too little to be a copy or trimmed copy need matching titles;
-    * matching titles need the shorter's sampled bigrams in the longer (the masks first).
+    * matching titles need the shorter's bigrams in the longer but one (the masks: a bit
+      of the shorter's that the longer's lacks is a bigram missing for certain; two such
+      bits rule out both containment and near-identity, and most titles of one template
+      differ by more than one bigram), then _may_contain's sampled bigrams.
     """
     i, k = a - cols.base, b - cols.base
     in_window = np.abs(cols.ts[k] - cols.ts[i]) <= window
@@ -1078,11 +1077,11 @@ def _screen(cols: _Columns, a: np.ndarray, b: np.ndarray, by_text: np.ndarray, w
         contained = np.where(small * 4 < large, 0.0, np.minimum(1.0, j / (1.0 + j) * (len_a + len_b) / small))
     text_decides = both & ~differ & ((j >= TEXT_SAME_J) | (contained >= TEXT_LEAD_C))
     titles_needed = ~skip & ~text_decides & ~(cols.alt[i] | cols.alt[k])
-    ma, mb = cols.masks[i], cols.masks[k]
+    ma, mb = cols.mask[i], cols.mask[k]
     a_shorter = cols.title_len[i] <= cols.title_len[k]
-    sample = np.where(a_shorter[:, None], ma[:, 2:], mb[:, 2:])
-    whole = np.where(a_shorter[:, None], mb[:, :2], ma[:, :2])
-    missing = np.bitwise_count(sample & ~whole).sum(axis=1)
+    shorter = np.where(a_shorter[:, None], ma, mb)
+    longer = np.where(a_shorter[:, None], mb, ma)
+    missing = np.bitwise_count(shorter & ~longer).sum(axis=1)
     titles_to_check = titles_needed & (missing <= 1)
     survivors = ~skip & (~titles_needed | titles_to_check)
     return in_window, survivors, titles_to_check, np.where(both, j, np.nan)
