@@ -42,8 +42,8 @@ def test_the_list_has_words_and_no_function_words():
 def test_every_occurrence_is_found_overlapping_ones_too():
     text = "为什么死者的母亲微博被封了"
     finder = words.WordFinder(words.reason_words())
-    for texts in (1, words.AUTOMATON_FROM):
-        found = {(finder.words[k], lo, hi) for k, lo, hi in finder.for_batch(texts)(text)}
+    for characters in (1, words.AUTOMATON_FROM):
+        found = {(finder.words[k], lo, hi) for k, lo, hi in finder.for_batch(characters)(text)}
         assert {("死者", 3, 5), ("母亲", 6, 8), ("微博", 8, 10)} <= found
         assert all(text[lo:hi] == word for word, lo, hi in found)
 

@@ -335,9 +335,9 @@ class Negativity:
         where no word pushed its score up gets its top n-grams instead, ranked for all such
         texts in one batch."""
         finder, push = self._word_finder()
-        find = finder.for_batch(len(which))
-        found = {i: _reasons(texts[i], [(push[k], lo, hi) for k, lo, hi in find(texts[i][:MAX_CHARS])],
-                             words_first.get(i, []))
+        read = {i: texts[i][:MAX_CHARS] for i in which}
+        find = finder.for_batch(sum(map(len, read.values())))
+        found = {i: _reasons(texts[i], [(push[k], lo, hi) for k, lo, hi in find(read[i])], words_first.get(i, []))
                  for i in which}
         bare = [i for i in which if not found[i]]
         if bare:
