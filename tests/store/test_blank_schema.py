@@ -2,9 +2,9 @@
 that replaying every migration builds."""
 
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime
+
+from helpers import modules_loaded_opening_store
 
 from yuqing.docs import blank_schema_script
 from yuqing.store import LATEST_MIGRATION, Store
@@ -55,14 +55,7 @@ def test_a_new_store_from_the_script_is_the_one_the_migrations_build(tmp_path):
 
 
 def test_a_new_store_is_created_without_loading_the_migrations(tmp_path):
-    probe = (
-        "import sys; from yuqing.store import Store; Store(sys.argv[1]).close(); "
-        "print(sorted(m for m in ('yuqing.store.schema', 'sqlite_utils') if m in sys.modules))"
-    )
-    made = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "new.db")],
-                          capture_output=True, text=True, timeout=60)
-    assert made.returncode == 0, made.stderr
-    assert made.stdout.strip() == "[]"
+    assert modules_loaded_opening_store(tmp_path / "new.db", ("yuqing.store.schema", "sqlite_utils")) == []
     with sqlite3.connect(tmp_path / "new.db") as conn:
         assert conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id DESC LIMIT 1").fetchone() \
             == (LATEST_MIGRATION,)

@@ -2,7 +2,7 @@ import subprocess
 import sys
 import time
 
-from helpers import undo_letters_and_work_records
+from helpers import modules_loaded_opening_store, undo_letters_and_work_records
 
 from yuqing.models import Item
 from yuqing.store import LATEST_MIGRATION, Store
@@ -84,14 +84,7 @@ def test_a_current_store_opens_without_loading_the_migrations(tmp_path):
 
     assert [m.name for m in migrations._migrations][-1] == LATEST_MIGRATION
     Store(tmp_path / "y.db").close()  # creates and migrates
-    probe = (
-        "import sys; from yuqing.store import Store; Store(sys.argv[1]).close(); "
-        "print(sorted(m for m in ('yuqing.store.schema', 'sqlite_utils', 'numpy') if m in sys.modules))"
-    )
-    opened = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "y.db")],
-                            capture_output=True, text=True, timeout=60)
-    assert opened.returncode == 0, opened.stderr
-    assert opened.stdout.strip() == "[]"
+    assert modules_loaded_opening_store(tmp_path / "y.db", ("yuqing.store.schema", "sqlite_utils", "numpy")) == []
 
 
 def test_a_store_from_before_sightings_gets_them_and_the_contentless_index(tmp_path):
