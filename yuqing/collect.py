@@ -16,7 +16,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,7 +94,7 @@ class CollectReport:
             "new": self.new,
             "failed": len(self.failed),
             "exit_code": int(self.exit_code),
-            "sources": [asdict(o) for o in self.outcomes],
+            "sources": [dict(vars(o)) for o in self.outcomes],  # flat fields: asdict's deep copy is not needed
         }
 
 

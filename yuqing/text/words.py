@@ -30,7 +30,8 @@ Matches = list[tuple[int, int, int]]  # (index of the word, start, end)
 @lru_cache(maxsize=1)
 def reason_words() -> tuple[str, ...]:
     lines = WORDS_PATH.read_text(encoding="utf-8").splitlines()
-    return tuple(line for line in lines if line and not line.startswith("#"))
+    header = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+    return tuple(lines[header:])  # one word a line after the comment lines
 
 
 class WordFinder:
