@@ -101,6 +101,9 @@ def test_government_news_and_neutral_posts(text):
     ("投诉电话：12345", []),
     ("下周出差", []),
     ("差不多到了", []),
+    # 脏 (dirty) is not the organs' 脏 (zàng).
+    ("产生败血性休克及心脏衰竭", []),
+    ("楼道太脏，心脏都不舒服", ["太脏", "不舒服"]),
     # Order of appearance, no duplicates.
     ("投诉拖欠，再投诉，还是拖欠", ["投诉", "拖欠"]),
 ])
