@@ -61,6 +61,16 @@ def test_root_help_groups_commands_in_panels_in_the_order_of_the_day():
     assert "命令 ─" not in text  # every existing command has a panel
 
 
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_command_summaries_fold_and_are_never_cut(monkeypatch, columns):
+    """Chinese has no spaces to wrap at: a long summary goes on to the next line."""
+    monkeypatch.setenv("COLUMNS", columns)
+    for path in ([], ["event"], ["report"]):
+        shown = run(*path, "--help").stdout
+        assert not re.search(r"(?<!…)…(?!…)", shown), shown  # 「……」 in a summary is the text's own
+    assert "判为误报的不列出" in run("--help").stdout
+
+
 def test_version_in_process_and_through_subprocess(tmp_path):
     result = run("--version")
     assert (result.exit_code, result.stdout.strip()) == (0, f"yuqing {__version__}")

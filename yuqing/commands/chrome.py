@@ -51,6 +51,21 @@ def install() -> None:
 
     for name, text in _RICH_STRINGS.items():
         setattr(rich_utils, name, text)
+    if not getattr(rich_utils._make_command_help, "folds", False):
+        rich_utils._make_command_help = _folding(rich_utils._make_command_help)
+
+
+def _folding(make_command_help):
+    """A command's summary in a panel folds onto more lines: Chinese has no spaces to wrap
+    at, and the table's default would cut the rest of a long summary off with 「…」."""
+    def folding_command_help(**kwargs: Any):
+        help_text = make_command_help(**kwargs)
+        if hasattr(help_text, "overflow"):
+            help_text.overflow = "fold"
+        return help_text
+
+    folding_command_help.folds = True
+    return folding_command_help
 
 
 def _chinese_type(original):
