@@ -8,6 +8,8 @@ import sqlite3
 
 import pytest
 from sqlite_utils import Database
+from test_search_rebuild import answers as store_answers
+from test_search_rebuild import old_answers, old_store
 
 from yuqing.models import Item
 from yuqing.store import Store
@@ -53,20 +55,12 @@ def m019_store(path, posts: int) -> None:
 
 
 def phrase_answers(path) -> dict[str, list[int]]:
-    """What an index with positions answers: every match, newest first (the m019 table)."""
-    conn = sqlite3.connect(path)
-    out = {}
-    for q in QUERIES:
-        match, _ = match_expression(query_terms(q))
-        out[q] = [r[0] for r in conn.execute(
-            "SELECT rowid FROM post_search WHERE post_search MATCH ? ORDER BY rowid DESC LIMIT 5000", [match])]
-    conn.close()
-    return out
+    """What an index with positions answers (the m019 table)."""
+    return old_answers(path, QUERIES, limit=5000)
 
 
 def answers(store: Store) -> dict[str, list[int]]:
-    return {q: [r["id"] for r in store.search_posts(*match_expression(query_terms(q)), limit=5000)]
-            for q in QUERIES}
+    return store_answers(store, QUERIES, limit=5000)
 
 
 def what_sightings_show(store: Store, posts: int) -> dict:
@@ -184,8 +178,6 @@ def test_the_m020_rebuild_killed_with_sigkill_resumes_and_loses_nothing(tmp_path
 
 
 def test_a_copy_m018_left_unfinished_is_started_over_into_the_new_index(tmp_path):
-    from test_search_rebuild import old_answers, old_store
-
     path = tmp_path / "y.db"
     old_store(path, 1200)  # m009's layout: the index keeps its own grams
     before = old_answers(path)
@@ -197,13 +189,9 @@ def test_a_copy_m018_left_unfinished_is_started_over_into_the_new_index(tmp_path
     db.conn.commit()
     db.close()
     with Store(path) as store:
-        assert answers_for(store, before) == before
+        assert store_answers(store, before) == before
         search_sql = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'post_search'").fetchone()[0]
     assert "detail = none" in search_sql
-
-
-def answers_for(store: Store, queries: dict) -> dict[str, list[int]]:
-    return {q: [r["id"] for r in store.search_posts(*match_expression(query_terms(q)), limit=1000)] for q in queries}
 
 
 def test_the_cli_says_so_while_an_upgrade_rebuilds_the_index(yuqing_home, monkeypatch):

@@ -46,21 +46,23 @@ def old_store(path, posts: int) -> None:
     db.close()
 
 
-def answers(store: Store) -> dict[str, list[int]]:
-    return {q: [r["id"] for r in store.search_posts(*match_expression(query_terms(q)), limit=1000)]
-            for q in QUERIES}
+def answers(store: Store, queries=QUERIES, limit: int = 1000) -> dict[str, list[int]]:
+    """What the store's search answers: every match, newest first."""
+    return {q: [r["id"] for r in store.search_posts(*match_expression(query_terms(q)), limit=limit)]
+            for q in queries}
 
 
-def old_answers(path) -> dict[str, list[int]]:
-    """What the m009 layout answers: every match, newest first, read straight from its table."""
+def old_answers(path, queries=QUERIES, limit: int = 1000) -> dict[str, list[int]]:
+    """What an index that keeps positions answers (m009's, m019's): every match, newest
+    first, read straight from its table."""
     import sqlite3
 
     conn = sqlite3.connect(path)
     out = {}
-    for q in QUERIES:
+    for q in queries:
         match, _ = match_expression(query_terms(q))
         out[q] = [r[0] for r in conn.execute(
-            "SELECT rowid FROM post_search WHERE post_search MATCH ? ORDER BY rowid DESC LIMIT 1000", [match])]
+            "SELECT rowid FROM post_search WHERE post_search MATCH ? ORDER BY rowid DESC LIMIT ?", [match, limit])]
     conn.close()
     return out
 

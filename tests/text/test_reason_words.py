@@ -78,3 +78,9 @@ def test_no_words_no_matches(text):
     finder = words.WordFinder(words.reason_words())
     assert finder.for_batch(1)(text) == finder.for_batch(words.AUTOMATON_FROM)(text) == []
     assert words.WordFinder([]).for_batch(words.AUTOMATON_FROM)(text) == []
+
+
+def test_a_calm_text_does_not_read_the_word_list():
+    words.reason_words.cache_clear()
+    assert not Negativity().read("今天天气很好，公园里人很多").negative
+    assert words.reason_words.cache_info().currsize == 0

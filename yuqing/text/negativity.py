@@ -334,6 +334,8 @@ class Negativity:
         """The reasons of the texts at the indexes ``which``: words (see `_reasons`); a text
         where no word pushed its score up gets its top n-grams instead, ranked for all such
         texts in one batch."""
+        if not which:
+            return {}  # nothing to explain: the word list is not even read
         finder, push = self._word_finder()
         read = {i: texts[i][:MAX_CHARS] for i in which}
         find = finder.for_batch(sum(map(len, read.values())))

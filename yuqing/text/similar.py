@@ -809,25 +809,6 @@ def _title_relation(a: str, b: str) -> tuple[int, int, float]:
     return 0, 0, score
 
 
-def _may_contain(a: str, b: str) -> bool:
-    """Quick necessary test for _title_relation(a, b) level >= 1: of six bigrams spread
-    over the shorter title at most one may be missing from the longer."""
-    if len(a) > len(b):
-        a, b = b, a
-    n = len(a) - 1
-    if n < MIN_EXACT - 1:
-        return False
-    if a in b:
-        return True
-    missing = 0
-    for i in {0, n // 5, 2 * n // 5, 3 * n // 5, 4 * n // 5, n - 1}:
-        if a[i : i + 2] not in b:
-            missing += 1
-            if missing > 1:
-                return False
-    return True
-
-
 def _best_title(a: Fingerprint, b: Fingerprint) -> tuple[int, int, float, int]:
     """(level, conflict, score, length of the shorter title) over titles and alternative titles."""
     level, conflict, score = _title_relation(a.title, b.title)
@@ -1042,25 +1023,24 @@ class _Columns:
 
 
 def _screen(cols: _Columns, a: np.ndarray, b: np.ndarray, by_text: np.ndarray, window: float,
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which (post, candidate) pairs may be the same story, by cheap necessary tests.
 
     a, b: the slots of each pair's post and candidate (a candidate filed before its post);
     by_text: the candidate shares only text keys with the post. Returns (in_window,
-    survivors, titles_to_check, j) over the pairs: survivors reach the full decision,
-    except those in titles_to_check, which need _may_contain first; j is the estimated
-    text Jaccard (NaN without texts on both sides). Exactly the pairs that _decide can
-    call the same story survive (see test_screen_keeps_every_pair_decide_accepts):
+    survivors, j) over the pairs: survivors reach the full decision; j is the estimated
+    text Jaccard (NaN without texts on both sides). Every pair that _decide can call the
+    same story survives (see test_screen_keeps_every_pair_decide_accepts):
 
     * texts on both sides that differ (Jaccard under TEXT_COPY_J) cannot make a copy: the
       pair needs matching titles, unless it was found by text alone (then no title key
       matched) or both texts are long and clearly different (two stories, whatever the
       titles);
     * texts that overlap but too little to be a copy or trimmed copy need matching titles;
-    * matching titles need the shorter's bigrams in the longer but one (the masks: a bit
-      of the shorter's that the longer's lacks is a bigram missing for certain; two such
-      bits rule out both containment and near-identity, and most titles of one template
-      differ by more than one bigram), then _may_contain's sampled bigrams.
+    * matching titles need a shorter title of at least MIN_EXACT characters, and all its
+      bigrams but one in the longer (the masks: a bit of the shorter's that the longer's
+      lacks is a bigram missing for certain; two such bits rule out both containment and
+      near-identity, and most titles of one template differ by more than one bigram).
     """
     i, k = a - cols.base, b - cols.base
     in_window = np.abs(cols.ts[k] - cols.ts[i]) <= window
@@ -1082,9 +1062,9 @@ def _screen(cols: _Columns, a: np.ndarray, b: np.ndarray, by_text: np.ndarray, w
     shorter = np.where(a_shorter[:, None], ma, mb)
     longer = np.where(a_shorter[:, None], mb, ma)
     missing = np.bitwise_count(shorter & ~longer).sum(axis=1)
-    titles_to_check = titles_needed & (missing <= 1)
-    survivors = ~skip & (~titles_needed | titles_to_check)
-    return in_window, survivors, titles_to_check, np.where(both, j, np.nan)
+    titles_may_match = (missing <= 1) & (np.minimum(cols.title_len[i], cols.title_len[k]) >= MIN_EXACT)
+    survivors = ~skip & (~titles_needed | titles_may_match)
+    return in_window, survivors, np.where(both, j, np.nan)
 
 
 class StoryIndex:
@@ -1200,23 +1180,16 @@ class StoryIndex:
             return {}
         cols = self._cols
         a, b = np.array(pair_a, dtype=np.int64), np.array(pair_b, dtype=np.int64)
-        in_window, survivors, titles_to_check, j = _screen(cols, a, b, np.array(pair_text, dtype=bool),
-                                                           self.window)
+        in_window, survivors, j = _screen(cols, a, b, np.array(pair_text, dtype=bool), self.window)
         self.comparisons += int(np.count_nonzero(in_window))
         picked = np.flatnonzero(survivors)
+        self.verified += len(picked)
         fps, base = cols.fps, cols.base
         found: dict[int, list[tuple[int, float]]] = {}
-        verified = 0
-        for slot, other, check, jj in zip(a[picked].tolist(), b[picked].tolist(), titles_to_check[picked].tolist(),
-                                          j[picked].tolist(), strict=True):
-            fp, other_fp = fps[slot - base], fps[other - base]
-            if check and not _may_contain(fp.title, other_fp.title):
-                continue
-            verified += 1
-            same, score = _decide(fp, other_fp, None if jj != jj else jj)[:2]  # NaN: no texts
+        for slot, other, jj in zip(a[picked].tolist(), b[picked].tolist(), j[picked].tolist(), strict=True):
+            same, score = _decide(fps[slot - base], fps[other - base], None if jj != jj else jj)[:2]  # NaN: no texts
             if same:
                 found.setdefault(slot, []).append((other, score))
-        self.verified += verified
         return found
 
     def _file(self, post_id: int, fp: Fingerprint, ts: float, group: int) -> tuple[int, set[int], set[int]]:
