@@ -19,8 +19,9 @@ from yuqing.docs import command_paths, help_text
 
 ENGLISH_CHROME = re.compile(
     r"Usage|Options|Arguments|Commands|Show this message|\[required\]|\[default|<str>|<int|<bool>|"
-    r"<path>|<float|\[OPTIONS\]|COMMAND \[ARGS\]|Missing command|Error"
+    r"<path>|<float|<list|\[OPTIONS\]|COMMAND \[ARGS\]|Missing command|Error"
 )
+PYTHON_NAME = re.compile(r"[{\[][a-z_]+[}\]]")  # an argument shown as {event_id} or [level]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -35,6 +36,7 @@ def test_every_help_screen_is_chinese_with_an_example(path):
     text = help_text(path)
     assert text.startswith("用法：yuqing")
     assert not ENGLISH_CHROME.search(text), ENGLISH_CHROME.search(text).group(0)
+    assert not PYTHON_NAME.search(text.splitlines()[0]), text.splitlines()[0]
     assert re.search(r"示例：.*yuqing", text)
 
 
@@ -69,6 +71,24 @@ def test_command_summaries_fold_and_are_never_cut(monkeypatch, columns):
         shown = run(*path, "--help").stdout
         assert not re.search(r"(?<!…)…(?!…)", shown), shown  # 「……」 in a summary is the text's own
     assert "判为误报的不列出" in run("--help").stdout
+
+
+def test_option_help_folds_and_is_never_cut(monkeypatch):
+    """An option's help folds at 80 columns too (「--own」's ran past the edge and was cut)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    for path in command_paths():
+        shown = run(*path, "--help").stdout.replace("文字…", "").replace("整数…", "")  # labels of repeatable values
+        assert not re.search(r"(?<!…)…(?!…)", shown), (path, shown)
+    assert "户新闻）：计入宣传，不当作舆情" in run("source", "add", "--help").stdout
+
+
+def test_arguments_are_named_in_chinese_in_usage_and_errors():
+    assert run("event", "split", "--help").stdout.splitlines()[1].strip() == (
+        "用法：yuqing event split [选项] {事件编号} {帖子编号}...")
+    missing = run("event", "show")
+    assert missing.exit_code == 2 and "缺少参数：事件编号" in missing.stderr
+    bad = run("case", "show", "abc")
+    assert bad.exit_code == 2 and "参数 案件编号 的值无效" in bad.stderr
 
 
 def test_version_in_process_and_through_subprocess(tmp_path):

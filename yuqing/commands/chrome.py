@@ -38,8 +38,18 @@ _RICH_STRINGS = {
 # typer's value labels (`<str>`, `<int range>`…) said in Chinese; flags need none.
 _TYPE_LABELS = {
     "str": "文字", "int": "整数", "float": "数字", "bool": "", "path": "路径", "file": "路径",
-    "directory": "目录", "int range": "整数", "float range": "数字", "list[str]": "文字…",
+    "directory": "目录", "int range": "整数", "float range": "数字", "list[str]": "文字…", "list[int]": "整数…",
     "datetime": "时间",
+}
+
+
+# Positional arguments by their Chinese names: on the usage line (「{事件编号}」), in the
+# argument panel and in 「缺少参数：事件编号」, where the Python names (event_id) would show.
+ARGUMENT_NAMES = {
+    "case_id": "案件编号", "event_id": "事件编号", "event_ids": "事件编号", "post_id": "帖子编号",
+    "post_ids": "帖子编号", "query": "关键词", "names": "信息源名称", "name": "名称", "url": "地址",
+    "file": "文件", "target": "备份文件", "source": "备份文件", "level": "级别", "nature": "性质",
+    "tag": "标记", "verdict": "判定", "table": "部分",
 }
 
 
@@ -51,21 +61,24 @@ def install() -> None:
 
     for name, text in _RICH_STRINGS.items():
         setattr(rich_utils, name, text)
-    if not getattr(rich_utils._make_command_help, "folds", False):
-        rich_utils._make_command_help = _folding(rich_utils._make_command_help)
+    for name in ("_make_command_help", "_get_parameter_help"):
+        if not getattr(getattr(rich_utils, name), "folds", False):
+            setattr(rich_utils, name, _folding(getattr(rich_utils, name)))
 
 
-def _folding(make_command_help):
-    """A command's summary in a panel folds onto more lines: Chinese has no spaces to wrap
-    at, and the table's default would cut the rest of a long summary off with 「…」."""
-    def folding_command_help(**kwargs: Any):
-        help_text = make_command_help(**kwargs)
-        if hasattr(help_text, "overflow"):
-            help_text.overflow = "fold"
-        return help_text
+def _folding(make_help):
+    """A command's summary or an option's help in a panel folds onto more lines: Chinese
+    has no spaces to wrap at, and the table's default would cut the rest of a long text
+    off with 「…」. (An option's help comes as rich Columns of its parts.)"""
+    def folding_help(**kwargs: Any):
+        made = make_help(**kwargs)
+        for part in getattr(made, "renderables", [made]):
+            if hasattr(part, "overflow"):
+                part.overflow = "fold"
+        return made
 
-    folding_command_help.folds = True
-    return folding_command_help
+    folding_help.folds = True
+    return folding_help
 
 
 def _chinese_type(original):
@@ -99,6 +112,8 @@ class _Chinese:
         for param in params:
             if not getattr(param, "_yuqing_chinese", False):
                 param.display_type_rich = _chinese_type(param.display_type_rich)
+                if param.param_type_name == "argument" and param.metavar is None:
+                    param.metavar = ARGUMENT_NAMES.get(param.name)
                 param._yuqing_chinese = True
         return params
 

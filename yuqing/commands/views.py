@@ -274,6 +274,8 @@ def _value_problem(message: str) -> str:
 
 def _param_hint(error: Any) -> str:
     param = getattr(error, "param", None)
+    if getattr(param, "param_type_name", None) == "argument" and param.metavar:
+        return param.metavar
     if param is not None and getattr(param, "opts", None):
         return " / ".join(param.opts)
     hint = getattr(error, "param_hint", None)
