@@ -136,6 +136,18 @@ def test_reasons_are_the_phrases_that_pushed_the_score():
     assert all("！" not in r and "，" not in r for r in reading.reasons)
 
 
+def test_reasons_do_not_cut_into_the_lexicon_words():
+    """「人死」 pushed the score of 「3人死亡」, but it is half of 死亡, which is a reason already."""
+    text = "清河县人民医院门口发生火灾，3人死亡，网友质疑消防迟迟不到"
+    reasons = Negativity().read(text).reasons
+    assert "死亡" in reasons and "火灾" in reasons
+    death = range(text.index("死亡"), text.index("死亡") + 2)
+    for reason in reasons:
+        if reason != "死亡":
+            at = text.index(reason)
+            assert not set(range(at, at + len(reason))) & set(death), reasons
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\n\t\u3000"])
 def test_empty_texts_score_the_bias(text):
     reading = Negativity().read(text)

@@ -412,7 +412,8 @@ def _reasons(text: str, candidates: list[tuple[float, int, int]], words_first: l
     found = list(dict.fromkeys(words_first))
     if len(found) >= MAX_REASONS:
         return tuple(found[:MAX_REASONS])
-    taken: list[tuple[int, int]] = []
+    # Where the lexicon's words stand is taken too: no 「人死」 out of 「3人死亡」 after 死亡.
+    taken = [(at, at + len(word)) for word in found for at in _places(text, word)]
     for push, lo, hi in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if push <= 0 or len(found) >= MAX_REASONS:
             break
@@ -423,6 +424,15 @@ def _reasons(text: str, candidates: list[tuple[float, int, int]], words_first: l
         if not any(phrase in f or f in phrase for f in found):
             found.append(phrase)
     return tuple(found[:MAX_REASONS])
+
+
+def _places(text: str, word: str) -> list[int]:
+    """Where ``word`` starts in ``text`` (a negated hit such as 「不满意」 may stand nowhere)."""
+    places, at = [], text.find(word)
+    while at >= 0 and word:
+        places.append(at)
+        at = text.find(word, at + len(word))
+    return places
 
 
 _WORDLIKE = re.compile(r"[\u3400-\u9fff]+")  # Chinese characters only: no punctuation or digits
