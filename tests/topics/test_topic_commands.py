@@ -65,6 +65,7 @@ def test_add_keeps_comments_and_regroups_stored_posts(workspace):
     result = run("topic", "add", "征地拆迁", "--keywords", "拆迁，征地、补偿款", "--exclude", "招聘")
     assert result.exit_code == 0, result.stderr
     assert "已添加监测主题「征地拆迁」" in result.stderr and "同 yuqing regrade" in result.stderr
+    assert "预警通知" not in result.stderr  # both new events are 一般: nothing to announce
     after = rules.read_text(encoding="utf-8")
     assert comments(after) == comments(before)  # every comment, in place, inline ones included
     topics = tomllib.loads(after)["topics"]
@@ -77,6 +78,22 @@ def test_add_keeps_comments_and_regroups_stored_posts(workspace):
     listed = json.loads(run("topic", "list", "--json").stdout)
     assert [t["name"] for t in listed] == ["清河县", "征地拆迁"]
     assert "任一：拆迁、征地、补偿款；排除：招聘" in run("topic", "list").stdout
+
+
+def test_an_event_the_new_topic_raises_is_announced_by_the_next_run(workspace, http_server):
+    http_server.route("/news", rss([*POSTS, ("河西乡化工厂爆炸致3人遇难", "http://example.cn/5")]))
+    assert run("run").exit_code == 0
+    added = run("topic", "add", "安全生产", "--keywords", "爆炸")
+    assert added.exit_code == 0, added.stderr
+    assert "→ 较大" in added.stderr or "→ 重大" in added.stderr, added.stderr
+    assert "预警通知在下次 yuqing run（或 yuqing escalate）时发出" in added.stderr
+
+    def notices_about_it() -> int:
+        return sum("河西乡化工厂爆炸" in f.read_text(encoding="utf-8") for f in (workspace / "outbox").rglob("*.md"))
+
+    assert notices_about_it() == 0  # the topic edit itself sends nothing
+    assert run("run").exit_code == 0
+    assert notices_about_it() == 1
 
 
 def test_replace_and_remove(workspace):

@@ -263,6 +263,16 @@ def _num(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
+def rise_hint(changes: list) -> str | None:
+    """A regrade outside `yuqing run` sends nothing: say when the events that rose are announced."""
+    from yuqing.rules import LEVELS, level_rank
+
+    risen = [c for c in changes if level_rank(c.new) > level_rank(c.old or LEVELS[0])]
+    if not risen:
+        return None
+    return f"升到一般以上的事件 {len(risen)} 个：预警通知在下次 yuqing run（或 yuqing escalate）时发出"
+
+
 def print_regrade(regrade: Regrade, *, as_json: bool) -> None:
     if as_json:
         print_json(regrade.as_dict())
@@ -276,6 +286,8 @@ def print_regrade(regrade: Regrade, *, as_json: bool) -> None:
     for change in result.changes:
         console.print(f"  事件 {change.event_id}「{escape(change.title)}」："
                       f"{change.old or '（新）'} → {styled_level(change.new)}")
+    if hint := rise_hint(result.changes):
+        console.print(hint)
     if not regrade.unmatched:
         return
     if regrade.dismissed:
@@ -295,6 +307,8 @@ def print_event_changes(result: EventUpdate) -> None:
     for change in result.changes:
         console.print(f"  事件 {change.event_id}「{escape(change.title)}」："
                       f"{change.old or '（新）'} → {styled_level(change.new)}")
+    if hint := rise_hint(result.changes):
+        console.print(hint)
 
 
 def print_rules_ok(path: Path, rules: Rules) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from yuqing import clock
 from yuqing.commands.console import err, print_json
 from yuqing.commands.duty_view import fit
+from yuqing.commands.events_view import rise_hint
 
 if TYPE_CHECKING:
     from yuqing.events.grouping import EventUpdate
@@ -53,6 +54,8 @@ def print_reconciled(result: EventUpdate) -> None:
         f"重新分级事件 {result.graded} 个，级别变化 {len(result.changes)} 个")
     for change in result.changes:
         err(f"  事件 {change.event_id}「{change.title}」：{change.old or '（新）'} → {change.new}")
+    if hint := rise_hint(result.changes):
+        err(hint)
 
 
 def print_trial(trial: Trial, *, draft: bool, as_json: bool) -> None:
