@@ -79,6 +79,10 @@ def test_an_old_thread_shows_its_year_everywhere_a_person_reads(desk):
     daily = run("report", "daily", "--stdout").stdout
     assert "2019-04-27" in daily
     assert f"{OLD_THREAD}（存量）" in daily and f"{NEW_POST}（存量）" not in daily  # an old post is no news
+    weekly = run("report", "weekly", "--stdout").stdout
+    old_line = next(line for line in weekly.splitlines() if OLD_THREAD in line)
+    assert f"{OLD_THREAD}（存量）" in old_line and "2019-04-27" in old_line, old_line
+    assert f"{NEW_POST}（存量）" not in weekly
 
 
 def test_a_narrow_terminal_folds_the_date_of_a_post_and_never_cuts_it(desk, monkeypatch):
