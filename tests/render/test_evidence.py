@@ -34,3 +34,8 @@ def test_voices_split_by_tone_or_say_why_there_are_none():
     assert "订阅源不含网民回复" in voices_of([], [_post(0, "人民网")], 0)["note"]
     assert "尚未读取" in voices_of([], [_post(0, "论坛", channel="forum")], 0)["note"]
     assert "暂无网民回复" in voices_of([], [_post(0, "论坛", channel="forum")], 1)["note"]
+    # a read that failed is said, with its reason, not passed off as one not yet made
+    failed = voices_of([], [_post(0, "论坛", channel="forum")], 0, "论坛「帖」的回复：… 返回 HTTP 404（页面不存在）")
+    assert failed["note"].startswith("读取论坛帖子的回复未成功（论坛「帖」的回复") and "HTTP 404" in failed["note"]
+    assert "尚未读取" not in failed["note"]
+    assert "暂无网民回复" in voices_of([], [_post(0, "论坛", channel="forum")], 1, "更早的一次失败")["note"]

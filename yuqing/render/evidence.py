@@ -36,8 +36,10 @@ def add_evidence(store: Store, events: list[dict[str, Any]], *, summary: bool = 
     if voices:
         replies = store.replies_for_events(ids)
         reads = store.thread_reads_for_events(ids)
+        failures = store.thread_read_failures(ids)
         for event in events:
-            event["voices"] = voices_of(replies[event["id"]], posts[event["id"]], reads.get(event["id"], 0))
+            event["voices"] = voices_of(replies[event["id"]], posts[event["id"]], reads.get(event["id"], 0),
+                                        failures.get(event["id"]))
 
 
 def links_of(posts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -59,21 +61,26 @@ def _link(post: dict[str, Any]) -> dict[str, Any]:
     return {"site": post["site"], "title": post["title"], "url": safe_url(post["url"]), "at": post["at"]}
 
 
-def voices_of(replies: list[dict[str, Any]], posts: list[dict[str, Any]], threads_read: int) -> dict[str, Any]:
-    """Replies split by tone with counts and representative quotes; or why there are none."""
+def voices_of(replies: list[dict[str, Any]], posts: list[dict[str, Any]], threads_read: int,
+              failure: str | None = None) -> dict[str, Any]:
+    """Replies split by tone with counts and representative quotes; or why there are none
+    (``failure``: the message of the event's latest thread read that failed)."""
     groups = []
     for tone, negative in zip(TONES, (1, 0), strict=True):
         texts = [r["text"] for r in replies if bool(r["negative"]) == bool(negative)]
         if texts:
             groups.append({"tone": tone, "count": len(texts), "quotes": representative(texts, QUOTES_PER_TONE)})
-    return {"total": len(replies), "groups": groups, "note": _no_replies_note(replies, posts, threads_read)}
+    return {"total": len(replies), "groups": groups,
+            "note": _no_replies_note(replies, posts, threads_read, failure)}
 
 
-def _no_replies_note(replies: list, posts: list[dict[str, Any]], threads_read: int) -> str:
+def _no_replies_note(replies: list, posts: list[dict[str, Any]], threads_read: int, failure: str | None) -> str:
     if replies:
         return ""
     if not any(p["channel"] == "forum" for p in posts):
         return "均为新闻网站订阅源的报道，订阅源不含网民回复，暂无网民观点"
+    if not threads_read and failure:
+        return f"读取论坛帖子的回复未成功（{failure}），以后的采集会再读"
     if not threads_read:
         return "论坛帖子的回复尚未读取（较大及以上事件的帖子在采集时读取）"
     return "论坛帖子下暂无网民回复"

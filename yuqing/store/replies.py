@@ -80,6 +80,17 @@ class RepliesMixin(StoreBase):
         return dict(rows)
 
 
+    def thread_read_failures(self, event_ids: list[int]) -> dict[int, str]:
+        """The message of each event's latest failed thread read (「…返回 HTTP 404」)."""
+        rows = self.conn.execute(
+            "SELECT p.event_id, f.message FROM thread_fetches f JOIN posts p ON p.id = f.post_id"
+            " WHERE f.ok = 0 AND f.message IS NOT NULL AND p.event_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY f.fetched_at, f.post_id",
+            [_json_list(event_ids)],
+        )
+        return dict(rows)  # the latest row of an event comes last and wins
+
+
 def _json_list(values: list) -> str:
     import json
 
