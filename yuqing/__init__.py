@@ -2,6 +2,7 @@
 
 import logging
 import os
+import sys
 
 __version__ = "0.1.0"
 
@@ -14,3 +15,9 @@ logging.getLogger("yuqing").addHandler(logging.NullHandler())
 # work is in forked processes): 0.1-0.15 s of CPU per command for nothing. An officer's
 # own setting still wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+# httpx imports its own command-line client whenever click, rich and pygments are
+# installed, and they always are (sqlite-utils needs click, rich needs pygments): 40-60 ms
+# of CPU per command for a client yuqing never runs. A None in sys.modules makes that one
+# import fail, and httpx falls back to its stub `main` (httpx/__init__.py's except ImportError).
+sys.modules.setdefault("httpx._main", None)

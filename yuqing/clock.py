@@ -47,6 +47,8 @@ def parse_iso(value: str) -> datetime:
 
 def to_iso(moment: datetime) -> str:
     """UTC ISO-8601 with seconds, the one format stored in the database."""
+    if moment.tzinfo is UTC and not moment.microsecond:
+        return moment.isoformat()  # already what the general line makes (it costs 3x as much)
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 

@@ -395,14 +395,15 @@ def parse_payload(
 ) -> Parsed:
     """Bytes of one response to items, with their search-index form (CPU work done here
     rather than on the event loop). Top-level and picklable: it runs in the pool."""
-    from yuqing.sources.encoding import decode_body
-    from yuqing.sources.feeds import parse_feed
-    from yuqing.sources.forums import parse_forum_page
-
     if kind == "rss":
+        from yuqing.sources.feeds import parse_feed
+
         parsed = Parsed(parse_feed(body, url=url, content_type=content_type, charset=charset,
                                    encoding_override=encoding))
     else:
+        from yuqing.sources.encoding import decode_body
+        from yuqing.sources.forums import parse_forum_page
+
         html, _ = decode_body(body, http_charset=charset, override=encoding)
         page = parse_forum_page(html, base_url=url, preset=preset or "discuz",
                                 selectors=selectors or None, now=clock.parse_iso(now_iso))

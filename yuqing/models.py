@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from yuqing.text.scrub import scrub, scrub_optional
+from yuqing.text.scrub import all_safe, scrub, scrub_optional
 
 SOURCE_KINDS = ("rss", "forum")
 FORUM_PRESETS = ("discuz", "phpbb", "tieba", "generic")
@@ -44,9 +44,16 @@ class Item:
 
     def __post_init__(self) -> None:
         # Every source's text passes here before it can reach the store or a report.
-        self.url = scrub(str(self.url or ""))
-        self.title = scrub(str(self.title or ""))
-        self.guid = scrub_optional(self.guid if self.guid is None else str(self.guid))
-        self.text = scrub(str(self.text or ""))
-        self.author = scrub(str(self.author or ""))
+        self.url = str(self.url or "")
+        self.title = str(self.title or "")
+        self.guid = self.guid if self.guid is None else str(self.guid)
+        self.text = str(self.text or "")
+        self.author = str(self.author or "")
+        if all_safe(self.url, self.title, self.guid or "", self.text, self.author, self.published_at or ""):
+            return  # nearly every item: one search instead of one per field
+        self.url = scrub(self.url)
+        self.title = scrub(self.title)
+        self.guid = scrub_optional(self.guid)
+        self.text = scrub(self.text)
+        self.author = scrub(self.author)
         self.published_at = scrub_optional(self.published_at)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -108,6 +110,8 @@ DATES = [
     "Sat, 01 Jun 2024 00:00:00 GMT", "Sat, 01 Jun 2024 08:00:00 +0800", "1 Jun 2024 23:59:59 -0530",
     "Mon, 29 Feb 2024 12:00:00 UTC", "Tue, 31 Feb 2024 12:00:00 GMT", "Sat, 01 Jun 2024 24:00:00 GMT",
     "Sat, 01 Foo 2024 00:00:00 GMT", "Sat, 01 Jun 2024 00:00 GMT", "Sat, 01 Jun 2024 00:00:00 CST",
+    "Fri, 1 Jan 0999 09:05:07 GMT", "1 Jan 2025 00:00:00 Z", "Sun, 31 Dec 2023 23:30:00 -0000",
+    "Mon, 01 Jan 2024 07:59:59 +0800", "Sat, 01 Jun 2024 00:00:00 +0000", "Wed, 31 Dec 9999 23:59:59 GMT",
 ]
 
 
@@ -116,8 +120,67 @@ def test_the_usual_rss_date_reads_as_email_utils_reads_it(value):
     fast = _usual_rfc822(value)
     if fast is not None:
         assert fast == to_iso(parsedate_to_datetime(value))
+        assert fast == parsedate_to_datetime(value).astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def test_to_iso_of_a_utc_moment_is_the_general_form():
+    shanghai = ZoneInfo("Asia/Shanghai")
+    moments = [datetime(2024, 6, 1, 8, tzinfo=UTC), datetime(2024, 6, 1, 8, 0, 0, 999_999, tzinfo=UTC),
+               datetime(1, 1, 1, tzinfo=UTC), datetime(2024, 6, 1, 8, tzinfo=shanghai),
+               datetime(2024, 6, 1, 8, tzinfo=ZoneInfo("UTC")), datetime(2024, 6, 1, 8, tzinfo=timezone(timedelta(0)))]
+    for moment in moments:
+        assert to_iso(moment) == moment.astimezone(UTC).replace(microsecond=0).isoformat()
+    assert to_iso(moments[0]) == "2024-06-01T08:00:00+00:00"
+    assert to_iso(moments[3]) == "2024-06-01T00:00:00+00:00"
 
 
 def test_bigrams_keep_their_order_and_ascii_words():
     assert grams("拆迁补偿款 5G基站，单 İstanbul ABC") == "拆迁 迁补 补偿 偿款 5g 基站 单 i̇stanbul abc"
     assert grams("") == "" and grams("，。") == ""
+
+
+def _grams_by_two_patterns(text: str) -> str:
+    """grams as it read before its one-pattern form: runs, lone characters and words by one
+    pattern, each run's overlapping bigrams by another."""
+    cjk = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+    out: list[str] = []
+    for run, single, word in re.findall(f"([{cjk}]{{2,}})|([{cjk}])|([0-9A-Za-z\u00c0-\u024f]+)", text):
+        if run:
+            out += re.findall(f"(?=([{cjk}]{{2}}))", run)
+        else:
+            out.append(single or word.lower())
+    return " ".join(out)
+
+
+def test_bigrams_as_the_two_pattern_tokenizer_gave_them():
+    import random
+
+    rng = random.Random(16)
+    alphabet = ["拆", "迁", "补", "偿", "㐀", "䶿", "一", "鿿", "豈", "﫿", "\U00020000", "\U0002fa1f", "\U0002fa20",
+                "㏿", "가", "A", "z", "0", "É", "ɏ", "ɐ", "İ", "ß", " ", "，", "-", "_", "\n", "\u3000", "ｱ"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
+    texts += _feed_descriptions()[:3000]
+    assert [t for t in texts if grams(t) != _grams_by_two_patterns(t)] == []
+
+
+def test_a_tidy_line_comes_back_stripped_as_the_general_code_gives_it():
+    import random
+
+    from yuqing.text import clean
+
+    def general_tidy(text: str) -> str:
+        text = clean._CONTROL.sub("", text)
+        lines = [clean._SPACES.sub(" ", line).strip() for line in text.split("\n")]
+        return clean._BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+    def general_clean_line(text: str) -> str:
+        return clean._SPACES.sub(" ", clean._CONTROL.sub("", text).replace("\n", " ")).strip()
+
+    rng = random.Random(16)
+    alphabet = ["县", "a", " ", "  ", "\t", "\n", "\r", "\x00", "\x1c", "\x7f", "\x85", "\u00a0", "\u3000", "\u2000",
+                "\u2028", "\f", "\v", "，", "&", "<"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(30000)]
+    texts += _feed_descriptions()[:3000]
+    assert [t for t in texts if clean._tidy(t) != general_tidy(t)] == []
+    assert [t for t in texts if clean.clean_line(t) != general_clean_line(t)] == []
+    assert clean.clean_line(" 清河县 通报 ") == "清河县 通报"

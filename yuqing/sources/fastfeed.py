@@ -142,12 +142,13 @@ def _usual_rfc822(value: str) -> str | None:
     month = _MONTHS.get(month_name)
     if month is None:
         return None
-    offset = 0 if zone in ("GMT", "UTC", "Z") else (1 if zone[0] == "+" else -1) * (
-        int(zone[1:3]) * 60 + int(zone[3:5]))
     try:
         moment = datetime(int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=UTC)
     except ValueError:
         return None  # 31 Feb, hour 24, a leap second: the general parser decides
+    if zone in ("GMT", "UTC", "Z"):  # the usual zone: to_iso(moment)'s text, spelled out
+        return f"{year}-{month:02d}-{int(day):02d}T{hour}:{minute}:{second}+00:00"
+    offset = (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 60 + int(zone[3:5]))
     return to_iso(moment - timedelta(minutes=offset))
 
 

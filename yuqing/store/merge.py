@@ -9,6 +9,7 @@ Events and notices are never deleted: an event left without posts is hidden
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from urllib.parse import urlsplit
 
@@ -37,11 +38,29 @@ _POST_FIELDS = ("id", "source", "url", "first_seen_at", "last_seen_at", "publish
                 "categories", "mentions", "fingerprint", "analysed")
 
 
+# An http(s) URL as urlsplit reads it: the netloc runs to the first / ? or #, the
+# fragment is dropped; what is left of path + query decides.
+_WEB_URL = re.compile(r"https?://([^/?#]*)([^#]*)")
+_SITE_ROOT_TAILS = frozenset({"", "/", "?", "/?"})  # no path and no query
+
+
 def is_article_url(url: str) -> bool:
     """Whether a URL names one page: a bare site root (a feed whose every item links to
-    the home page) must not fold unrelated items together."""
+    the home page) must not fold unrelated items together.
+
+    Every stored item's URL is asked: the usual printable-ASCII http(s) URL without
+    brackets is split by one regex, as urlsplit would split it (urlsplit costs twice
+    as much); anything else goes through urlsplit."""
     if not url:
         return False
+    if url.isascii() and url.isprintable():
+        web = _WEB_URL.match(url)
+        if web and "[" not in web[1] and "]" not in web[1]:
+            return web[2] not in _SITE_ROOT_TAILS
+    return _is_article_url_split(url)
+
+
+def _is_article_url_split(url: str) -> bool:
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed IPv6 bracket: no page anyone can open

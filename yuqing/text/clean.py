@@ -14,6 +14,10 @@ _BLOCK_TAGS = "p, div, br, li, tr, h1, h2, h3, h4, h5, h6, section, article, blo
 _SPACES = re.compile(r"[ \t\u00a0\u3000\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What clean_line and _tidy change besides the ends: control characters, line breaks, tabs,
+# wide spaces and runs of spaces. A line with none of them comes back stripped, and most
+# titles and plain descriptions are such a line.
+_UNTIDY = re.compile(r"[\x00-\x1f\x7f\u00a0\u3000]|  ")
 
 
 def normalize_url(url: str) -> str:
@@ -66,6 +70,8 @@ def clean_line(text: str | None) -> str:
     """One line of display text: control characters gone, whitespace collapsed."""
     if not text:
         return ""
+    if not _UNTIDY.search(text):
+        return text.strip()
     return _SPACES.sub(" ", _CONTROL.sub("", text).replace("\n", " ")).strip()
 
 
@@ -133,6 +139,8 @@ def _simple_html_text(html: str) -> str | None:
 
 
 def _tidy(text: str) -> str:
+    if not _UNTIDY.search(text):
+        return text.strip()
     text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

@@ -26,3 +26,9 @@ def scrub(text: str) -> str:
 
 def scrub_optional(text: str | None) -> str | None:
     return None if text is None else scrub(text)
+
+
+def all_safe(*texts: str) -> bool:
+    """Whether none of `texts` has anything scrub would change: one search over them joined
+    (joining makes no new character: surrogates stay single code points)."""
+    return not _UNSAFE.search("".join(texts))

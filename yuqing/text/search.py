@@ -16,23 +16,28 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import add
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-# One token per match: a CJK run of two or more, a lone CJK character, or an ASCII word.
-_TOKENS = re.compile(f"([{_CJK}]{{2,}})|([{_CJK}])|([0-9A-Za-z\u00c0-\u024f]+)")
-_BIGRAMS = re.compile(f"(?=([{_CJK}]{{2}}))")  # every overlapping pair, found in C
+_WORD_CHARS = "0-9A-Za-z\u00c0-\u024f"
+# One token per match: a CJK run (one character or more) or an ASCII word. Every CJK
+# character is above U+024F, every word character at or below it, so a token's first
+# character tells the two apart.
+_TOKENS = re.compile(f"[{_CJK}]+|[{_WORD_CHARS}]+")
+_LAST_WORD_CHAR = "\u024f"
 
 
 def grams(text: str) -> str:
-    """The indexed form of a text: CJK bigrams and ASCII words, space-separated."""
+    """The indexed form of a text: CJK bigrams and ASCII words, space-separated. A run's
+    overlapping bigrams are its characters paired with the next (in C, through map)."""
     out: list[str] = []
-    for run, single, word in _TOKENS.findall(text or ""):
-        if run:
-            out += _BIGRAMS.findall(run)
-        elif single:
-            out.append(single)
+    for token in _TOKENS.findall(text or ""):
+        if token[0] <= _LAST_WORD_CHAR:
+            out.append(token.lower())
+        elif len(token) > 1:
+            out += map(add, token[:-1], token[1:])
         else:
-            out.append(word.lower())
+            out.append(token)  # a lone CJK character
     return " ".join(out)
 
 
@@ -97,7 +102,6 @@ def has_phrases(title: str | None, text: str | None, phrases: list[str]) -> bool
     return True
 
 
-_WORD_CHAR = "0-9A-Za-z\u00c0-\u024f"
 _ASCII_WORD = re.compile("[0-9a-z]+")
 # The pattern's classes are simpler than the tokenizer's, and only make it stricter (sre
 # compiles the exact CJK class slowly): any character from U+3400 up counts as CJK next to
@@ -137,7 +141,7 @@ def _phrase_pattern(phrase: str) -> re.Pattern | None:
         last = n == len(segments) - 1
         if kind == "word":  # either case, letter by letter (IGNORECASE compiles slowly too)
             body = "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in chars)
-            parts.append(f"(?<![{_WORD_CHAR}]){body}(?![{_WORD_CHAR}])" if n == 0 else f"{body}(?![{_WORD_CHAR}])")
+            parts.append(f"(?<![{_WORD_CHARS}]){body}(?![{_WORD_CHARS}])" if n == 0 else f"{body}(?![{_WORD_CHARS}])")
         else:
             # The segment before ends with a lookahead and the gap has no CJK: only the first
             # segment needs a lookbehind, and a chain may run on into more CJK on its left.
