@@ -114,8 +114,47 @@ class _Chinese:
                 param.display_type_rich = _chinese_type(param.display_type_rich)
                 if param.param_type_name == "argument" and param.metavar is None:
                     param.metavar = ARGUMENT_NAMES.get(param.name)
+                if hasattr(param, "type_descriptor"):  # typer's own parameter classes
+                    param.process_value = _sparing_coercion(param, param.process_value)
                 param._yuqing_chinese = True
         return params
+
+
+_PLAIN_TYPES = (str, int, float)
+
+
+def _sparing_coercion(param: Any, process_value):
+    """typer (0.29) passes every value through a pydantic TypeAdapter, and building the
+    first one imports pydantic: 0.1-0.15 s of every command's start, mostly to hand back
+    a default or a string that is a string already. Such values skip it; anything to
+    convert or check (a number typed on the command line, min/max, paths) still goes
+    through typer."""
+    described = param.type_descriptor
+    info = described.parameter_info
+    unchecked = all(getattr(info, name, None) in (None, False) for name in ("min", "max", "clamp"))
+    annotation = described.annotation if described.annotation in _PLAIN_TYPES else None
+
+    words = described.annotation == list[str]
+
+    def needs_typer(ctx, value) -> bool:
+        if annotation is None or type(value) is not annotation:
+            return True
+        return not unchecked and ctx.get_parameter_source(param.name).name != "DEFAULT"  # our own defaults are valid
+
+    def sparing_process_value(ctx, value):
+        if value is None:
+            value = () if param.multiple or param.nargs == -1 else None
+        elif words and isinstance(value, (list, tuple)) and all(type(v) is str for v in value):
+            value = list(value)  # as typer hands a list[str] over
+        elif needs_typer(ctx, value):
+            return process_value(ctx, value)
+        if param.required and param.value_is_missing(value):
+            from typer._click.exceptions import MissingParameter
+
+            raise MissingParameter(ctx=ctx, param=param)
+        return param.callback(ctx, param, value) if param.callback is not None else value
+
+    return sparing_process_value
 
 
 class ChineseCommand(_Chinese, TyperCommand):
