@@ -170,8 +170,8 @@ def _seeded_index(store: Store, rules: Rules, since: str) -> StoryIndex:
     seeded = sorted(store.recent_fingerprints(since), key=lambda row: row[3])
     prints = [Fingerprint.from_bytes(blob) for _, _, blob, _ in seeded]
     prepare(prints)
-    for (post_id, event_id, _, at), fp in zip(seeded, prints, strict=True):
-        index.seed(post_id, fp, clock.parse_iso(at), -event_id)
+    index.seed_many((post_id, fp, clock.parse_iso(at), -event_id)
+                    for (post_id, event_id, _, at), fp in zip(seeded, prints, strict=True))
     return index
 
 

@@ -1067,6 +1067,33 @@ def _screen(cols: _Columns, a: np.ndarray, b: np.ndarray, by_text: np.ndarray, w
     return in_window, survivors, np.where(both, j, np.nan)
 
 
+class _KeyTable:
+    """One generation's band keys: the slots filed under each key, in filing order, held as
+    two arrays sorted by key (a stable sort keeps each key's slots in filing order)."""
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0, np.int64)
+        self.slots = np.empty(0, np.int64)
+
+    def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each key, [start, end) of its slots."""
+        return np.searchsorted(self.keys, keys, "left"), np.searchsorted(self.keys, keys, "right")
+
+    def add(self, keys: np.ndarray, slots: np.ndarray) -> None:
+        """File ``slots`` under ``keys`` after everything filed before."""
+        merged = np.concatenate([self.keys, keys])
+        order = np.argsort(merged, kind="stable")
+        self.keys, self.slots = merged[order], np.concatenate([self.slots, slots])[order]
+
+
+def _spans(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, position) for every position of the spans [start, start + count): owner is
+    the index of the span it belongs to."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    first = np.cumsum(counts) - counts
+    return owner, starts[owner] + (np.arange(len(owner)) - first[owner])
+
+
 class StoryIndex:
     """Incremental grouping in memory: candidates by shared band key, within a time window.
 
@@ -1090,8 +1117,9 @@ class StoryIndex:
         self.window = float(window_days) * 86400.0
         self._slot_of: dict[int, int] = {}  # post id -> slot in _cols
         self._cols = _Columns()
-        self._current: dict[int, list[int]] = {}  # band key -> slots, this generation
-        self._previous: dict[int, list[int]] = {}
+        self._current = _KeyTable()  # band key -> slots, this generation
+        self._previous = _KeyTable()
+        self._unfiled: list[tuple[int, Fingerprint]] = []  # (slot, fingerprint) placed, keys not filed yet
         self._current_ids: list[int] = []  # post ids, this generation
         self._previous_ids: list[int] = []
         self._current_first = 0  # the first slot of this generation
@@ -1130,8 +1158,14 @@ class StoryIndex:
 
     def seed(self, post_id: int, fp: Fingerprint, at: datetime, group: int) -> None:
         """Index a post grouped earlier, without matching it again."""
-        if post_id not in self._slot_of:
-            self._file(post_id, fp, at.timestamp(), group)
+        self.seed_many([(post_id, fp, at, group)])
+
+    def seed_many(self, posts: Iterable[tuple[int, Fingerprint, datetime, int]]) -> None:
+        """`seed` for many (post id, fingerprint, time, group), in time order."""
+        for post_id, fp, at, group in posts:
+            if post_id not in self._slot_of:
+                self._place(post_id, fp, at.timestamp(), group)
+        self._file_unfiled()
 
     def add_fingerprint(self, post_id: int, fp: Fingerprint, at: datetime) -> int:
         return self.add_fingerprints([(post_id, fp, at)])[0]
@@ -1140,24 +1174,19 @@ class StoryIndex:
         """The group of each (post id, fingerprint, time), taken in order; a post already
         in the index keeps its group."""
         cols = self._cols
-        pair_a: list[int] = []
-        pair_b: list[int] = []
-        pair_text: list[bool] = []
+        pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         filed: list[tuple[int, int, bool]] = []  # (post id, slot, new in this batch)
         for post_id, fp, at in posts:
             known = self._slot_of.get(post_id)
             if known is not None:
                 filed.append((post_id, known, False))
                 continue
-            slot, by_title, by_text = self._file(post_id, fp, at.timestamp(), post_id)
-            by_text -= by_title
-            pair_b += by_title
-            pair_b += by_text
-            pair_a += [slot] * (len(by_title) + len(by_text))
-            pair_text += [False] * len(by_title) + [True] * len(by_text)
+            slot = self._place(post_id, fp, at.timestamp(), post_id, pairs)
             filed.append((post_id, slot, True))
+        pairs.append(self._file_unfiled(candidates=True))
         cols.flush()
-        survivors = self._verified_pairs(pair_a, pair_b, pair_text)
+        a, b, by_text = (np.concatenate(column) for column in zip(*pairs, strict=True))
+        survivors = self._verified_pairs(a, b, by_text)
         groups = []
         for post_id, slot, new in filed:
             if not new:
@@ -1173,14 +1202,13 @@ class StoryIndex:
         cols.drop_below(self._dead_below)
         return groups
 
-    def _verified_pairs(self, pair_a: list[int], pair_b: list[int], pair_text: list[bool],
+    def _verified_pairs(self, a: np.ndarray, b: np.ndarray, by_text: np.ndarray,
                         ) -> dict[int, list[tuple[int, float]]]:
         """post slot -> [(candidate slot, score)] of the candidates judged the same story."""
-        if not pair_a:
+        if not len(a):
             return {}
         cols = self._cols
-        a, b = np.array(pair_a, dtype=np.int64), np.array(pair_b, dtype=np.int64)
-        in_window, survivors, j = _screen(cols, a, b, np.array(pair_text, dtype=bool), self.window)
+        in_window, survivors, j = _screen(cols, a, b, by_text, self.window)
         self.comparisons += int(np.count_nonzero(in_window))
         picked = np.flatnonzero(survivors)
         self.verified += len(picked)
@@ -1192,33 +1220,82 @@ class StoryIndex:
                 found.setdefault(slot, []).append((other, score))
         return found
 
-    def _file(self, post_id: int, fp: Fingerprint, ts: float, group: int) -> tuple[int, set[int], set[int]]:
-        """Index a post under its keys: (its slot, candidate slots by title keys, by text keys)."""
+    def _place(self, post_id: int, fp: Fingerprint, ts: float, group: int,
+               pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None) -> int:
+        """Give a post its slot in the current generation (starting a new generation first
+        when its time has come: the posts placed before are filed under their keys then,
+        with their candidate pairs added to ``pairs`` when given)."""
         start = self._generation_start
         if start is None:
             self._generation_start = ts
         elif ts >= start + self.window:
+            found = self._file_unfiled(candidates=pairs is not None)
+            if pairs is not None:
+                pairs.append(found)
             self._rotate(ts)
         slot = self._cols.add(fp, ts, group)
         self._slot_of[post_id] = slot
         self._current_ids.append(post_id)
-        current, previous, cap = self._current, self._previous, self.MAX_BUCKET
-        title_keys, text_keys = _split_keys(fp)
-        by_title: set[int] = set()
-        by_text: set[int] = set()
-        for keys, found in ((title_keys, by_title), (text_keys, by_text)):
-            for key in keys:
-                bucket = previous.get(key)
-                if bucket:
-                    found.update(bucket[-cap:] if len(bucket) > cap else bucket)
-                bucket = current.get(key)
-                if bucket is None:
-                    current[key] = [slot]
-                else:
-                    found.update(bucket[-cap:] if len(bucket) > cap else bucket)
-                    bucket.append(slot)
-        found_self = {slot}
-        return slot, by_title - found_self, by_text - found_self
+        self._unfiled.append((slot, fp))
+        return slot
+
+    def _file_unfiled(self, *, candidates: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """File the posts placed since the last filing under their keys, in order, as if one
+        by one; with ``candidates``, also (post slot, candidate slot, by text only) of each
+        post and the latest MAX_BUCKET slots under each of its keys in each generation."""
+        unfiled, self._unfiled = self._unfiled, []
+        none = np.empty(0, np.int64)
+        if not unfiled:
+            return none, none, np.empty(0, bool)
+        split = [_split_keys(fp) for _, fp in unfiled]
+        title_counts = np.array([len(title) for title, _ in split], dtype=np.int64)
+        counts = title_counts + np.array([len(text) for _, text in split], dtype=np.int64)
+        keys = np.fromiter((k for title, text in split for k in (*title, *text)), np.int64, int(counts.sum()))
+        post, place = _spans(np.zeros(len(counts), np.int64), counts)  # each key's post, its place there
+        slots = np.array([slot for slot, _ in unfiled], dtype=np.int64)[post]
+        found = (self._candidates(keys, slots, place >= title_counts[post]) if candidates
+                 else (none, none, np.empty(0, bool)))
+        self._current.add(keys, slots)
+        return found
+
+    def _candidates(self, keys: np.ndarray, slots: np.ndarray, by_text: np.ndarray,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What one-by-one filing would have found: under each key of each post, the latest
+        MAX_BUCKET slots of the previous generation, and the latest MAX_BUCKET of this one
+        (filed before this batch, or earlier in it); by title keys first, text keys for the
+        rest, the post itself left out."""
+        cap = self.MAX_BUCKET
+        # earlier in this batch: the entries before each one under the same key
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        group_start = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        sizes = np.diff(np.r_[group_start, len(keys)])
+        rank_sorted = np.arange(len(keys)) - np.repeat(group_start, sizes)
+        rank = np.empty_like(rank_sorted)
+        rank[order] = rank_sorted
+        position = np.empty_like(rank_sorted)
+        position[order] = np.arange(len(keys))
+        in_batch = np.minimum(rank, cap)
+        lo, hi = self._previous.ranges(keys)
+        from_previous = np.minimum(hi - lo, cap)
+        clo, chi = self._current.ranges(keys)
+        from_current = np.minimum(chi - clo, cap - in_batch)
+        owners, found = [], []
+        for starts, taken, source in ((hi - from_previous, from_previous, self._previous.slots),
+                                      (chi - from_current, from_current, self._current.slots),
+                                      (position - in_batch, in_batch, slots[order])):
+            owner, at = _spans(starts, taken)
+            owners.append(owner)
+            found.append(source[at])
+        owner, other = np.concatenate(owners), np.concatenate(found)
+        a, text = slots[owner], by_text[owner]
+        keep = other != a
+        a, other, text = a[keep], other[keep], text[keep]
+        first = np.lexsort((text, other, a))  # per (post, candidate): by title first
+        a, other, text = a[first], other[first], text[first]
+        single = np.ones(len(a), bool)
+        single[1:] = (a[1:] != a[:-1]) | (other[1:] != other[:-1])
+        return a[single], other[single], text[single]
 
     def _rotate(self, ts: float) -> None:
         """Start a new generation; the one before the previous is dropped."""
@@ -1227,7 +1304,7 @@ class StoryIndex:
         next_slot = self._cols.base + len(self._cols.fps)
         if ts >= start + 2 * self.window:  # a long gap: nothing in memory is in reach
             self._slot_of.clear()
-            self._current, self._previous = {}, {}
+            self._current, self._previous = _KeyTable(), _KeyTable()
             self._current_ids, self._previous_ids = [], []
             self._generation_start = ts
             self._dead_below = self._current_first = next_slot
@@ -1235,6 +1312,6 @@ class StoryIndex:
         for pid in self._previous_ids:
             self._slot_of.pop(pid, None)
         self._previous, self._previous_ids = self._current, self._current_ids
-        self._current, self._current_ids = {}, []
+        self._current, self._current_ids = _KeyTable(), []
         self._dead_below, self._current_first = self._current_first, next_slot
         self._generation_start = start + self.window
