@@ -1075,15 +1075,21 @@ class _KeyTable:
         self.keys = np.empty(0, np.int64)
         self.slots = np.empty(0, np.int64)
 
-    def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each key, [start, end) of its slots."""
-        return np.searchsorted(self.keys, keys, "left"), np.searchsorted(self.keys, keys, "right")
+    def ranges(self, keys: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each key, [start, end) of its slots (``order`` sorts ``keys``: sorted needles
+        find their places several times faster)."""
+        ordered = keys[order]
+        lo, hi = np.empty_like(order), np.empty_like(order)
+        lo[order] = np.searchsorted(self.keys, ordered, "left")
+        hi[order] = np.searchsorted(self.keys, ordered, "right")
+        return lo, hi
 
-    def add(self, keys: np.ndarray, slots: np.ndarray) -> None:
-        """File ``slots`` under ``keys`` after everything filed before."""
-        merged = np.concatenate([self.keys, keys])
-        order = np.argsort(merged, kind="stable")
-        self.keys, self.slots = merged[order], np.concatenate([self.slots, slots])[order]
+    def add(self, keys: np.ndarray, slots: np.ndarray, order: np.ndarray) -> None:
+        """File ``slots`` under ``keys`` after everything filed before (``order``: a stable
+        sort of ``keys``, so that slots under one key stay in filing order)."""
+        ordered = keys[order]
+        at = np.searchsorted(self.keys, ordered, "right")
+        self.keys, self.slots = np.insert(self.keys, at, ordered), np.insert(self.slots, at, slots[order])
 
 
 def _spans(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1092,6 +1098,18 @@ def _spans(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
     owner = np.repeat(np.arange(len(counts)), counts)
     first = np.cumsum(counts) - counts
     return owner, starts[owner] + (np.arange(len(owner)) - first[owner])
+
+
+def _ranks_under_key(keys: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each entry: how many entries before it share its key, and its place in the
+    stable ``order``."""
+    ordered = keys[order]
+    group_start = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[group_start, len(keys)])
+    rank, position = np.empty_like(order), np.empty_like(order)
+    rank[order] = np.arange(len(keys)) - np.repeat(group_start, sizes)
+    position[order] = np.arange(len(keys))
+    return rank, position
 
 
 class StoryIndex:
@@ -1253,32 +1271,24 @@ class StoryIndex:
         keys = np.fromiter((k for title, text in split for k in (*title, *text)), np.int64, int(counts.sum()))
         post, place = _spans(np.zeros(len(counts), np.int64), counts)  # each key's post, its place there
         slots = np.array([slot for slot, _ in unfiled], dtype=np.int64)[post]
-        found = (self._candidates(keys, slots, place >= title_counts[post]) if candidates
+        order = np.argsort(keys, kind="stable")
+        found = (self._candidates(keys, slots, place >= title_counts[post], order) if candidates
                  else (none, none, np.empty(0, bool)))
-        self._current.add(keys, slots)
+        self._current.add(keys, slots, order)
         return found
 
-    def _candidates(self, keys: np.ndarray, slots: np.ndarray, by_text: np.ndarray,
+    def _candidates(self, keys: np.ndarray, slots: np.ndarray, by_text: np.ndarray, order: np.ndarray,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What one-by-one filing would have found: under each key of each post, the latest
         MAX_BUCKET slots of the previous generation, and the latest MAX_BUCKET of this one
         (filed before this batch, or earlier in it); by title keys first, text keys for the
         rest, the post itself left out."""
         cap = self.MAX_BUCKET
-        # earlier in this batch: the entries before each one under the same key
-        order = np.argsort(keys, kind="stable")
-        ordered = keys[order]
-        group_start = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        sizes = np.diff(np.r_[group_start, len(keys)])
-        rank_sorted = np.arange(len(keys)) - np.repeat(group_start, sizes)
-        rank = np.empty_like(rank_sorted)
-        rank[order] = rank_sorted
-        position = np.empty_like(rank_sorted)
-        position[order] = np.arange(len(keys))
+        rank, position = _ranks_under_key(keys, order)
         in_batch = np.minimum(rank, cap)
-        lo, hi = self._previous.ranges(keys)
+        lo, hi = self._previous.ranges(keys, order)
         from_previous = np.minimum(hi - lo, cap)
-        clo, chi = self._current.ranges(keys)
+        clo, chi = self._current.ranges(keys, order)
         from_current = np.minimum(chi - clo, cap - in_batch)
         owners, found = [], []
         for starts, taken, source in ((hi - from_previous, from_previous, self._previous.slots),
