@@ -80,6 +80,13 @@ def test_a_case_from_first_notice_to_closure(yuqing_home, monkeypatch, http_serv
     assert overdue["kind"] == "overdue" and "主要领导" in overdue["roles"]
     listed = json.loads(run("case", "list", "--overdue", "--json").stdout)
     assert [c["id"] for c in listed] == [1] and listed[0]["overdue"][0].startswith("转办")
+    assert listed[0]["overdue_kinds"] == ["转办"]
+    for columns in ("80", "100"):  # an officer's terminal: nothing cut, the title whole, times folded
+        monkeypatch.setenv("COLUMNS", columns)
+        shown = run("case", "list").stdout
+        assert "…" not in shown, shown
+        title = "".join(line.split("│")[4].strip() for line in shown.splitlines() if line.startswith("│"))
+        assert title == listed[0]["title"] and "12:00" in shown and "转办" in shown, shown
     # The officer acts; the record is append-only.
     assert run("case", "act", "1", "--action", "转办", "--to", "城关镇政府", "--by", "张三").exit_code == 0
     assert run("case", "act", "1", "--action", "回复", "--note", "已在论坛跟帖回应").exit_code == 0

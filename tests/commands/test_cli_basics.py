@@ -102,3 +102,19 @@ def test_demo_tells_the_story_offline(tmp_path):
     assert "交接班：yuqing handover" in out and "# 交接班记录" in handover.read_text(encoding="utf-8")
     with Store(tmp_path / "demo" / "yuqing.db") as store:
         assert store.last_handover()["by"] == "值班员小王"
+
+
+@pytest.mark.slow
+def test_listings_fit_an_80_column_terminal_without_cutting(tmp_path, monkeypatch):
+    """Chinese has no spaces to wrap at: on an 80-column terminal the tables fold their
+    cells instead of cutting names, dates and headers with 「…」 (`case list` and `source
+    list` did). `todo` keeps one line an item on purpose, and search shows excerpts."""
+    assert run("demo", "--keep", str(tmp_path / "demo")).exit_code == 0
+    monkeypatch.setenv("YUQING_HOME", str(tmp_path / "demo"))
+    monkeypatch.setenv("YUQING_NOW", "2026-11-27T16:00:00+08:00")
+    monkeypatch.setenv("COLUMNS", "80")
+    for args in (["events"], ["source", "list"], ["case", "list"], ["letter", "list"], ["status"],
+                 ["topic", "list"], ["event", "show", "2"], ["case", "show", "1"]):
+        result = run(*args)
+        assert result.exit_code == 0, (args, result.stderr)
+        assert "…" not in result.stdout, (args, result.stdout)

@@ -62,6 +62,7 @@ def case_list(
         rows = store.list_cases(status=status)
     for row in rows:
         row["overdue"] = cases.overdue_items(row, now_iso)
+        row["overdue_kinds"] = [label for label, _ in cases.overdue_deadlines(row, now_iso)]
     if overdue:
         rows = [r for r in rows if r["overdue"]]
     cases_view.print_cases(rows, as_json=as_json)

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.console import escape, print_json, styled_level, warn
+from yuqing.commands.console import escape, folding_table, print_json, styled_level, warn
 from yuqing.commands.console import out as _out
 from yuqing.commands.events_view import judgment_lines
 
@@ -109,16 +109,15 @@ def print_cases(rows: list[dict[str, Any]], *, as_json: bool) -> None:
     if not rows:
         Console(stderr=True).print("没有符合条件的案件")
         return
-    table = Table("案件", "级别", "状态", "事件", "立案", "转办时限", "答复时限", "超时")
-    for column in table.columns:
-        column.no_wrap = column.header != "事件"
-    table.columns[3].min_width = 20
+    table = folding_table("案件", "级别", "状态", "事件", "立案", "转办时限", "答复时限", "超时",
+                          one_line=("案件", "级别", "状态"), time_columns=("立案", "转办时限", "答复时限"))
+    table.columns[3].min_width = 10
     for row in rows:
         table.add_row(str(row["id"]), styled_level(row["level"]), row["status"], escape(row["title"]),
                       clock.local_text(row["opened_at"], "%m-%d %H:%M"),
                       clock.local_text(row["forward_due"], "%m-%d %H:%M"),
                       clock.local_text(row["answer_due"], "%m-%d %H:%M"),
-                      f"[red]{escape('、'.join(row['overdue']))}[/]" if row["overdue"] else "")
+                      f"[red]{'、'.join(row['overdue_kinds'])}[/]" if row["overdue_kinds"] else "")  # when: its column
     _out().print(table)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape as rich_escape
+from rich.table import Table
 
 from yuqing import clock
 
@@ -27,6 +28,20 @@ def escape(text: object, limit: int = MAX_SHOWN) -> str:
     if len(text) > limit:
         text = text[:limit] + f"…（共 {len(text)} 字）"
     return rich_escape(text)
+
+
+def folding_table(*headers: str, one_line: tuple[str, ...] = (), time_columns: tuple[str, ...] = ()) -> Table:
+    """A table for an 80-column terminal: Chinese has no spaces to wrap at, so every cell
+    folds onto more lines instead of being cut with 「…」; the ``one_line`` columns (short
+    words: 级别, 状态) never break, and ``time_columns`` are kept to 「11-27 15:00」's width
+    so that the titles get the room."""
+    table = Table(*headers)
+    for column in table.columns:
+        column.no_wrap = column.header in one_line
+        column.overflow = "fold"
+        if column.header in time_columns:
+            column.max_width = 11
+    return table
 
 
 def out() -> Console:

@@ -18,7 +18,14 @@ from rich.table import Table
 
 from yuqing import clock
 from yuqing.commands.cases_view import plain, print_escalation, print_warnings, recipients_brief
-from yuqing.commands.console import err, err_console, escape, print_json, styled_level
+from yuqing.commands.console import (
+    err,
+    err_console,
+    escape,
+    folding_table,
+    print_json,
+    styled_level,
+)
 from yuqing.commands.console import out as _out
 from yuqing.commands.events_view import judgment_lines, print_event_changes, print_events
 from yuqing.sources.health import failing_label
@@ -55,11 +62,12 @@ def print_sources(
     if not rows:
         err("还没有信息源：用 yuqing source add 添加")
         return
-    table = Table("名称", "类型", "网站", "主流", "状态", "帖子", "最近成功", "连续失败", "最近错误")
+    table = folding_table("名称", "类型", "网站", "主流", "状态", "帖子", "最近\n成功", "连续\n失败", "最近\n错误",
+                          one_line=("类型", "主流", "帖子"), time_columns=("最近\n成功",))
     for row in rows:
         table.add_row(
             escape(row["name"]), row["kind"], escape(row["site"]), "是" if row["mainstream"] else "",
-            row["status"], str(row["posts"]), clock.local_text(row["last_success_at"]),
+            row["status"], str(row["posts"]), clock.local_text(row["last_success_at"], "%m-%d %H:%M"),
             str(row["consecutive_failures"] or ""), escape(row["last_error"] or ""),
         )
     _out().print(table)

@@ -120,12 +120,17 @@ def _open_case(store: Store, case_id: int) -> dict:
 
 
 def overdue_items(case: dict, now_iso: str) -> list[str]:
-    """The deadlines of a case that passed with nothing done."""
+    """The deadlines of a case that passed with nothing done: 「转办（2026-11-27 16:00）」."""
+    return [f"{label}（{clock.local_text(due)}）" for label, due in overdue_deadlines(case, now_iso)]
+
+
+def overdue_deadlines(case: dict, now_iso: str) -> list[tuple[str, str]]:
+    """(转办 / 答复 / 报告, when it was due) of the deadlines that passed with nothing done."""
     labels = {"report": "报告", "forward": "转办", "answer": "答复"}
     stamps = {"report": "reported_at", "forward": "forwarded_at", "answer": "answered_at"}
     late = []
     for key, label in labels.items():
         due = case.get(f"{key}_due")
         if due and not case.get(stamps[key]) and not case.get("closed_at") and due <= now_iso:
-            late.append(f"{label}（{clock.local_text(due)}）")
+            late.append((label, due))
     return late
