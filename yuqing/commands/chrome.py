@@ -133,7 +133,6 @@ def _sparing_coercion(param: Any, process_value):
     info = described.parameter_info
     unchecked = all(getattr(info, name, None) in (None, False) for name in ("min", "max", "clamp"))
     annotation = described.annotation if described.annotation in _PLAIN_TYPES else None
-
     words = described.annotation == list[str]
 
     def needs_typer(ctx, value) -> bool:
@@ -142,16 +141,12 @@ def _sparing_coercion(param: Any, process_value):
         return not unchecked and ctx.get_parameter_source(param.name).name != "DEFAULT"  # our own defaults are valid
 
     def sparing_process_value(ctx, value):
-        if value is None:
+        if value is None and not param.required:
             value = () if param.multiple or param.nargs == -1 else None
-        elif words and isinstance(value, (list, tuple)) and all(type(v) is str for v in value):
+        elif words and value and isinstance(value, (list, tuple)) and all(type(v) is str for v in value):
             value = list(value)  # as typer hands a list[str] over
-        elif needs_typer(ctx, value):
+        elif needs_typer(ctx, value):  # a missing required value too: typer says what is missing
             return process_value(ctx, value)
-        if param.required and param.value_is_missing(value):
-            from typer._click.exceptions import MissingParameter
-
-            raise MissingParameter(ctx=ctx, param=param)
         return param.callback(ctx, param, value) if param.callback is not None else value
 
     return sparing_process_value
