@@ -307,8 +307,6 @@ def print_event_changes(result: EventUpdate) -> None:
     for change in result.changes:
         console.print(f"  事件 {change.event_id}「{escape(change.title)}」："
                       f"{change.old or '（新）'} → {styled_level(change.new)}")
-    if hint := rise_hint(result.changes):
-        console.print(hint)
 
 
 def print_rules_ok(path: Path, rules: Rules) -> None:

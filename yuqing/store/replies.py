@@ -79,7 +79,6 @@ class RepliesMixin(StoreBase):
         )
         return dict(rows)
 
-
     def thread_read_failures(self, event_ids: list[int]) -> dict[int, str]:
         """The message of each event's latest failed thread read (「…返回 HTTP 404」)."""
         rows = self.conn.execute(
