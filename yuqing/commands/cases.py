@@ -61,8 +61,8 @@ def case_list(
     with open_store() as store:
         rows = store.list_cases(status=status)
     for row in rows:
-        row["overdue"] = cases.overdue_items(row, now_iso)
-        row["overdue_kinds"] = [label for label, _ in cases.overdue_deadlines(row, now_iso)]
+        late = cases.overdue_deadlines(row, now_iso)
+        row["overdue"], row["overdue_kinds"] = cases.said_overdue(late), [label for label, _ in late]
     if overdue:
         rows = [r for r in rows if r["overdue"]]
     cases_view.print_cases(rows, as_json=as_json)

@@ -121,7 +121,11 @@ def _open_case(store: Store, case_id: int) -> dict:
 
 def overdue_items(case: dict, now_iso: str) -> list[str]:
     """The deadlines of a case that passed with nothing done: 「转办（2026-11-27 16:00）」."""
-    return [f"{label}（{clock.local_text(due)}）" for label, due in overdue_deadlines(case, now_iso)]
+    return said_overdue(overdue_deadlines(case, now_iso))
+
+
+def said_overdue(deadlines: list[tuple[str, str]]) -> list[str]:
+    return [f"{label}（{clock.local_text(due)}）" for label, due in deadlines]
 
 
 def overdue_deadlines(case: dict, now_iso: str) -> list[tuple[str, str]]:

@@ -146,8 +146,8 @@ def _usual_rfc822(value: str) -> str | None:
         moment = datetime(int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=UTC)
     except ValueError:
         return None  # 31 Feb, hour 24, a leap second: the general parser decides
-    if zone in ("GMT", "UTC", "Z"):  # the usual zone: to_iso(moment)'s text, spelled out
-        return f"{year}-{month:02d}-{int(day):02d}T{hour}:{minute}:{second}+00:00"
+    if zone in ("GMT", "UTC", "Z"):  # the usual zone: to_iso takes its short way
+        return to_iso(moment)
     offset = (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 60 + int(zone[3:5]))
     return to_iso(moment - timedelta(minutes=offset))
 

@@ -1094,10 +1094,13 @@ class _KeyTable:
 
 def _spans(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(owner, position) for every position of the spans [start, start + count): owner is
-    the index of the span it belongs to."""
-    owner = np.repeat(np.arange(len(counts)), counts)
-    first = np.cumsum(counts) - counts
-    return owner, starts[owner] + (np.arange(len(owner)) - first[owner])
+    the index of the span it belongs to (positions as `_ranges`)."""
+    return np.repeat(np.arange(len(counts)), counts), _ranges(starts, counts)
+
+
+def _no_pairs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(post slots, candidate slots, by text only) of no pair."""
+    return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool)
 
 
 def _ranks_under_key(keys: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1262,9 +1265,8 @@ class StoryIndex:
         by one; with ``candidates``, also (post slot, candidate slot, by text only) of each
         post and the latest MAX_BUCKET slots under each of its keys in each generation."""
         unfiled, self._unfiled = self._unfiled, []
-        none = np.empty(0, np.int64)
         if not unfiled:
-            return none, none, np.empty(0, bool)
+            return _no_pairs()
         split = [_split_keys(fp) for _, fp in unfiled]
         title_counts = np.array([len(title) for title, _ in split], dtype=np.int64)
         counts = title_counts + np.array([len(text) for _, text in split], dtype=np.int64)
@@ -1272,8 +1274,7 @@ class StoryIndex:
         post, place = _spans(np.zeros(len(counts), np.int64), counts)  # each key's post, its place there
         slots = np.array([slot for slot, _ in unfiled], dtype=np.int64)[post]
         order = np.argsort(keys, kind="stable")
-        found = (self._candidates(keys, slots, place >= title_counts[post], order) if candidates
-                 else (none, none, np.empty(0, bool)))
+        found = self._candidates(keys, slots, place >= title_counts[post], order) if candidates else _no_pairs()
         self._current.add(keys, slots, order)
         return found
 
