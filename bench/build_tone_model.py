@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import tone_eval  # noqa: E402
 
 from yuqing.text import tone  # noqa: E402
-from yuqing.text.negativity import LexiconJoin, RegisterHead, _title_share, shipped_model_path  # noqa: E402
+from yuqing.text.negativity import LexiconJoin, RegisterHead, shipped_model_path, title_share  # noqa: E402
 from yuqing.text.ngrams import weight_sums  # noqa: E402
 from yuqing.text.tonetrain import fit_join, fit_model, fit_register, model_bytes  # noqa: E402
 
@@ -200,7 +200,7 @@ def learned_join(corpora: Path, rows: tuple, bands: tuple[float, ...]) -> Lexico
     texts = [t for part in parts for t in part[0]]
     gold, weights, logits, register = (np.array([x for part in parts for x in part[i]]) for i in (1, 3, 4, 5))
     verdict = np.array([tone.is_negative(t) for t in texts], dtype=np.float64)
-    return fit_join(logits, gold, share=_title_share(register), verdict=verdict, bands=bands,
+    return fit_join(logits, gold, share=title_share(register), verdict=verdict, bands=bands,
                     sample_weight=weights, rescale=False)
 
 

@@ -27,7 +27,7 @@ import tone_eval  # noqa: E402
 
 import yuqing.text.negativity as negativity  # noqa: E402
 
-GUESSED = negativity._title_share
+GUESSED = negativity.title_share
 REGISTERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "guessed (shipped)": GUESSED,
     "comment (π = 0)": lambda logits: np.zeros(len(logits)),
@@ -40,10 +40,10 @@ def f1_by_register(reader: negativity.Negativity, rows: list[tuple[bool, str]]) 
     found = []
     try:
         for share in REGISTERS.values():
-            negativity._title_share = share
+            negativity.title_share = share
             found.append(tone_eval.scores([r.negative for r in reader.read_many(texts, explain=False)], gold)[2])
     finally:
-        negativity._title_share = GUESSED
+        negativity.title_share = GUESSED
     return found
 
 
@@ -55,7 +55,7 @@ def main() -> int:
     for label, rows in sets:
         print(f"{label:34s}{len(rows):6d}" + "".join(f"{f:20.3f}" for f in f1_by_register(reader, rows)))
     print("\nread as comments (π = 0), by threshold:")
-    negativity._title_share = REGISTERS["comment (π = 0)"]
+    negativity.title_share = REGISTERS["comment (π = 0)"]
     try:
         for label, rows in sets[:3]:
             scores = [r.score for r in reader.read_many([t for _, t in rows], explain=False)]
@@ -64,7 +64,7 @@ def main() -> int:
                      for t in (0.4, 0.45, 0.5, 0.55, 0.6))
             print(f"  {label:32s}" + "   ".join(cells))
     finally:
-        negativity._title_share = GUESSED
+        negativity.title_share = GUESSED
     return 0
 
 

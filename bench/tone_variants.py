@@ -38,7 +38,7 @@ import build_tone_model  # noqa: E402
 import tone_eval  # noqa: E402
 
 from yuqing.text import tone  # noqa: E402
-from yuqing.text.negativity import FIXED_JOIN, LexiconJoin, _title_share  # noqa: E402
+from yuqing.text.negativity import FIXED_JOIN, LexiconJoin, title_share  # noqa: E402
 from yuqing.text.ngrams import weight_sums  # noqa: E402
 from yuqing.text.tonetrain import f1, fit_join, fit_model  # noqa: E402
 
@@ -119,7 +119,7 @@ def cross_validate(corpora: Path, rows: tuple, variant: Variant, registers: dict
             head = build_tone_model.register_head(*build_tone_model.register_rows(corpora), set(held))
             sums, counts, register_sums = weight_sums(held, np.zeros(1 << head.bits, np.float32), head.bits,
                                                       head.weights, boundaries=head.boundaries)
-            registers[k] = _title_share(register_sums / np.sqrt(np.maximum(counts, 1)) + head.bias)
+            registers[k] = title_share(register_sums / np.sqrt(np.maximum(counts, 1)) + head.bias)
         parts.append((held, labels[val], [where[i] for i in val], [k] * len(val), weights[val],
                       logits_of(held, coef, bias, variant.bits), registers[k]))
     held = [t for part in parts for t in part[0]]
@@ -168,7 +168,7 @@ def held_out(corpora: Path, rows: tuple, variant: Variant, v: Validation) -> lis
                                                   boundaries=head.boundaries)
         scale = 1.0 / np.sqrt(np.maximum(counts, 1))
         logit = sums * scale + bias
-        share = _title_share(register_sums * scale + head.bias)
+        share = title_share(register_sums * scale + head.bias)
         verdict = np.array([tone.is_negative(t) if s > 0 else False for t, s in zip(texts, share, strict=True)],
                            dtype=float)
         scores = [f1((logit >= 0).tolist(), gold)[2]]

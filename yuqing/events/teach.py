@@ -114,9 +114,9 @@ def train_local_model(store: Store, rules: Rules, model_path: Path) -> TrainResu
         shipped = load_model()
     except ModelError as error:
         raise ConfigError(error.message) from None
-    weights, bias = adapt_model(shipped, [_text(p) for p in train], [p["negative"] for p in train])
+    adapted = adapt_model(shipped, [_text(p) for p in train], [p["negative"] for p in train], office=rules.tone)
     info = {"kind": "local", "base": shipped.id, "labels": len(train)}
-    data = model_bytes(weights, bias, shipped.threshold, info, shipped.register)  # the register is kept
+    data = model_bytes(adapted.weights, adapted.bias, shipped.threshold, info, adapted.register)
     new = decode_model(data, "（新训练的模型）")
     before_reader = rules.negativity
     after_reader = Negativity(None, rules.tone)

@@ -111,9 +111,13 @@ class LexiconJoin:
     scales: tuple[float, ...] = (0.0,)
 
     def push(self, share: np.ndarray, verdict: np.ndarray, logits: np.ndarray) -> np.ndarray:
+        offset, weight, scale = self.terms(share)
+        return share * (offset + weight * verdict + scale * logits)
+
+    def terms(self, share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(offset, weight, scale) of each text's band."""
         band = np.searchsorted(np.asarray(self.bands), share, side="right") - 1
-        return share * (np.asarray(self.offsets)[band] + np.asarray(self.weights)[band] * verdict
-                        + np.asarray(self.scales)[band] * logits)
+        return np.asarray(self.offsets)[band], np.asarray(self.weights)[band], np.asarray(self.scales)[band]
 
     def as_header(self) -> dict[str, list[float]]:
         return {"bands": list(self.bands), "offsets": list(self.offsets), "weights": list(self.weights),
@@ -261,6 +265,16 @@ def load_model(path: Path | None = None) -> ToneModel:
 
 # -- reading -----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class JoinInputs:
+    """The reader's terms for a batch of texts apart from the two heads (`Negativity.join_inputs`)."""
+
+    texts: list[str]  # the office's exclusions blanked out
+    office: np.ndarray  # Σ weights of the office's words found in each text
+    forced: np.ndarray  # bool: an office word was found, so the text counts as a title
+    verdict: np.ndarray  # 1.0 where the lexicon or the office's words read the text as negative
+
+
 NO_OFFICE_WORDS = OfficeWords(None)
 
 
@@ -300,11 +314,10 @@ class Negativity:
         scale = 1.0 / np.sqrt(np.maximum(counts, 1))
         own = sums * scale + model.bias  # the model's own logit
         logits = own.copy()
-        share = _title_share(register_sums * scale + register.bias) if register else np.ones(len(texts))
+        share = title_share(register_sums * scale + register.bias) if register else np.ones(len(texts))
         office_hits = self._office_hits(texts)
-        for i, hits in office_hits.items():
-            logits[i] += sum(self.office.lexicon.weight(h) for h in hits)
-            share[i] = 1.0  # the office's words count in every register
+        logits += self._office_logits(office_hits, len(texts))
+        share[list(office_hits)] = 1.0  # the office's words count in every register
         lexicon_hits = _lexicon_verdicts(texts, np.flatnonzero(share).tolist())
         verdict = np.zeros(len(texts))
         verdict[[*{*lexicon_hits, *office_hits}]] = 1.0  # the office's words extend the lexicon
@@ -318,6 +331,18 @@ class Negativity:
         explained = self._reasons(texts, which, words)
         return [ToneReading(score, bool(flag), explained.get(i, ()), model.id)
                 for i, (score, flag) in enumerate(zip(scores.tolist(), negative.tolist(), strict=True))]
+
+    def join_inputs(self, texts: Sequence[str]) -> JoinInputs:
+        """What joins the model's logit for each text besides the register (steps 1, 4 and 5
+        above), with the lexicon run on every text: for training on the reader's whole logit
+        (`yuqing.text.tonetrain.adapt_model`)."""
+        texts = [self._blank_exclusions(t or "") for t in texts]
+        office_hits = self._office_hits(texts)
+        verdict = np.zeros(len(texts))
+        verdict[[*{*_lexicon_verdicts(texts, range(len(texts))), *office_hits}]] = 1.0
+        forced = np.zeros(len(texts), dtype=bool)
+        forced[list(office_hits)] = True
+        return JoinInputs(texts, self._office_logits(office_hits, len(texts)), forced, verdict)
 
     def explain(self, text: str) -> tuple[str, ...]:
         """The reasons for one text whatever its score (what pushed it up most)."""
@@ -369,6 +394,12 @@ class Negativity:
                 text = text.replace(phrase, " " * len(phrase))
         return text
 
+    def _office_logits(self, office_hits: dict[int, list[str]], count: int) -> np.ndarray:
+        added = np.zeros(count)
+        for i, hits in office_hits.items():
+            added[i] = sum(self.office.lexicon.weight(h) for h in hits)
+        return added
+
     def _office_hits(self, texts: Sequence[str]) -> dict[int, list[str]]:
         lexicon = self.office.lexicon
         if lexicon is None:
@@ -381,7 +412,7 @@ class Negativity:
         return found
 
 
-def _title_share(register_logits: np.ndarray) -> np.ndarray:
+def title_share(register_logits: np.ndarray) -> np.ndarray:
     """How far each text is a title: sigmoid(register logit + REGISTER_SHIFT), 0 below
     REGISTER_FLOOR (those are read by the model alone)."""
     share = 1.0 / (1.0 + np.exp(-np.clip(register_logits + REGISTER_SHIFT, -30, 30)))

@@ -8,9 +8,13 @@ corpora named in docs/model.md.
 
 ``adapt_model`` (numpy only) is what `yuqing tone train` runs: the training corpora are not
 shipped (their licence is research use), so the office's labelled posts move the shipped
-weights instead. It minimises C·Σ log-loss over the office's posts (the two classes weighing the same) +
-½‖w − w_shipped‖², the shipped build's objective with the shipped weights as the prior:
-what the labels say moves the n-grams they contain; everything else stays as shipped.
+weights instead. It minimises C·Σ log-loss of the reader's logit over the office's posts (the
+two classes weighing the same) + ½‖θ − θ_shipped‖², θ both heads' weights and biases: the
+shipped build's objective with the shipped weights as the prior. The reader's logit is
+scoring's (`yuqing.text.negativity`): the model's, the lexicon's push as far as a text reads
+as a title, the office's words. So the labels correct what the reader got wrong, and where
+that was the register (a comment taken for a headline) the register head moves too. What
+the labels say moves the n-grams they contain; everything else stays as shipped.
 """
 
 from __future__ import annotations
@@ -18,13 +22,23 @@ from __future__ import annotations
 import random
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from yuqing.text.negativity import LexiconJoin, RegisterHead, ToneModel, encode_model
+from yuqing.text.negativity import (
+    FIXED_JOIN,
+    NO_OFFICE_WORDS,
+    LexiconJoin,
+    Negativity,
+    RegisterHead,
+    ToneModel,
+    encode_model,
+    title_share,
+)
 from yuqing.text.ngrams import boundary_buckets, ngrams
+from yuqing.text.tone import OfficeWords
 
 C = 4.0  # inverse regularisation strength of the shipped build and of adaptation
 
@@ -150,36 +164,91 @@ def fit_register(titles: Sequence[str], others: Sequence[str], *, bits: int = 16
     return RegisterHead(bits, coef.astype(np.float32), bias, boundaries)
 
 
+@dataclass(frozen=True)
+class Adapted:
+    """The office's model: the tone weights and, when the model has one, the register head."""
+
+    weights: np.ndarray
+    bias: float
+    register: RegisterHead | None
+
+
 def adapt_model(model: ToneModel, texts: Sequence[str], labels: Sequence[bool], *,
-                c: float = C, steps: int = 300) -> tuple[np.ndarray, float]:
-    """The model's weights moved towards the labelled texts (see the module docstring).
-    Full-batch Adam over the buckets the texts touch; deterministic."""
-    f = features(texts, model.bits)
-    touched, local = np.unique(f.buckets, return_inverse=True)
-    prior = np.concatenate([model.weights[touched].astype(np.float64), [model.bias]])
+                office: OfficeWords = NO_OFFICE_WORDS, c: float = C, steps: int = 300) -> Adapted:
+    """Both heads moved towards the labelled texts (see the module docstring), fitted on the
+    reader's whole logit: the model's, the lexicon's push as far as a text reads as a title,
+    the office's words. Full-batch Adam over the buckets the texts touch; deterministic."""
+    joined = Negativity(None, office).join_inputs(texts)
+    tone = _Table(features(joined.texts, model.bits), model.weights, model.bias)
+    register = model.register
+    title = None if register is None else _Table(
+        features(joined.texts, register.bits, boundaries=register.boundaries), register.weights, register.bias)
+    join = register.join if register is not None else FIXED_JOIN
+    prior = np.concatenate([tone.prior] + ([title.prior] if title else []))
     theta = prior.copy()
     y = np.asarray(labels, dtype=np.float64)
     # Each class weighs half: an office labels mostly calm posts, and unweighted they would
     # drag every score down (measured on news titles: F1 0.41 -> 0.24 instead of 0.49).
     positives = max(y.sum(), 1.0)
     balance = np.where(y == 1, len(y) / (2 * positives), len(y) / (2 * max(len(y) - positives, 1.0)))
-    k = len(touched)
     moment, velocity = np.zeros_like(theta), np.zeros_like(theta)
     rate = 0.05
     for step in range(1, steps + 1):
-        w, b = theta[:k], theta[-1]
-        logits = np.bincount(f.owners, weights=w[local] * f.values, minlength=f.rows) + b
+        own = tone.logits(theta[:tone.size])
+        if title is None:
+            share, slope = np.ones(len(y)), np.zeros(len(y))
+        else:
+            share, slope = _share_and_slope(title.logits(theta[tone.size:]), joined.forced)
+        offset, weight, scale = join.terms(share)
+        logits = own + share * (offset + weight * joined.verdict + scale * own) + joined.office
         p = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
         residual = c * balance * (p - y)
         grad = theta - prior
-        grad[:k] += np.bincount(local, weights=residual[f.owners] * f.values, minlength=k)
-        grad[-1] += residual.sum()
+        grad[:tone.size] += tone.gradient(residual * (1.0 + share * scale))
+        if title is not None:
+            grad[tone.size:] += title.gradient(residual * slope * (offset + weight * joined.verdict + scale * own))
         moment = 0.9 * moment + 0.1 * grad
         velocity = 0.999 * velocity + 0.001 * grad * grad
         theta -= rate * (moment / (1 - 0.9 ** step)) / (np.sqrt(velocity / (1 - 0.999 ** step)) + 1e-8)
-    weights = model.weights.astype(np.float64)
-    weights[touched] = theta[:k]
-    return weights, float(theta[-1])
+    weights, bias = tone.moved(theta[:tone.size])
+    if title is not None:
+        register_weights, register_bias = title.moved(theta[tone.size:])
+        register = replace(register, weights=register_weights.astype(np.float32), bias=register_bias)
+    return Adapted(weights, bias, register)
+
+
+class _Table:
+    """One head's weights over the buckets a batch touches, and its bias, as a vector."""
+
+    def __init__(self, batch: Sparse, weights: np.ndarray, bias: float):
+        self.batch = batch
+        self.touched, self.local = np.unique(batch.buckets, return_inverse=True)
+        self.all = weights
+        self.prior = np.concatenate([weights[self.touched].astype(np.float64), [bias]])
+        self.size = len(self.prior)
+
+    def logits(self, theta: np.ndarray) -> np.ndarray:
+        b = self.batch
+        return np.bincount(b.owners, weights=theta[:-1][self.local] * b.values, minlength=b.rows) + theta[-1]
+
+    def gradient(self, residual: np.ndarray) -> np.ndarray:
+        b = self.batch
+        return np.concatenate([np.bincount(self.local, weights=residual[b.owners] * b.values,
+                                           minlength=self.size - 1), [residual.sum()]])
+
+    def moved(self, theta: np.ndarray) -> tuple[np.ndarray, float]:
+        weights = self.all.astype(np.float64)
+        weights[self.touched] = theta[:-1]
+        return weights, float(theta[-1])
+
+
+def _share_and_slope(register_logits: np.ndarray, forced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The title share as the reader takes it (`negativity.title_share`; 1 where the office's
+    words force it) and its derivative by the register logit (0 where it is floored or forced)."""
+    share = title_share(register_logits)
+    slope = np.where(share > 0, share * (1.0 - share), 0.0)
+    share[forced], slope[forced] = 1.0, 0.0
+    return share, slope
 
 
 def model_bytes(weights: np.ndarray, bias: float, threshold: float, info: dict[str, Any],
