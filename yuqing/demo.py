@@ -90,6 +90,13 @@ CANTEEN_THREAD = (
     ("网友小周", "去年就有人反映过食堂问题，一直没人管，这次一定要给个说法！"),
     ("围观群众", "顶"),
 )
+# The drainage thread of 2020 (OLD_THREADS), which flares again in run 3.
+DRAINAGE_THREAD = (
+    ("老城区居民", "老城区排水改造说是去年底完工，到现在管子还堆在路边，一下雨整条街就内涝，店铺进水好几次了。"),
+    ("网友阿华", "又淹了！今天早上水到膝盖，老人小孩根本出不了门，工程到底还修不修？"),
+    ("清河老乡", "拖了六年还是烂尾，钱花到哪里去了，希望纪委查一查。"),
+    ("城南商户", "刚问了街道，说下周会派人来清理排水口，等等看吧。"),
+)
 # Old threads already on the board when it is first collected (存量): (tid, title, replies per
 # run, clicks per run, posted, sticky). The sticky stays quiet; the 2020 thread flares in run 3.
 OLD_THREADS = (
@@ -214,16 +221,23 @@ def _phpbb(run: int) -> bytes:
 
 def _discuz_thread(tid: int, run: int) -> bytes:
     """A Discuz! X viewthread page: the post and, from the second run on, its replies."""
-    title = next(t for n, t, *_ in DISCUZ_THREADS if n == tid)
+    title = next(t for n, t, *_ in DISCUZ_THREADS + OLD_THREADS if n == tid)
     openings = {102: "城关镇老街拆迁已经半年，补偿款迟迟不到位。去镇里问了几次，都说在走流程。"
                      "家里老人还租房住，希望有关部门给个说法。"}
-    posts = CANTEEN_THREAD[: 1 + 3 * run] if tid == 101 else ((f"网友{tid}", openings.get(tid, title)),)
+    if tid == 101:
+        posts = CANTEEN_THREAD[: 1 + 3 * run]
+    elif tid == 91:  # the 2020 post; the replies come when it flares
+        posts = DRAINAGE_THREAD if run >= 2 else DRAINAGE_THREAD[:1]
+    else:
+        posts = ((f"网友{tid}", openings.get(tid, title)),)
+    first_posted = {91: "2020-7-19 10:15"}
     blocks = "".join(
         f'<div id="post_{tid}{floor:03d}"><table id="pid{tid}{floor:03d}" class="plhin"><tr>'
         f'<td class="pls"><div class="pi"><div class="authi"><a href="home.php?mod=space&amp;uid={floor}" '
         f'class="xw1">{escape(author)}</a></div></div></td><td class="plc"><div class="pi"><strong>'
         f'<a id="postnum{tid}{floor:03d}">{"楼主" if floor == 1 else f"<em>{floor}</em><sup>#</sup>"}</a></strong>'
-        f'<div class="pti"><div class="authi"><em id="authorposton{tid}{floor:03d}">发表于 2026-11-27 0{7 + floor // 4}:{10 + floor:02d}'
+        f'<div class="pti"><div class="authi"><em id="authorposton{tid}{floor:03d}">发表于 '
+        f'{first_posted[tid] if floor == 1 and tid in first_posted else f"2026-11-27 0{7 + floor // 4}:{10 + floor:02d}"}'
         f'</em></div></div></div><div class="pct"><div class="pcb"><div class="t_fsz"><table><tr>'
         f'<td class="t_f" id="postmessage_{tid}{floor:03d}">{escape(text)}</td></tr></table></div></div></div></td></tr></table></div>'
         for floor, (author, text) in enumerate(posts, start=1)
@@ -249,7 +263,7 @@ def pages_for_run(run: int) -> dict[str, tuple[bytes, str]]:
         pages[f"/feeds/{n}.xml"] = (_rss(f"{site}（演示）", items), "application/rss+xml")
     pages["/forum/discuz.html"] = (_discuz(run), "text/html")  # no charset: sniffed from <meta>
     pages["/forum/phpbb.html"] = (_phpbb(run), "text/html; charset=utf-8")
-    for tid, *_ in DISCUZ_THREADS:
+    for tid, *_ in DISCUZ_THREADS + OLD_THREADS:
         pages[f"/forum/forum.php?mod=viewthread&tid={tid}"] = (_discuz_thread(tid, run), "text/html")
     return pages
 
@@ -299,6 +313,8 @@ def prepare_workspace(workspace: Workspace, server: SampleServer) -> None:
         text = workspace.rules_path.read_text(encoding="utf-8")
         text = text.replace('name = ""  ', f'name = "{OFFICE}"  ', 1)
         text = text.replace('[roles."值班员"]\nemails = []\nrobots = []', '[roles."值班员"]\nemails = []\nrobots = ["值班群"]')
+        # The county's own words (rules.toml [negative]): its old town floods when it rains.
+        text = text.replace("[negative]\nwords = []", '[negative]\nwords = ["内涝", "淹了"]', 1)
         workspace.rules_path.write_text(text + DEMO_RULES, encoding="utf-8")
     secrets = workspace.home / "secrets.toml"
     secrets.write_text(f'demo_robot = "{server.url}robot"\n', encoding="utf-8")

@@ -94,6 +94,9 @@ def test_demo_tells_the_story_offline(tmp_path):
     assert "](http://news1.example.cn/2026/1127/elevator.html)" in digest  # a mainstream reprint's link
     assert "事件概要：孩子在清河县第一中学住校" in digest  # from the thread's first floor, not the title
     assert "负面 2 条，主要观点：「" in digest  # what netizens wrote under the thread
+    # Every thread of the board is served, the 2020 one too: no failed read in the digest,
+    # and the county's own word (淹了, in the demo's rules.toml) makes a flood complaint negative.
+    assert "未成功" not in digest and "「又淹了！" in digest.split("负面 2 条")[1].split("中性及正面")[0]
     assert "机器人收到" in out and "去哪里看" in out
     # the shift loop: todo at the end of the day, then a handover that the next todo starts from
     assert "15:30 交班前：yuqing todo" in out and "超时案件 1 件" in out and "新的较大及以上事件 4 个" in out  # the 2020 drainage thread flared
