@@ -10,6 +10,7 @@ fails if an English word of help chrome comes back after a typer upgrade.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -64,21 +65,58 @@ def install() -> None:
     for name in ("_make_command_help", "_get_parameter_help"):
         if not getattr(getattr(rich_utils, name), "folds", False):
             setattr(rich_utils, name, _folding(getattr(rich_utils, name)))
+    if not getattr(rich_utils._get_help_text, "folds", False):
+        rich_utils._get_help_text = _folding_description(rich_utils._get_help_text)
 
 
 def _folding(make_help):
     """A command's summary or an option's help in a panel folds onto more lines: Chinese
     has no spaces to wrap at, and the table's default would cut the rest of a long text
-    off with 「…」. (An option's help comes as rich Columns of its parts.)"""
+    off with 「…」. It folds by the Chinese rule (no line starts with 。 or ）). (An
+    option's help comes as rich Columns of its parts.)"""
     def folding_help(**kwargs: Any):
+        from rich.text import Text
+
+        from yuqing.commands.linebreak import chinese
+
         made = make_help(**kwargs)
-        for part in getattr(made, "renderables", [made]):
-            if hasattr(part, "overflow"):
+        if isinstance(made, Text):
+            made.overflow = "fold"
+            return chinese(made)
+        parts = made.renderables
+        for at, part in enumerate(parts):
+            if isinstance(part, Text):
                 part.overflow = "fold"
+                parts[at] = chinese(part)
         return made
 
     folding_help.folds = True
     return folding_help
+
+
+# A line break in a docstring after a Chinese character or mark, and the next line's indent:
+# typer turns a lone line break into a space, which shows in the middle of Chinese text.
+_CHINESE_LINE_BREAK = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])\n[ \t]*(?=\S)")
+
+
+def _folding_description(get_help_text):
+    """A command's own help (its docstring) folds by the Chinese rule too, and its lines
+    join without the space typer puts between them."""
+    def folding_description(*, obj: Any, markup_mode: Any):
+        from rich.text import Text
+
+        from yuqing.commands.linebreak import chinese
+
+        obj.help = _CHINESE_LINE_BREAK.sub("", obj.help or "")
+        made = get_help_text(obj=obj, markup_mode=markup_mode)
+        parts = made.renderables
+        for at, part in enumerate(parts):
+            if isinstance(part, Text):
+                parts[at] = chinese(part)
+        return made
+
+    folding_description.folds = True
+    return folding_description
 
 
 def _chinese_type(original):

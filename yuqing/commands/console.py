@@ -13,8 +13,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.table import Table
+from rich.text import Text
 
 from yuqing import clock
+from yuqing.commands.linebreak import chinese
 
 MAX_SHOWN = 300  # characters of one data string on the terminal (a 1 MB title is cut)
 MAX_MESSAGE = 800  # characters of one message: paths fit, a 10 MB CSV header does not
@@ -34,14 +36,23 @@ def folding_table(*headers: str, one_line: tuple[str, ...] = (), time_columns: t
     """A table for an 80-column terminal: Chinese has no spaces to wrap at, so every cell
     folds onto more lines instead of being cut with 「…」; the ``one_line`` columns (short
     words: 级别, 状态) never break, and ``time_columns`` are kept to 「11-27 15:00」's width
-    so that the titles get the room."""
-    table = Table(*headers)
+    so that the titles get the room. Cells fold by the Chinese rule: no line starts with
+    「，」 or 「）」."""
+    table = _ChineseTable(*headers)
     for column in table.columns:
         column.no_wrap = column.header in one_line
         column.overflow = "fold"
         if column.header in time_columns:
             column.max_width = 11
     return table
+
+
+class _ChineseTable(Table):
+    """A table whose text cells fold by the Chinese line-breaking rule (`linebreak`)."""
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        super().add_row(*(chinese(Text.from_markup(cell)) if isinstance(cell, str) else cell
+                          for cell in renderables), **kwargs)
 
 
 def out() -> Console:

@@ -1,0 +1,81 @@
+"""Folding Chinese on the terminal by its line-breaking rule (禁则).
+
+Chinese has no spaces to wrap at, so rich folds a long text wherever the width runs out,
+and a line can start with 「。」 or 「）」 or end with 「（」. `ChineseText` folds as rich does,
+then moves the last character of a line down to the next wherever that happens (追い込み
+the other way: the line before gets shorter, no line gets longer than the width).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.cells import cell_len
+from rich.containers import Lines
+from rich.text import Text
+
+NO_LINE_START = frozenset("。，、；：！？）》」』】〉〕”’…‥·%～,.;:!?)]}")
+NO_LINE_END = frozenset("（《「『【〈〔“‘([{")
+
+
+class ChineseText(Text):
+    """A rich Text whose folded lines keep the Chinese line-breaking rule."""
+
+    def wrap(self, console: Any, width: int, *, justify: Any = None, overflow: Any = None,
+             tab_size: int = 8, no_wrap: bool | None = None) -> Lines:
+        lines = Lines()
+        for paragraph in self.split(allow_blank=True):
+            folded = Text.wrap(paragraph, console, width, justify="default", overflow=overflow or self.overflow,
+                               tab_size=tab_size, no_wrap=no_wrap)
+            kept = Lines(keep_rule(list(folded), width))
+            kept.justify(console, width, justify=justify or self.justify or "default",
+                         overflow=overflow or self.overflow or "fold")
+            lines.extend(kept)
+        return lines
+
+
+def chinese(text: Text) -> ChineseText:
+    """The same text, styles and settings as a ChineseText."""
+    if isinstance(text, ChineseText):
+        return text
+    kept = ChineseText(text.plain, style=text.style, justify=text.justify, overflow=text.overflow,
+                       no_wrap=text.no_wrap, end=text.end, tab_size=text.tab_size)
+    kept.spans = list(text.spans)
+    return kept
+
+
+def keep_rule(lines: list[Text], width: int) -> list[Text]:
+    """Folded lines with no line starting with a closing mark or ending with an opening one:
+    the characters before the break go down with the closing mark (or the opening mark
+    goes down itself); a line that grows past the width hands its last characters on."""
+    lines = list(lines)
+    at = 1
+    while at < len(lines):  # a carried overflow may add a line at the end
+        before, line = lines[at - 1], lines[at]
+        if _bad_break(before.plain, line.plain):
+            cut = len(before) - 1
+            while cut > 0 and _bad_break(before.plain[:cut], before.plain[cut:]):
+                cut -= 1
+            if cut > 0:
+                lines[at - 1], lines[at] = before[:cut], before[cut:] + line
+        _carry_overflow(lines, at, width)  # characters moved down, here or to the line before
+        at += 1
+    return lines
+
+
+def _bad_break(before: str, after: str) -> bool:
+    return after[:1] in NO_LINE_START or before[-1:] in NO_LINE_END
+
+
+def _carry_overflow(lines: list[Text], at: int, width: int) -> None:
+    line = lines[at]
+    spill = 0
+    while cell_len(line.plain[: len(line) - spill]) > width and len(line) - spill > 1:
+        spill += 1
+    if spill:
+        cut = len(line) - spill
+        lines[at] = line[:cut]
+        if at + 1 < len(lines):
+            lines[at + 1] = line[cut:] + lines[at + 1]
+        else:
+            lines.append(line[cut:])
