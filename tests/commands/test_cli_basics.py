@@ -116,6 +116,11 @@ def test_listings_fit_an_80_column_terminal_without_cutting(tmp_path, monkeypatc
     monkeypatch.setenv("YUQING_HOME", str(tmp_path / "demo"))
     monkeypatch.setenv("YUQING_NOW", "2026-11-27T16:00:00+08:00")
     monkeypatch.setenv("COLUMNS", "80")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "demo" / "yuqing.db") as db:
+        post_id = db.execute("SELECT min(id) FROM posts WHERE event_id = 2").fetchone()[0]
+    assert run("post", "tone", str(post_id), "非负面").exit_code == 0  # 「否（人工）」 in event show
     for args in (["events"], ["source", "list"], ["case", "list"], ["letter", "list"], ["status"],
                  ["topic", "list"], ["event", "show", "2"], ["case", "show", "1"]):
         result = run(*args)

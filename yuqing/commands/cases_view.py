@@ -8,10 +8,16 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.console import escape, folding_table, print_json, styled_level, warn
+from yuqing.commands.console import (
+    ChineseTable,
+    escape,
+    folding_table,
+    print_json,
+    styled_level,
+    warn,
+)
 from yuqing.commands.console import out as _out
 from yuqing.commands.events_view import judgment_lines
 
@@ -137,7 +143,7 @@ def print_case(case: dict[str, Any], actions: list[dict[str, Any]], judgments: l
         console.print(f"[red]已超时：{escape('、'.join(case['overdue']))}[/]")
     if case["closed_at"]:
         console.print(f"办结：{clock.local_text(case['closed_at'])}　结果：{escape(case['result'] or '')}")
-    table = Table("时间", "动作", "部门", "说明", "经办人")
+    table = ChineseTable("时间", "动作", "部门", "说明", "经办人")
     table.columns[3].overflow = "fold"  # a note is read in full, never cut off
     for action in actions:
         table.add_row(clock.local_text(action["at"]), action["action"], escape(action["to_dept"] or ""),

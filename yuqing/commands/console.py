@@ -38,7 +38,7 @@ def folding_table(*headers: str, one_line: tuple[str, ...] = (), time_columns: t
     words: 级别, 状态) never break, and ``time_columns`` are kept to 「11-27 15:00」's width
     so that the titles get the room. Cells fold by the Chinese rule: no line starts with
     「，」 or 「）」."""
-    table = _ChineseTable(*headers)
+    table = ChineseTable(*headers)
     for column in table.columns:
         column.no_wrap = column.header in one_line
         column.overflow = "fold"
@@ -47,7 +47,7 @@ def folding_table(*headers: str, one_line: tuple[str, ...] = (), time_columns: t
     return table
 
 
-class _ChineseTable(Table):
+class ChineseTable(Table):
     """A table whose text cells fold by the Chinese line-breaking rule (`linebreak`)."""
 
     def add_row(self, *renderables: Any, **kwargs: Any) -> None:

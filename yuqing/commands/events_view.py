@@ -8,10 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.console import err, escape, print_json, styled_level, styled_nature
+from yuqing.commands.console import (
+    ChineseTable,
+    err,
+    escape,
+    print_json,
+    styled_level,
+    styled_nature,
+)
 from yuqing.commands.console import out as _out
 
 if TYPE_CHECKING:  # types only: events and grade pull in numpy and the rule engine
@@ -77,13 +83,13 @@ def event_marks(row: dict[str, Any]) -> list[str]:
 WIDE_TERMINAL = 110  # columns from which the events table also names each event's first site
 
 
-def _events_table(rows: list[dict[str, Any]], by: str, *, wide: bool) -> Table:
+def _events_table(rows: list[dict[str, Any]], by: str, *, wide: bool) -> ChineseTable:
     """The events list. Titles fold onto more lines rather than being cut; on a narrow
     terminal the first site (shown by `event show`) is left out and headers take two lines."""
     latest = "最近发布" if by == "published" else "最近采集"
     headers = ["编号", "级别", "性质", "标题", "网站(主流)", "点击", "跟帖", "首发", latest] if wide else \
         ["编号", "级别", "性质", "标题", "网站\n(主流)", "点击", "跟帖", latest[:2] + "\n" + latest[2:]]
-    table = Table(*headers)
+    table = ChineseTable(*headers)
     for column in table.columns:
         column.no_wrap = column.header not in ("标题", "首发")
         if not column.no_wrap:  # Chinese has no spaces to wrap at: fold, never cut a title
@@ -153,11 +159,11 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
     console.print("分级依据：")
     for reason in e["reasons"]:
         console.print(f"  · {escape(reason['text'])}")
-    table = Table("帖子", "网站", "标题", "发布", "点击", "跟帖", "负面", "观测")
+    table = ChineseTable("帖子", "网站", "标题", "发布", "点击", "跟帖", "负面", "观测")
     table.columns[2].min_width = 16
     table.columns[3].min_width = 10  # the whole date: the time goes to its own line
-    for column in table.columns[1:4]:  # sites, titles and times fold onto more lines, never cut
-        column.overflow = "fold"
+    for column in [*table.columns[1:4], table.columns[6]]:  # sites, titles, times, 「否（人工判定）」:
+        column.overflow = "fold"  # onto more lines, never cut
     for post in posts:
         trail = " → ".join(f"{o['clicks'] or 0}/{o['comments'] or 0}" for o in observations.get(post["id"], [])[-5:])
         marks = post_marks(post)

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
-from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.console import err, out, print_json, styled_level
+from yuqing.commands.console import ChineseTable, err, out, print_json, styled_level
 
 if TYPE_CHECKING:
     from yuqing.sources.letters import LetterImport
@@ -34,7 +33,7 @@ def print_letters(rows: list[dict[str, Any]], *, as_json: bool) -> None:
         err("没有符合条件的来信")
         return
     # Fits 80 columns: channel over number, the status over the rating.
-    table = Table("来信", "标题", "收到", "答复时限", "状态", "事件")
+    table = ChineseTable("来信", "标题", "收到", "答复时限", "状态", "事件")
     for column in table.columns:
         column.no_wrap = column.header in ("收到", "答复时限")
         column.overflow = "fold"

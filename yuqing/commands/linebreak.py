@@ -23,6 +23,10 @@ class ChineseText(Text):
 
     def wrap(self, console: Any, width: int, *, justify: Any = None, overflow: Any = None,
              tab_size: int = 8, no_wrap: bool | None = None) -> Lines:
+        folding = (overflow or self.overflow or "fold") == "fold"
+        if not folding or (no_wrap if no_wrap is not None else self.no_wrap) or overflow == "ignore":
+            return super().wrap(console, width, justify=justify, overflow=overflow, tab_size=tab_size,
+                                no_wrap=no_wrap)  # cut or kept on one line: no line to move characters to
         lines = Lines()
         for paragraph in self.split(allow_blank=True):
             folded = Text.wrap(paragraph, console, width, justify="default", overflow=overflow or self.overflow,

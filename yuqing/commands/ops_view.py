@@ -7,10 +7,9 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from yuqing import clock
-from yuqing.commands.console import err, escape, print_json
+from yuqing.commands.console import ChineseTable, err, escape, print_json
 from yuqing.commands.console import out as _out
 from yuqing.sources.health import FAILING_STATUSES, backoff_reason
 from yuqing.text.search import highlight, snippet
@@ -86,7 +85,7 @@ def print_search(rows: list[dict[str, Any]], terms: list[str], *, as_json: bool,
     if not rows:
         Console(stderr=True).print("没有找到")
         return
-    table = Table("帖子", "发布时间" if by == "published" else "采集时间", "网站", "标题 / 摘要", "级别")
+    table = ChineseTable("帖子", "发布时间" if by == "published" else "采集时间", "网站", "标题 / 摘要", "级别")
     table.columns[3].min_width = 30
     for column in table.columns[2:4]:  # Chinese has no spaces to wrap at: fold, never cut
         column.overflow = "fold"

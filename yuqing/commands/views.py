@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from yuqing import clock
 from yuqing.commands.cases_view import plain, print_escalation, print_warnings, recipients_brief
 from yuqing.commands.console import (
+    ChineseTable,
     err,
     err_console,
     escape,
@@ -142,7 +142,7 @@ def print_collect_report(report: CollectReport, events=None, notices=None, *, as
             data["notices"] = notices.as_dict()
         print_json(data)
         return
-    table = Table("信息源", "网站", "结果", "新增", "已有", "原因")
+    table = ChineseTable("信息源", "网站", "结果", "新增", "已有", "原因")
     table.columns[5].overflow = "fold"  # an address in the reason is read whole, never cut
     for o in report.outcomes:
         style = "red" if o.failed else "yellow" if o.status == "skipped" else ""
