@@ -2,8 +2,8 @@
 
 Chinese has no spaces to wrap at, so rich folds a long text wherever the width runs out,
 and a line can start with 「。」 or 「）」 or end with 「（」. `ChineseText` folds as rich does,
-then moves the last character of a line down to the next wherever that happens (追い込み
-the other way: the line before gets shorter, no line gets longer than the width).
+then, wherever that happens, moves the last character of the line before down with the mark
+(the line before gets shorter; a line pushed past the width hands its end on to the next).
 """
 
 from __future__ import annotations
