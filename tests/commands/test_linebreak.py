@@ -22,7 +22,7 @@ TEXTS = [
 
 
 def _folded(text: Text, width: int) -> list[str]:
-    return [line.plain for line in text.wrap(Console(width=width), width)]
+    return [line.plain.rstrip() for line in text.wrap(Console(width=width), width)]
 
 
 @pytest.mark.parametrize("width", range(6, 41))  # two marks in a row and a character: 6 cells
@@ -62,3 +62,22 @@ def test_help_screens_keep_the_rule(monkeypatch, columns):
 def test_docstring_lines_join_without_a_space_between_chinese_characters(monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     assert "中途被打断时，原数据库原封不动。" in run("restore", "--help").stdout
+
+
+def test_lines_fill_up_across_a_space_in_chinese_text():
+    """rich breaks only at spaces and moved 「居民多次被困」 whole to a new line, leaving
+    「梯频繁故障」 half empty; a Chinese line may break between any two characters."""
+    title = "清河县幸福小区电梯频繁故障 居民多次被困"
+    assert _folded(Text(title, overflow="fold"), 16) == ["清河县幸福小区电", "梯频繁故障", "居民多次被困"]
+    assert _folded(ChineseText(title, overflow="fold"), 16) == ["清河县幸福小区电", "梯频繁故障 居民", "多次被困"]
+
+
+def test_latin_words_stay_whole_and_an_overlong_one_is_cut_by_cells():
+    lines = _folded(ChineseText("访问 https://example.com/a/very/long/path 查看 details 详情", overflow="fold"), 12)
+    assert lines[0] == "访问" and "".join(lines).replace(" ", "") == "访问https://example.com/a/very/long/path查看details详情"
+    assert all(cell_len(line) <= 12 for line in lines) and any("details" in line for line in lines)
+
+
+def test_a_short_bracketed_mark_stays_whole():
+    lines = _folded(chinese(Text.from_markup("清河县老街居民聚集讨说法 [yellow]（已排除）[/]")), 16)
+    assert lines == ["清河县老街居民聚", "集讨说法", "（已排除）"]

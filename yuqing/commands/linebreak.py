@@ -4,10 +4,14 @@ Chinese has no spaces to wrap at, so rich folds a long text wherever the width r
 and a line can start with 「。」 or 「）」 or end with 「（」. `ChineseText` folds as rich does,
 then, wherever that happens, moves the last character of the line before down with the mark
 (the line before gets shorter; a line pushed past the width hands its end on to the next).
+rich breaks only at spaces and starts a new line for a word that does not fit: a title
+like 「电梯频繁故障 居民多次被困」 left half a line empty before 「居民多次被困」. Here a line may
+break between any two Chinese characters, so lines fill up.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.cells import cell_len
@@ -16,6 +20,12 @@ from rich.text import Text
 
 NO_LINE_START = frozenset("。，、；：！？）》」』】〉〕”’…‥·%～,.;:!?)]}")
 NO_LINE_END = frozenset("（《「『【〈〔“‘([{")
+# What a line may break after: a short bracketed mark such as 「（已排除）」 or 「（存量）」 (kept
+# whole), one Chinese character or full-width mark, a run of other characters (a Latin word,
+# a number, a URL), or spaces; each with the spaces after it.
+_UNITS = re.compile(r"[（【〔][^（）【】〔〕\s]{1,6}[）】〕]\s*"
+                    r"|[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]\s*"
+                    r"|[^\s\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]+\s*|\s+")
 
 
 class ChineseText(Text):
@@ -29,13 +39,50 @@ class ChineseText(Text):
                                 no_wrap=no_wrap)  # cut or kept on one line: no line to move characters to
         lines = Lines()
         for paragraph in self.split(allow_blank=True):
-            folded = Text.wrap(paragraph, console, width, justify="default", overflow=overflow or self.overflow,
-                               tab_size=tab_size, no_wrap=no_wrap)
-            kept = Lines(keep_rule(list(folded), width))
-            kept.justify(console, width, justify=justify or self.justify or "default",
-                         overflow=overflow or self.overflow or "fold")
+            if "\t" in paragraph:
+                paragraph.expand_tabs(tab_size)
+            folded = list(paragraph.divide(break_offsets(paragraph.plain, width)))
+            for line in folded:
+                line.rstrip_end(width)
+            kept = Lines(keep_rule(folded, width))
+            kept.justify(console, width, justify=justify or self.justify or "default", overflow="fold")
             lines.extend(kept)
         return lines
+
+
+def break_offsets(text: str, width: int) -> list[int]:
+    """Where to break ``text`` into lines of at most ``width`` cells: greedily, after any
+    unit (`_UNITS`) that still fits; a unit wider than a line is cut by cells."""
+    offsets: list[int] = []
+    used = 0  # cells on the current line
+    for unit in _UNITS.finditer(text):
+        start, word = unit.start(), unit.group()
+        cells = cell_len(word.rstrip())
+        if used and used + cells > width:  # trailing spaces may hang past the edge
+            offsets.append(start)
+            used = 0
+        if cells > width:
+            at = start
+            for piece in _pieces(word.rstrip(), width)[:-1]:  # its spaces hang on the last piece
+                at += len(piece)
+                offsets.append(at)
+            used = cell_len(text[at:unit.end()])
+        else:
+            used += cell_len(word)
+    return offsets
+
+
+def _pieces(word: str, width: int) -> list[str]:
+    """``word`` cut into pieces of at most ``width`` cells (a wide character never split)."""
+    pieces, piece, cells = [], "", 0
+    for char in word:
+        size = cell_len(char)
+        if piece and cells + size > width:
+            pieces.append(piece)
+            piece, cells = "", 0
+        piece += char
+        cells += size
+    return [*pieces, piece]
 
 
 def chinese(text: Text) -> ChineseText:
@@ -74,7 +121,7 @@ def _bad_break(before: str, after: str) -> bool:
 def _carry_overflow(lines: list[Text], at: int, width: int) -> None:
     line = lines[at]
     spill = 0
-    while cell_len(line.plain[: len(line) - spill]) > width and len(line) - spill > 1:
+    while cell_len(line.plain[: len(line) - spill].rstrip()) > width and len(line) - spill > 1:
         spill += 1
     if spill:
         cut = len(line) - spill
