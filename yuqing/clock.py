@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -67,6 +67,24 @@ def local_text(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     except ValueError:
         return value
     return moment.strftime(_with_context(fmt, moment))
+
+
+_TIME_OF_DAY = re.compile(r"\s*%H:%M(?::%S)?")
+
+
+def published_text(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A publication time as `local_text` shows it, without a time of day when the source
+    gave only the date (a forum's 「2020-7-19」, stored as local midnight): 「2020-07-19」, not
+    「2020-07-19 00:00」, which would claim a time nobody knows. A format with nothing but the
+    time of day shows the date instead."""
+    if value:
+        try:
+            moment = parse_iso(value).astimezone(SHANGHAI)
+        except ValueError:
+            return value
+        if moment.time() == time(0):
+            fmt = _TIME_OF_DAY.sub("", fmt) or "%m-%d"
+    return local_text(value, fmt)
 
 
 def brief_text(value: str | None, today: datetime | None = None) -> str:

@@ -96,6 +96,8 @@ def test_demo_tells_the_story_offline(tmp_path):
     assert "负面 2 条，主要观点：「" in digest  # what netizens wrote under the thread
     # Every thread of the board is served, the 2020 one too: no failed read in the digest,
     # and the county's own word (淹了, in the demo's rules.toml) makes a flood complaint negative.
+    # The board gives the 2020 thread's date without a time: no 「00:00」 is made up for it.
+    assert "，2020-07-19\n" in digest and "2020-07-19 00:00" not in digest
     assert "未成功" not in digest and "「又淹了！" in digest.split("负面 2 条")[1].split("中性及正面")[0]
     assert "机器人收到" in out and "去哪里看" in out
     # the shift loop: todo at the end of the day, then a handover that the next todo starts from

@@ -45,6 +45,19 @@ def test_dates_shown_carry_the_year_when_not_this_year(monkeypatch, stored, fmt,
     assert clock.local_text(stored, fmt) == shown
 
 
+@pytest.mark.parametrize(("stored", "fmt", "shown"), [
+    ("2020-07-18T16:00:00+00:00", "%Y-%m-%d %H:%M", "2020-07-19"),  # a forum's 「2020-7-19」
+    ("2020-07-18T16:00:00+00:00", "%m-%d %H:%M", "2020-07-19"),
+    ("2020-07-18T16:00:00+00:00", "%H:%M", "2020-07-19"),
+    ("2026-11-26T16:00:00+00:00", "%H:%M", "11-27"),  # today's date, no time: not 「00:00」
+    ("2026-11-26T16:00:01+00:00", "%H:%M", "00:00"),  # a time that was given stays
+    ("2019-04-27T01:12:00+00:00", "%Y-%m-%d %H:%M", "2019-04-27 09:12"),
+])
+def test_publication_dates_without_a_time_claim_none(monkeypatch, stored, fmt, shown):
+    monkeypatch.setenv("YUQING_NOW", NOW)
+    assert clock.published_text(stored, fmt) == shown
+
+
 def test_localise_says_utc_instants_in_shanghai_and_leaves_text_alone():
     data = {"at": "2026-11-27T02:00:00+00:00", "title": "2026-11-27T02:00:00+00:00 的帖子", "n": 3,
             "list": ["2019-04-27T01:12:00+00:00", None]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,7 +105,7 @@ def _events_table(rows: list[dict[str, Any]], by: str, *, wide: bool) -> Chinese
             escape(row["title"]) + (f" [yellow]（{escape('、'.join(marks))}）[/]" if marks else ""),
             f"{row['sites']}({row['mainstream_sites']})", str(row["clicks"]), str(row["comments"]),
             *([escape(row["first_site"] or "")] if wide else []),
-            _when(row["last_published_at"] if by == "published" else row["last_seen_at"]),
+            _when(row["last_published_at"], clock.published_text) if by == "published" else _when(row["last_seen_at"]),
         ]
         table.add_row(*cells)
     return table
@@ -147,7 +148,7 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
         console.print(marks)
     console.print(f"级别：{styled_level(e['level'])}　负面：{'是' if e['negative'] else '否'}　"
                   f"主题：{escape('、'.join(e['topics'])) or '无'}　类别：{escape('、'.join(e['categories'])) or '无'}")
-    console.print(f"首发：{escape(e['first_site'] or '')} {clock.local_text(e['first_at'])}　"
+    console.print(f"首发：{escape(e['first_site'] or '')} {clock.published_text(e['first_at'])}　"
                   f"最近：{clock.local_text(e['last_seen_at'])}")
     if e.get("tags"):
         console.print(f"标记：{escape('、'.join(e['tags']))}")
@@ -169,7 +170,7 @@ def print_event(event: dict[str, Any], posts: list[dict[str, Any]], history: lis
         marks = post_marks(post)
         table.add_row(str(post["id"]), escape(post["site"]),
                       escape(post["title"]) + (f" [yellow]（{escape('；'.join(marks))}）[/]" if marks else ""),
-                      clock.local_text(post["published_at"] or post["first_seen_at"]),
+                      clock.published_text(post["published_at"] or post["first_seen_at"]),
                       _num(post["clicks"]), _num(post["comments"]), _post_tone(post), trail)
     console.print(table)
     for post in posts:
@@ -245,12 +246,12 @@ def print_verdict(verdict: Any, *, as_json: bool) -> None:
                       f"{styled_level(change.new)}")
 
 
-def _when(value: str | None) -> str:
+def _when(value: str | None, shown: Callable[[str | None, str], str] = clock.local_text) -> str:
     """Today's time of day, else the date (with the year when not this year)."""
     today = clock.now().astimezone(clock.SHANGHAI).date()
     if value and clock.parse_iso(value).astimezone(clock.SHANGHAI).date() == today:
-        return clock.local_text(value, "%H:%M")
-    return clock.local_text(value, "%m-%d")
+        return shown(value, "%H:%M")
+    return shown(value, "%m-%d")
 
 
 def _post_tone(post: dict[str, Any]) -> str:

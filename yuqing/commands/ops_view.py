@@ -96,7 +96,8 @@ def print_search(rows: list[dict[str, Any]], terms: list[str], *, as_json: bool,
             text = ""
         piece = highlight(escape(text), [escape(t) for t in terms], before="[bold yellow]", after="[/]")
         at = row["first_seen_at"] if by == "collected" else row["published_at"] or row["first_seen_at"]
-        table.add_row(str(row["id"]), clock.local_text(at, "%m-%d %H:%M"), escape(row["site"]),
+        shown = clock.local_text(at, "%m-%d %H:%M") if by == "collected" else clock.published_text(at, "%m-%d %H:%M")
+        table.add_row(str(row["id"]), shown, escape(row["site"]),
                       f"{title}\n[dim]{piece}[/]" if piece else title, row["level"] or "")
     _out().print(table)
 

@@ -52,6 +52,7 @@ def environment(workspace_templates: Path | None = None) -> jinja2.Environment:
     env.filters["cell"] = md_cell
     env.filters["url"] = safe_url
     env.filters["local"] = lambda v, fmt="%Y-%m-%d %H:%M": clock.local_text(v, fmt)
+    env.filters["published"] = lambda v, fmt="%Y-%m-%d %H:%M": clock.published_text(v, fmt)
     env.filters["pct"] = percent
     return env
 
