@@ -48,6 +48,23 @@ def _figures_text(figures: Figures | None) -> str:
             f"（{figures.posts} 条，其中负面 {figures.negatives} 条）")
 
 
+# Below these the held-out comparison says little (one post moves F1 by a tenth or more).
+FEW_HELD_OUT, FEW_NEGATIVES = 50, 10
+
+
+def _comparison_note(before: Figures | None, after: Figures | None) -> str | None:
+    """What the before/after figures can be trusted for, when that needs saying."""
+    if before is None or after is None:
+        return None
+    if after.f1 < before.f1:
+        return ("[yellow]训练后在留出的研判上不如训练前：建议用 yuqing tone reset 恢复自带模型，"
+                "多研判一些帖子后再训练[/]")
+    if after.posts < FEW_HELD_OUT or after.negatives < FEW_NEGATIVES:
+        return (f"留出的研判只有 {after.posts} 条（负面 {after.negatives} 条），前后对比只能作参考；"
+                "研判的帖子越多，训练和比较越可靠（约 200 条起见效）")
+    return None
+
+
 def print_train(result: TrainResult, *, as_json: bool) -> None:
     if as_json:
         print_json(asdict(result))
@@ -56,6 +73,9 @@ def print_train(result: TrainResult, *, as_json: bool) -> None:
     console.print(f"人工研判 {result.labels} 条：用于训练 {result.trained_on} 条，留出 {result.held_out} 条用于比较")
     console.print(f"训练前（{escape(result.before_model)}）：{_figures_text(result.before)}")
     console.print(f"训练后（{escape(result.after_model)}）：{_figures_text(result.after)}")
+    note = _comparison_note(result.before, result.after)
+    if note:
+        console.print(note)
     console.print(f"新模型已保存到 {escape(result.path)}，从现在起使用；"
                   "下次运行（或 yuqing regrade）时用新模型重新判读已归入事件的帖子")
     console.print("恢复自带模型：yuqing tone reset")
