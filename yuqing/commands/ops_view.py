@@ -50,7 +50,7 @@ def print_status(data: dict[str, Any], *, as_json: bool) -> None:
         console.print(f"  [red]{escape(letter['channel'])} {escape(letter['number'])}[/] {escape(letter['title'])}"
                       f"（答复时限 {clock.local_text(letter['reply_due'], '%Y-%m-%d %H:%M')}）")
     per_10k = data.get("bytes_per_10k_posts")
-    density = f"，每万条 {per_10k / 1024 / 1024:.1f} MiB" if per_10k else ""
+    density = f"，每万条 {per_10k / 1024 / 1024:.1f} MiB" if per_10k else "，帖子满 1000 条后估算每万条的大小"
     console.print(f"帖子：{data['posts']} 条；数据库 {data['database_bytes'] / 1024 / 1024:.1f} MiB{density}"
                   f"（{escape(data['home'])}）")
 
