@@ -161,15 +161,16 @@ def _escalate(workspace: Workspace, store: Store, rules: Rules) -> EscalateRepor
 
 
 def status_report(workspace: Workspace) -> dict[str, Any]:
-    """What `yuqing status` shows: the last run, failing sources, deliveries, open and overdue
-    cases and letters, and the size of the store."""
+    """What `yuqing status` shows: what in sources.toml or rules.toml would stop the next run,
+    the last run, failing sources, deliveries, open and overdue cases and letters, and the
+    size of the store. A broken configuration file is named, not a reason to show nothing."""
+    from yuqing.duty.todo import read_config
     from yuqing.events.cases import overdue_items
-    from yuqing.sources.config import load_sources
     from yuqing.sources.letters import list_letters
     from yuqing.workspace import ensure_workspace
 
     ensure_workspace(workspace)
-    sources = load_sources(workspace.sources_path)
+    sources, problems = read_config(workspace)
     workspace.require_database()
     with Store(workspace.db_path) as store:
         store.raise_if_damaged()
@@ -180,6 +181,7 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
         late_letters = list_letters(store, overdue=True, now_iso=now_iso)
         data = {
             "home": str(workspace.home),
+            "config_problems": problems,
             "last_run": store.last_run(),
             "sources": len(sources),
             "failing_sources": [

@@ -86,7 +86,10 @@ def todo_lines(todo: Todo) -> list[str]:
 def _config(todo: Todo) -> list[str]:
     if not todo.config_problems:
         return []
-    lines = [f"配置错误 {len(todo.config_problems)} 处（定时运行会因此停止，用 yuqing rules check 查看）"]
+    # `rules check` reads rules.toml only: pointing there for a sources.toml problem sends the
+    # officer to a screen that says all is well.
+    hint = "，用 yuqing rules check 查看" if any(p.startswith("rules.toml") for p in todo.config_problems) else ""
+    lines = [f"配置错误 {len(todo.config_problems)} 处（定时运行会因此停止{hint}）"]
     return lines + [line for problem in todo.config_problems[:SHOWN] for line in wrap(problem)] + _more(
         len(todo.config_problems), "处")
 

@@ -20,6 +20,11 @@ def print_status(data: dict[str, Any], *, as_json: bool) -> None:
         print_json(data)
         return
     console = _out()
+    problems = data.get("config_problems") or []
+    if problems:
+        console.print(f"[red]配置错误 {len(problems)} 处（定时运行会因此停止）：[/]")
+        for problem in problems:
+            console.print(f"  {escape(problem)}")
     run = data["last_run"]
     if run:
         console.print(f"最近运行：{clock.local_text(run['started_at'])}（{run['command']}）{run_outcome(run)}")

@@ -64,7 +64,8 @@ def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) 
     now = now or clock.now()
     last = store.last_handover()
     since, from_handover = shift_start(last, now)
-    sources, problems = _read_config(workspace)
+    sources, problems = read_config(workspace)
+    sources = [s for s in sources if s.enabled]
     todo = Todo(now=clock.to_iso(now), since=since, since_handover=from_handover, config_problems=problems)
     todo.collection = stale_collection(store.last_run(), sources, now)
     open_cases = store.open_cases()
@@ -80,15 +81,16 @@ def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) 
     return todo
 
 
-def _read_config(workspace: Workspace) -> tuple[list[Source], list[str]]:
-    """The enabled sources, and what in sources.toml or rules.toml would stop a cron run."""
+def read_config(workspace: Workspace) -> tuple[list[Source], list[str]]:
+    """The sources of sources.toml (none when it cannot be read), and what in sources.toml
+    or rules.toml would stop a cron run."""
     from yuqing.rules import check_rules
     from yuqing.sources.config import load_sources
 
     problems: list[str] = []
     sources: list[Source] = []
     try:
-        sources = [s for s in load_sources(workspace.sources_path) if s.enabled]
+        sources = load_sources(workspace.sources_path)
     except ConfigError as error:
         problems.append(error.message)
     if workspace.rules_path.exists():
