@@ -355,7 +355,10 @@ def annual_data(store: Store, rules: Rules, sources: list, year: int) -> dict[st
     work = work_figures(store, rules, start, end)
     return {
         "office": office(rules), "year": year,
-        "sources_configured": len(sources), "sources_active": volume["sources"],
+        # Of the sources in sources.toml: letters, imports and pasted posts have channels of
+        # their own, which are not 监测信息源.
+        "sources_configured": len(sources),
+        "sources_active": len({s.name for s in sources} & store.sources_with_posts_between(start, end)),
         "posts": volume["posts"], "matched": volume["matched"],
         "events": events, "level_counts": _level_counts(events), "monthly": monthly,
         "dismissed": store.count_dismissed_between(start, end),

@@ -80,6 +80,12 @@ class ReportsMixin(StoreBase):
         ).fetchone()
         return {"posts": row[0] or 0, "matched": row[1] or 0, "sources": row[2] or 0}
 
+    def sources_with_posts_between(self, start: str, end: str) -> set[str]:
+        """The sources (by name, hand-made channels too) that stored a post in [start, end)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT source FROM posts WHERE first_seen_at >= ? AND first_seen_at < ?", [start, end])
+        return {row[0] for row in rows}
+
     def posts_by_site_between(self, start: str, end: str, limit: int = 10) -> list[dict[str, Any]]:
         return self._rows(
             "SELECT site, count(*) AS posts FROM posts WHERE first_seen_at >= ? AND first_seen_at < ?"
