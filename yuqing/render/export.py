@@ -39,7 +39,7 @@ def export_rows(store: Store) -> Iterable[dict[str, Any]]:
 
 def judgment_rows(store: Store) -> Iterable[dict[str, Any]]:
     for judgment in store.all_judgments():
-        yield {c: judgment.get(c) for c in JUDGMENT_COLUMNS}
+        yield clock.localise({c: judgment.get(c) for c in JUDGMENT_COLUMNS})
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
