@@ -31,6 +31,22 @@ def os_reason(exc: OSError) -> str:
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
+_JSON_REASONS = (
+    ("Expecting value", "缺少值"), ("Expecting property name", "键名应放在双引号中"),
+    ("Expecting ':'", "键后缺少冒号"), ("Expecting ','", "缺少逗号"),
+    ("Unterminated string", "字符串缺少结尾的双引号"), ("Extra data", "一行只能写一个 JSON 对象"),
+    ("Invalid control character", "含有控制字符"), ("Invalid \\escape", "反斜杠转义无效"),
+)
+
+
+def json_reason(exc: ValueError) -> str:
+    """What is wrong with a line of JSON (a json.JSONDecodeError), in words an officer reads."""
+    message = getattr(exc, "msg", str(exc))
+    reason = next((said for start, said in _JSON_REASONS if message.startswith(start)), "格式不对")
+    column = getattr(exc, "colno", None)
+    return f"第 {column} 个字符处{reason}" if column else reason
+
+
 def os_error_message(exc: OSError, home: object | None) -> tuple[str, ExitCode]:
     """An OSError that escaped a command, as one line and its exit code.
 

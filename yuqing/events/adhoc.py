@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from yuqing.errors import UsageError
+from yuqing.errors import UsageError, json_reason
 from yuqing.grade import Figures, Grade, grade
 from yuqing.rules import Rules
 
@@ -91,7 +91,7 @@ def _post_from_json(line: str) -> AdhocPost:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"不是有效的 JSON（{exc.msg}）") from None
+        raise UsageError(f"不是有效的 JSON（{json_reason(exc)}）") from None
     if not isinstance(data, dict):
         raise UsageError("应为 JSON 对象")
     return AdhocPost(

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from yuqing import clock
-from yuqing.errors import InputError, UsageError
+from yuqing.errors import InputError, UsageError, json_reason
 from yuqing.models import Item
 from yuqing.sources.inputs import decode_text, read_bounded
 from yuqing.store import BatchCounts, Store, post_key
@@ -126,7 +126,10 @@ def read_rows(path: Path, known: set[str] | None = None) -> list[tuple[int, dict
     if suffix in (".jsonl", ".ndjson", ".json"):
         return _jsonl_rows(text)
     if suffix in (".csv", ".tsv", ".txt"):
-        return _csv_rows(text, delimiter="\t" if suffix == ".tsv" else ",", known=known or _known_columns())
+        try:
+            return _csv_rows(text, delimiter="\t" if suffix == ".tsv" else ",", known=known or _known_columns())
+        except InputError as error:
+            raise InputError(f"{path}：{error.message}") from None
     raise InputError(f"{path}：只支持 .csv、.tsv 或 .jsonl 文件")
 
 
@@ -138,7 +141,7 @@ def _jsonl_rows(text: str) -> list[tuple[int, dict | RowError]]:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            rows.append((number, RowError(number, f"不是有效的 JSON（{exc.msg}）")))
+            rows.append((number, RowError(number, f"不是有效的 JSON（{json_reason(exc)}）")))
             continue
         if not isinstance(row, dict):
             rows.append((number, RowError(number, "应为 JSON 对象")))

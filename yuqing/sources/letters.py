@@ -69,7 +69,8 @@ def import_letters(store: Store, path: Path, *, reply_due: ReplyDue, channel: st
     lines: dict[tuple[str, str], int] = {}
     rows = read_rows(path, known=_known_columns())
     good = [row for _, row in rows if not isinstance(row, RowError)]
-    if channel is None and good and not any(_names_channel(row) for row in good):
+    _require_columns(path, good)
+    if channel is None and good and not any(_names(row, "channel") for row in good):
         raise InputError(f"{path}：文件中没有「渠道」列，请用 --channel 指定渠道，如 --channel 县长信箱")
     for line, row in rows:
         if isinstance(row, RowError):
@@ -93,8 +94,24 @@ def import_letters(store: Store, path: Path, *, reply_due: ReplyDue, channel: st
     return report
 
 
-def _names_channel(row: dict[str, Any]) -> bool:
-    return any(isinstance(k, str) and k.strip().lower() in _LOWER_ALIASES["channel"] for k in row)
+def _names(row: dict[str, Any], column: str) -> bool:
+    return any(isinstance(k, str) and k.strip().lower() in _LOWER_ALIASES[column] for k in row)
+
+
+# Columns no letter can do without: a file lacking one is refused as a whole, in one line,
+# rather than with the same complaint on every row.
+_REQUIRED = (("number", "编号"), ("received_at", "来信时间"))
+
+
+def _require_columns(path: Path, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    for column, label in _REQUIRED:
+        if not any(_names(row, column) for row in rows):
+            raise InputError(f"{path}：文件中没有「{label}」列（可用的列名：{'、'.join(ALIASES[column])}），"
+                             "未导入任何来信")
+    if not any(_names(row, "title") or _names(row, "content") for row in rows):
+        raise InputError(f"{path}：文件中没有「标题」或「内容」列，未导入任何来信")
 
 
 def _known_columns() -> set[str]:
