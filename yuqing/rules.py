@@ -206,8 +206,9 @@ class _Checker:
         self.problems.append(f"{self.path} {where}：{message}")
 
     def check(self, data: dict[str, Any]) -> None:
-        if "levels" in data and list(data["levels"]) != list(LEVELS):
-            self.fail("levels", f"应为 {list(LEVELS)}（级别名称和顺序是固定的）")
+        if "levels" in data and data["levels"] != list(LEVELS):
+            written = ", ".join(f'"{level}"' for level in LEVELS)
+            self.fail("levels", f"应为 levels = [{written}]（级别名称和顺序是固定的）")
         self._thresholds(data.get("thresholds"))
         self._larger(data.get("larger", {}))
         self._word_table("[categories]", data.get("categories", {}))
@@ -279,7 +280,7 @@ class _Checker:
         try:
             OfficeWords.from_table(table)
         except ValueError as exc:
-            self.fail("[negative]", str(exc))
+            self.fail("[negative]", str(exc).removeprefix("[negative]").strip())
 
     def _string_list(self, where: str, key: str, value: Any) -> None:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):

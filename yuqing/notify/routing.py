@@ -143,7 +143,9 @@ def check_escalation(data: dict[str, Any], fail: Fail) -> None:
     _check_robots(robots, fail)
     _check_mail(data.get("mail"), fail)
     _check_places(data.get("places", []), roles, fail)
-    referenced = [r for p in levels.values() if isinstance(p, dict) for r in p.get("report_to", [])]
+    # A report_to that is not a list was named above; its letters are not roles.
+    referenced = [r for p in levels.values() if isinstance(p, dict) and isinstance(p.get("report_to"), list)
+                  for r in p["report_to"]]
     for role in referenced + [table.get("operator_role", "值班员")]:
         if isinstance(role, str) and isinstance(roles, dict) and roles and role not in roles:
             fail("[escalation]", f"用到的角色「{role}」在 [roles] 中没有定义")

@@ -1,0 +1,74 @@
+"""Every value of the shipped rules.toml given the wrong type (a number, a word, a table, a
+list of numbers) is one Chinese problem from `rules check`, never a traceback; and loading
+such a file refuses it (ConfigError) rather than running with a half-read table."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+import tomlkit
+from helpers import run
+
+from yuqing.errors import ConfigError
+from yuqing.rules import check_rules, load_rules, rules_path_for
+
+DEFAULT = rules_path_for(None).read_text(encoding="utf-8")
+WRONG = {"number": 5, "word": "五", "table": {"a": 1}, "numbers": [1, 2]}
+
+
+def _leaves(table, path=()):
+    for key, value in table.items():
+        if isinstance(value, dict) and value:
+            yield from _leaves(value, (*path, key))
+        else:
+            yield (*path, key)
+
+
+def _with(path: tuple, value) -> str:
+    doc = tomlkit.parse(DEFAULT)
+    table = doc
+    for key in path[:-1]:
+        table = table[key]
+    table[path[-1]] = value
+    return tomlkit.dumps(doc)
+
+
+LEAVES = list(_leaves(tomllib.loads(DEFAULT)))
+
+
+@pytest.mark.parametrize("leaf", LEAVES, ids=".".join)
+def test_a_wrong_type_anywhere_is_a_problem_not_a_crash(tmp_path, leaf):
+    for kind, value in WRONG.items():
+        path = tmp_path / f"{kind}.toml"
+        path.write_text(_with(leaf, value), encoding="utf-8")
+        problems = check_rules(path)  # must not raise
+        if problems:
+            assert all(p.startswith(str(path)) for p in problems), problems
+            with pytest.raises(ConfigError):
+                load_rules(path)
+        else:
+            load_rules(path)  # a value the checker accepts must load
+
+
+@pytest.mark.parametrize("edit, said", [
+    (lambda t: t.replace('levels = ["一般", "较大", "重大", "特别重大"]', "levels = 5"), "levels：应为"),
+    (lambda t: t.replace('report_to = ["值班员"]', "report_to = 5", 1), "report_to：应为非空字符串的列表"),
+])
+def test_rules_check_and_todo_name_the_wrong_type(yuqing_home, edit, said):
+    yuqing_home.mkdir(parents=True, exist_ok=True)
+    (yuqing_home / "rules.toml").write_text(edit(DEFAULT), encoding="utf-8")
+    result = run("rules", "check")
+    assert result.exit_code == 2 and said in result.stderr and "Traceback" not in result.stderr
+    todo = run("todo")
+    assert said in todo.stdout and "Traceback" not in todo.stderr
+
+
+def test_one_wrong_value_is_one_problem(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(DEFAULT.replace('report_to = ["值班员"]', 'report_to = "值班员"', 1), encoding="utf-8")
+    [problem] = check_rules(path)  # not also 「值」「班」「员」 as undefined roles
+    assert '[escalation.levels."一般"] report_to：应为非空字符串的列表' in problem
+    path.write_text(DEFAULT.replace("score_threshold = 0.5", "score_threshold = 2"), encoding="utf-8")
+    [problem] = check_rules(path)
+    assert problem == f"{path} [negative]：score_threshold 应为 0 到 1 之间的小数，如 score_threshold = 0.5"
