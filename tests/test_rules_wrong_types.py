@@ -72,3 +72,31 @@ def test_one_wrong_value_is_one_problem(tmp_path):
     path.write_text(DEFAULT.replace("score_threshold = 0.5", "score_threshold = 2"), encoding="utf-8")
     [problem] = check_rules(path)
     assert problem == f"{path} [negative]：score_threshold 应为 0 到 1 之间的小数，如 score_threshold = 0.5"
+
+
+def test_a_toml_syntax_error_is_said_in_chinese_with_line_and_column(yuqing_home):
+    yuqing_home.mkdir(parents=True, exist_ok=True)
+    text = DEFAULT.replace("score_threshold = 0.5", "score_threshold = = 0.5")
+    line = text.splitlines().index("score_threshold = = 0.5") + 1
+    (yuqing_home / "rules.toml").write_text(text, encoding="utf-8")
+    result = run("rules", "check")
+    assert result.exit_code == 2
+    assert f"rules.toml：TOML 格式错误，第 {line} 行第 19 列：值写得不对" in result.stderr
+    assert "Invalid" not in result.stderr
+    (yuqing_home / "sources.toml").write_text('[[sources]]\nname = "甲"\nkind = "rss" url = "http://x/"\n',
+                                               encoding="utf-8")
+    listed = run("source", "list")
+    assert listed.exit_code == 2 and "TOML 格式错误，第 3 行第 14 列：一行只能写一个「键 = 值」" in listed.stderr
+    assert "Expected" not in listed.stderr
+
+
+def test_a_broken_secrets_file_says_where_without_its_content(tmp_path):
+    from yuqing.notify.credentials import Secrets
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('smtp_password = "hunter2\n', encoding="utf-8")
+    secrets.chmod(0o600)
+    with pytest.raises(ConfigError) as caught:
+        Secrets(tmp_path).get("smtp_password")
+    assert "secrets.toml：TOML 格式错误，第 1 行" in caught.value.message
+    assert "hunter2" not in caught.value.message and "TOMLDecodeError" not in caught.value.message

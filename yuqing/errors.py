@@ -39,6 +39,36 @@ _JSON_REASONS = (
 )
 
 
+# tomllib's messages (Python 3.11), by how they start, in words an officer reads.
+_TOML_REASONS = (
+    ("Invalid value", "值写得不对（文字要加双引号，如 \"县教育局\"；列表写成 [\"甲\", \"乙\"]）"),
+    ("Expected newline or end of document", "一行只能写一个「键 = 值」，后面多了内容"),
+    ("Cannot declare", "同一个表写了两次"), ("Cannot overwrite", "同一个键写了两次"),
+    ("Cannot redefine", "同一个表写了两次"), ("Cannot mutate", "这个表已在别处写完，不能再添加"),
+    ("Duplicate inline table key", "同一个键写了两次"),
+    ("Unclosed array", "列表缺少结尾的 ]"), ("Unclosed inline table", "缺少结尾的 }"),
+    ("Expected '='", "键后缺少 ="), ("Expected ']]'", "表数组名缺少结尾的 ]]"),
+    ("Expected ']'", "表名缺少结尾的 ]"), ("Invalid initial character for a key", "键名中有不允许的字符（中文键名要加双引号）"),
+    ("Invalid statement", "这一行写得不对（应为「键 = 值」或 [表名]；中文键名要加双引号）"), ("Unterminated string", "文字缺少结尾的引号"),
+    ("Illegal character", "含有不允许的字符"), ("Found invalid character", "含有不允许的字符"),
+    ("Invalid date", "日期时间写得不对"), ("Unescaped '\\'", "文字中的 \\ 要写成 \\\\"),
+    ("Invalid hex value", "\\u 转义写得不对"), ("Escaped character", "\\u 转义写得不对"),
+)
+
+
+def toml_reason(exc: ValueError) -> str:
+    """Where and what is wrong in a TOML file (a tomllib.TOMLDecodeError), in Chinese:
+    「第 94 行第 19 列：值写得不对（…）」."""
+    import re
+
+    text = str(exc)
+    found = re.search(r"\(at line (\d+), column (\d+)\)$", text)
+    where = f"第 {found.group(1)} 行第 {found.group(2)} 列：" if found else (
+        "文件末尾：" if text.endswith("(at end of document)") else "")
+    reason = next((said for start, said in _TOML_REASONS if text.startswith(start)), "格式不对")
+    return where + reason
+
+
 def json_reason(exc: ValueError) -> str:
     """What is wrong with a line of JSON (a json.JSONDecodeError), in words an officer reads."""
     message = getattr(exc, "msg", str(exc))

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yuqing.errors import ConfigError
+from yuqing.errors import ConfigError, toml_reason
 from yuqing.notify.routing import Escalation, build_escalation, check_escalation
 from yuqing.text.keywords import KeywordSet
 from yuqing.text.tone import OfficeWords
@@ -194,7 +194,7 @@ def _read(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}：不是 UTF-8 编码的文本文件") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}：TOML 格式错误（{exc}）") from None
+        raise ConfigError(f"{path}：TOML 格式错误，{toml_reason(exc)}") from None
 
 
 class _Checker:

@@ -13,7 +13,7 @@ import stat
 import tomllib
 from pathlib import Path
 
-from yuqing.errors import ConfigError
+from yuqing.errors import ConfigError, toml_reason
 
 
 def env_name(secret: str) -> str:
@@ -59,7 +59,9 @@ class Secrets:
             self.warnings.append(f"警告：{self.path} 其他用户也能读取，请执行 chmod 600 {self.path}")
         try:
             data = tomllib.loads(self.path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{self.path}：无法读取（{type(exc).__name__}）") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{self.path}：不是 UTF-8 编码的文本文件") from None
+        except tomllib.TOMLDecodeError as exc:  # its reason names places, never the secrets
+            raise ConfigError(f"{self.path}：TOML 格式错误，{toml_reason(exc)}") from None
         self._file = {k: v for k, v in data.items() if isinstance(v, str)}
         return self._file

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from yuqing.errors import ConfigError, os_reason
+from yuqing.errors import ConfigError, os_reason, toml_reason
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BUNDLED = Path(__file__).resolve().with_name("calendar.toml")
@@ -302,7 +302,7 @@ def _read_sections(path: Path) -> list[YearSection]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"工作日历文件 {path} 不是 UTF-8 编码，请用 UTF-8 保存") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"工作日历文件 {path} 格式有误（不是合法的 TOML）：{exc}") from exc
+        raise ConfigError(f"工作日历文件 {path} 格式有误（不是合法的 TOML）：{toml_reason(exc)}") from exc
     if not data:
         raise ConfigError(f"工作日历文件 {path} 里没有任何年份，应有 [2027] 这样的年份小节")
     sections = []

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from yuqing.errors import ConfigError
+from yuqing.errors import ConfigError, toml_reason
 from yuqing.models import FORUM_PRESETS, SOURCE_KINDS, Source
 
 if TYPE_CHECKING:  # tomlkit is imported by the edits: a run only reads (tomllib)
@@ -32,7 +32,7 @@ def load_sources(path: Path) -> list[Source]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}：TOML 格式错误（{exc}）") from None
+        raise ConfigError(f"{path}：TOML 格式错误，{toml_reason(exc)}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}：不是 UTF-8 编码的文本文件") from None
     tables = data.get("sources", [])
