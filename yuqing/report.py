@@ -288,11 +288,21 @@ def _apply_choice(store: Store, events: list[dict[str, Any]], choice: DigestChoi
     return kept
 
 
-def event_data(store: Store, rules: Rules, event_id: int) -> dict[str, Any]:
+def reportable_event(store: Store, event_id: int) -> dict[str, Any]:
+    """The event a 通报 or an archive is about: one merged into another has no posts of its
+    own any more, and a report of it would show its old figures over an empty table."""
     row = store.get_event(event_id)
     if row is None:
         raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
-    event = _event(row)
+    if row["merged_into"]:
+        target = row["merged_into"]
+        raise UsageError(f"事件 {event_id} 已并入事件 {target}，它的帖子和处置记录都在事件 {target} 中，"
+                         f"请对事件 {target} 操作")
+    return row
+
+
+def event_data(store: Store, rules: Rules, event_id: int) -> dict[str, Any]:
+    event = _event(reportable_event(store, event_id))
     event["growth"] = _growth(event)
     add_evidence(store, [event], summary=True, voices=True)
     posts = store.event_posts([event_id])[event_id]

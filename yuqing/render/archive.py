@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from yuqing import clock, report
-from yuqing.errors import UsageError
 from yuqing.rules import Rules
 from yuqing.store import Store
 
@@ -27,9 +26,7 @@ def _documents(store: Store, actions: list[dict[str, Any]]) -> list[dict[str, An
 
 
 def archive_event(store: Store, rules: Rules, event_id: int, target: Path, home: Path | None) -> dict[str, Any]:
-    event = store.get_event(event_id)
-    if event is None:
-        raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+    event = report.reportable_event(store, event_id)
     posts = store.event_posts([event_id])[event_id]
     case = store.get_case_for_event(event_id)
     manifest: list[dict[str, Any]] = []

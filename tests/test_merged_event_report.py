@@ -1,0 +1,36 @@
+"""A 通报 or an archive of an event merged into another points to the kept event: it used to
+render the merged event's old figures (「1 个网站」) over an empty table of posts."""
+
+from __future__ import annotations
+
+import json
+
+from helpers import run
+
+
+def _two_events_merged(monkeypatch) -> tuple[int, int]:
+    monkeypatch.setenv("YUQING_NOW", "2026-11-27T10:00:00+08:00")
+    assert run("init").exit_code == 0
+    assert run("topic", "add", "民生", "--keywords", "拆迁,供暖").exit_code == 0
+    ids = []
+    for title in ("城关镇拆迁补偿款迟迟不到位", "新城小区供暖不热"):
+        added = run("add", "--title", title, "--site", "12345热线", "--no-escalate", "--json", stdin=title)
+        assert added.exit_code == 0, added.stderr
+        ids.append(json.loads(added.stdout)["posts"][0]["event_id"])
+    kept, merged = ids
+    assert kept != merged
+    assert run("event", "merge", str(kept), str(merged), "--reason", "同一件事").exit_code == 0
+    return kept, merged
+
+
+def test_report_and_archive_of_a_merged_event_point_to_the_kept_one(yuqing_home, monkeypatch, tmp_path):
+    kept, merged = _two_events_merged(monkeypatch)
+    for args in (("report", "event", str(merged), "--stdout"), ("report", "event", str(merged), "--format", "docx"),
+                 ("archive", str(merged), "-o", str(tmp_path / "a.zip"))):
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.stdout)
+        assert f"事件 {merged} 已并入事件 {kept}" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "a.zip").exists()
+    assert not list((yuqing_home / "reports").glob(f"event-{merged}-*"))
+    report = run("report", "event", str(kept), "--stdout")
+    assert report.exit_code == 0 and "新城小区供暖不热" in report.stdout and "城关镇拆迁" in report.stdout
