@@ -204,3 +204,14 @@ def test_kill_9_at_any_instant_of_a_restore_leaves_a_whole_database(yuqing_home,
         assert status.returncode == 0, status.stderr
     assert outcomes <= {3, expected_new}
 
+
+
+def test_the_kept_database_is_named_in_shanghai_time_and_a_folder_is_no_backup(yuqing_home, tmp_path, monkeypatch):
+    monkeypatch.setenv("YUQING_NOW", "2026-11-27T10:00:00+08:00")
+    backup = tmp_path / "one.db"
+    _workspace_with_posts(yuqing_home, 1)
+    assert run("backup", str(backup)).exit_code == 0
+    assert run("restore", str(backup)).exit_code == 0
+    assert [p.name for p in yuqing_home.glob("yuqing.db.before-restore-*")] == ["yuqing.db.before-restore-20261127100000"]
+    folder = run("restore", str(tmp_path))
+    assert folder.exit_code == 2 and f"{tmp_path} 是一个目录" in folder.stderr and "不存在" not in folder.stderr

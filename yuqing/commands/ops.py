@@ -114,5 +114,5 @@ def restore_command(
     from yuqing.store.backup import restore_database
 
     workspace = current_workspace()
-    result = restore_database(workspace.home, workspace.db_path, source, f"{clock.now():%Y%m%d%H%M%S}")
+    result = restore_database(workspace.home, workspace.db_path, source, f"{clock.now().astimezone(clock.SHANGHAI):%Y%m%d%H%M%S}")
     ops_view.print_restored(result)

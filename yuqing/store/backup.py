@@ -66,6 +66,8 @@ def restore_database(home: Path, db_path: Path, source: Path, stamp: str) -> Res
     """Replace the workspace's database with the backup at `source`, atomically."""
     source = source.expanduser().absolute()
     _refuse_live_database(source, db_path)
+    if source.is_dir():
+        raise InputError(f"{source} 是一个目录：请给出用 yuqing backup 做的备份文件")
     if not source.is_file():
         raise InputError(f"备份文件不存在：{source}")
     with run_lock(home, "恢复"):
