@@ -91,3 +91,21 @@ def test_handover_through_a_real_subprocess(yuqing_home, http_server, monkeypatc
     todo = subprocess.run([sys.executable, "-m", "yuqing.cli", "todo"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert "上次交接　17:30　值班员" in todo.stdout
+
+
+def test_handover_passes_on_the_overdue_letters_todo_shows(yuqing_home, monkeypatch):
+    from pathlib import Path
+
+    letters = Path(__file__).resolve().parents[1] / "fixtures" / "letters" / "12345-2026-11.csv"
+    monkeypatch.setenv("YUQING_NOW", "2026-11-24T17:30:00+08:00")
+    assert run("letter", "import", str(letters)).exit_code == 0
+    late = [x["number"] for x in json.loads(run("letter", "list", "--overdue", "--json").stdout)]
+    assert late  # the fixture has a letter past its reply deadline
+    result = run("handover", "--note", "无")
+    assert result.exit_code == 0, result.stderr
+    assert f"- 超时未回复来信 {len(late)} 封" in result.stdout
+    assert all(number in result.stdout for number in late)
+    with Store(yuqing_home / "yuqing.db") as store:
+        summary = store.last_handover()["summary"]
+    summary = json.loads(summary) if isinstance(summary, str) else summary
+    assert [x["number"] for x in summary["overdue_letters"]] == late

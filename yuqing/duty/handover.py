@@ -52,6 +52,7 @@ def shift_summary(store: Store, workspace: Workspace, since: str, now: datetime)
                           "closed_at": c["closed_at"]} for c in store.cases_closed_since(since)],
         "open_cases": len(store.open_cases()),
         "overdue_cases": todo.overdue_cases,
+        "overdue_letters": todo.overdue_letters,
         "due_soon": todo.due_soon,
         "failing_sources": [{"name": s["name"], "text": s["text"]} for s in todo.sources],
         "undelivered_notices": todo.notices,
@@ -134,6 +135,12 @@ def _open_lines(summary: dict[str, Any]) -> list[str]:
     for case in overdue:
         late = "、".join(f"{d['kind']}（{clock.local_text(d['due'])}）" for d in case["late"])
         lines.append(f"  - 案件 {case['id']}【{case['level']}】「{case['title']}」{late}已超时")
+    letters = summary.get("overdue_letters") or []  # absent from handovers stored before
+    if letters:
+        lines.append(f"- 超时未回复来信 {len(letters)} 封")
+    for letter in letters:
+        lines.append(f"  - {letter['channel']} {letter['number']}「{letter['title']}」"
+                     f"答复时限 {clock.local_text(letter['reply_due'])}")
     for item in summary["due_soon"]:
         lines.append(f"- 将到期：案件 {item['id']}【{item['level']}】{item['kind']} {clock.local_text(item['due'])}"
                      f"「{item['title']}」")
