@@ -71,12 +71,18 @@ def search_command(
     """
     from yuqing.commands.timespec import parse_since
     from yuqing.rules import LEVELS
-    from yuqing.text.search import match_expression, query_terms
+    from yuqing.text.search import UNSUPPORTED_OPERATORS, match_expression, query_terms
 
-    terms = query_terms(" ".join(query))
+    text = " ".join(query)
+    terms = query_terms(text)
+    operator = next((t for t in terms if t in UNSUPPORTED_OPERATORS), None)
+    if operator:
+        raise UsageError(f"检索不支持 {operator}：给出的几个词都要出现；要查其中任一个词，请分别检索")
     match, singles = match_expression(terms)
     if match is None and not singles:
-        raise UsageError("请给出要搜索的词")
+        if not text.strip():
+            raise UsageError("请给出要搜索的词")
+        raise UsageError(f"「{text.strip()[:30]}」中没有可检索的文字：检索只认汉字、字母和数字，标点和表情符号不参与")
     if level is not None and level not in LEVELS:
         raise UsageError(f"--level 应为 {' / '.join(LEVELS)} 之一")
     levels = list(LEVELS[LEVELS.index(level):]) if level else None

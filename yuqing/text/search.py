@@ -41,8 +41,14 @@ def grams(text: str) -> str:
     return " ".join(out)
 
 
+# Words an officer used to web search types between terms: AND is what several terms mean
+# already; OR and NOT are not supported and must not be searched for as words.
+QUERY_AND = "AND"
+UNSUPPORTED_OPERATORS = ("OR", "NOT")
+
+
 def query_terms(query: str) -> list[str]:
-    return [t for t in query.split() if t.strip()]
+    return [t for t in query.split() if t.strip() and t != QUERY_AND]
 
 
 def match_expression(terms: list[str]) -> tuple[str | None, list[str]]:
