@@ -100,3 +100,22 @@ def test_a_broken_secrets_file_says_where_without_its_content(tmp_path):
         Secrets(tmp_path).get("smtp_password")
     assert "secrets.toml：TOML 格式错误，第 1 行" in caught.value.message
     assert "hunter2" not in caught.value.message and "TOMLDecodeError" not in caught.value.message
+
+
+@pytest.mark.parametrize("before, after, where", [
+    ("negative_min_sites = 2", "negative_min_sites = 2\nferment_windowhours = 12", "[larger]"),
+    ("window_days = 7", "window_day = 3", "[events]"),
+    ('digest_min_level = "较大"', 'digest_min_level = "较大"\nsecrecy_level = "秘密"', "[office]"),
+    ("min = 1000", "min = 1000\nmax = 5000", "第 1 个 [[thresholds]]"),
+    ("forward_within_hours = 2 ", "forward_within_hour = 1 ", '[escalation.levels."一般"]'),
+    ("case_min_level = ", "case_minimum_level = \"较大\"\ncase_min_level = ", "[escalation]"),
+    ('[roles."值班员"]\n', '[roles."值班员"]\nemail = ["a@b.cn"]\n', '[roles."值班员"]'),
+])
+def test_a_misspelt_key_is_named_with_the_keys_the_table_takes(tmp_path, before, after, where):
+    assert before in DEFAULT, before
+    path = tmp_path / "rules.toml"
+    path.write_text(DEFAULT.replace(before, after, 1), encoding="utf-8")
+    [problem] = check_rules(path)
+    assert problem.startswith(f"{path} {where}：不认识的键 ") and "（可用的键：" in problem
+    with pytest.raises(ConfigError):
+        load_rules(path)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yuqing.errors import ConfigError, toml_reason
-from yuqing.notify.routing import Escalation, build_escalation, check_escalation
+from yuqing.notify.routing import Escalation, build_escalation, check_escalation, unknown_keys
 from yuqing.text.keywords import KeywordSet
 from yuqing.text.tone import OfficeWords
 from yuqing.workspace import Workspace, bundled_path
@@ -205,6 +205,9 @@ class _Checker:
     def fail(self, where: str, message: str) -> None:
         self.problems.append(f"{self.path} {where}：{message}")
 
+    def known_keys(self, where: str, table: dict[str, Any], known: tuple[str, ...]) -> None:
+        unknown_keys(self.fail, where, table, known)
+
     def check(self, data: dict[str, Any]) -> None:
         if "levels" in data and data["levels"] != list(LEVELS):
             written = ", ".join(f'"{level}"' for level in LEVELS)
@@ -215,6 +218,8 @@ class _Checker:
         self._key_mentions(data.get("key_mentions", {}))
         self._negative(data.get("negative", {}))
         self._string_list("[mainstream]", "domains", data.get("mainstream", {}).get("domains", []))
+        if isinstance(data.get("mainstream"), dict):
+            self.known_keys("[mainstream]", data["mainstream"], ("domains",))
         self._topics(data.get("topics", []))
         self._events(data.get("events", {}))
         self._grading(data.get("grading", {}))
@@ -247,6 +252,7 @@ class _Checker:
                 self.fail(f"{where} min", f"应为非负整数，实际是 {value!r}（上限 {MAX_COUNT}）")
             if "label" in table and not isinstance(table["label"], str):
                 self.fail(f"{where} label", "应为字符串")
+            self.known_keys(where, table, ("figure", "label", "level", "min"))
 
     def _larger(self, table: Any) -> None:
         if not isinstance(table, dict):
@@ -258,6 +264,7 @@ class _Checker:
         for key, high in (("ferment_window_hours", 24 * 31), ("ferment_factor", 1000)):
             if key in table:
                 self._positive(f"[larger] {key}", table[key], high)
+        self.known_keys("[larger]", table, tuple(LargerRules.__dataclass_fields__))
 
     def _word_table(self, where: str, table: Any) -> None:
         if not isinstance(table, dict):
@@ -272,6 +279,7 @@ class _Checker:
             return
         for key in ("persons", "places"):
             self._string_list("[key_mentions]", key, table.get(key, []))
+        self.known_keys("[key_mentions]", table, ("persons", "places"))
 
     def _negative(self, table: Any) -> None:
         if not isinstance(table, dict):
@@ -320,11 +328,12 @@ class _Checker:
         if not isinstance(table, dict):
             self.fail("[office]", "应为表")
             return
-        for key in ("name", "issuer", "report_to", "copy_to", "secrecy", "signature"):
+        for key in OFFICE_KEYS:
             if key in table and not isinstance(table[key], str):
                 self.fail(f"[office] {key}", "应为字符串")
         if "digest_min_level" in table and table["digest_min_level"] not in LEVELS:
             self.fail("[office] digest_min_level", f"应为 {' / '.join(LEVELS)} 之一")
+        self.known_keys("[office]", table, OFFICE_KEYS + ("digest_min_level",))
 
     def _grading(self, table: Any) -> None:
         if not isinstance(table, dict):
@@ -335,6 +344,7 @@ class _Checker:
             self.fail("[grading] nature", f"应为 {' / '.join(NATURES)} 中若干项的列表，实际是 {natures!r}")
         if "stock_hours" in table and not (_is_number(table["stock_hours"]) and table["stock_hours"] > 0):
             self.fail("[grading] stock_hours", f"应为正数（小时），实际是 {table['stock_hours']!r}")
+        self.known_keys("[grading]", table, ("nature", "stock_hours"))
 
     def _publicity(self, table: Any) -> None:
         if not isinstance(table, dict):
@@ -343,6 +353,7 @@ class _Checker:
         target = table.get("yearly_target")
         if target is not None and not (_is_count(target) and 0 < target <= 1_000_000):
             self.fail("[publicity] yearly_target", f"应为 1 到 1000000 之间的整数（本年正面宣传发稿目标），实际是 {target!r}")
+        self.known_keys("[publicity]", table, ("yearly_target",))
 
     def _letters(self, table: Any, roles: Any) -> None:
         if not isinstance(table, dict):
@@ -376,11 +387,15 @@ class _Checker:
             return
         if "window_days" in table:
             self._positive("[events] window_days", table["window_days"], 366)
+        self.known_keys("[events]", table, ("window_days",))
 
     def _positive(self, where: str, value: Any, high: float) -> None:
         """A positive number no larger than `high`: 1e308 days would overflow every date."""
         if not (_is_number(value) and math.isfinite(value) and 0 < value <= high):
             self.fail(where, f"应为大于 0、不超过 {high:g} 的数，实际是 {value!r}")
+
+
+OFFICE_KEYS = ("name", "issuer", "report_to", "copy_to", "secrecy", "signature")
 
 
 MAX_COUNT = 10**12  # no post has more clicks than this; larger is a typo or an attack

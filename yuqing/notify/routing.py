@@ -105,6 +105,22 @@ class Escalation:
 Fail = Callable[[str, str], None]
 
 
+def unknown_keys(fail: Fail, where: str, table: dict[str, Any], known: tuple[str, ...]) -> None:
+    """A misspelt key (score_treshold) is read by nobody: the officer's setting would silently
+    not apply, so it is a problem that names the keys the table does take."""
+    unknown = sorted(str(key) for key in table if key not in known)
+    if unknown:
+        fail(where, f"不认识的键 {', '.join(unknown)}（可用的键：{', '.join(known)}）")
+
+
+
+ESCALATION_KEYS = ("notice_prefix", "case_min_level", "reminder_before_minutes", "operator_role",
+                   "source_failure_runs", "levels")
+POLICY_KEYS = ("report_to", "report_within_hours", "forward_within_hours", "answer_within_hours",
+               "working_hours", "wake", "actions", "template")
+ROLE_KEYS = ("emails", "robots", "next")
+
+
 def check_escalation(data: dict[str, Any], fail: Fail) -> None:
     table = data.get("escalation", {})
     if not isinstance(table, dict):
@@ -117,6 +133,7 @@ def check_escalation(data: dict[str, Any], fail: Fail) -> None:
             fail(f"[escalation] {key}", f"应为非负数，实际是 {table[key]!r}")
     if "source_failure_runs" in table and not _positive_int(table["source_failure_runs"]):
         fail("[escalation] source_failure_runs", f"应为正整数，实际是 {table['source_failure_runs']!r}")
+    unknown_keys(fail, "[escalation]", table, ESCALATION_KEYS)
     levels = table.get("levels", {})
     if not isinstance(levels, dict):
         fail("[escalation.levels]", "应为表")
@@ -137,6 +154,7 @@ def check_escalation(data: dict[str, Any], fail: Fail) -> None:
         for key in ("working_hours", "wake"):
             if key in policy and not isinstance(policy[key], bool):
                 fail(f"{where} {key}", "应为 true 或 false")
+        unknown_keys(fail, where, policy, POLICY_KEYS)
     roles = data.get("roles", {})
     robots = data.get("robots", {})
     _check_roles(roles, robots, fail)
@@ -168,6 +186,7 @@ def _check_roles(roles: Any, robots: Any, fail: Fail) -> None:
         for robot in role.get("robots", []) if isinstance(role.get("robots"), list) else []:
             if isinstance(robots, dict) and robot not in robots:
                 fail(f"{where} robots", f"机器人「{robot}」在 [robots] 中没有定义")
+        unknown_keys(fail, where, role, ROLE_KEYS)
         nxt = role.get("next")
         if nxt is not None and (not isinstance(nxt, str) or nxt not in roles):
             fail(f"{where} next", f"上一级角色「{nxt}」在 [roles] 中没有定义")
