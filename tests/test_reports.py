@@ -260,3 +260,11 @@ def test_templates_in_the_workspace_override_the_bundled_ones(fixed_store):
                                                             encoding="utf-8")
     result = run("report", "daily", "--date", "2026-11-23", "--stdout")
     assert result.stdout == "本单位格式：清河县网络舆情工作领导小组办公室 2\n"
+
+
+def test_a_quiet_week_has_no_empty_site_table(fixed_store):
+    text = run("report", "weekly", "--week", "2025-W10", "--stdout").stdout
+    section = text.split("## 三、按网站（帖子数前 10）")[1].split("## 四、")[0]
+    assert "| 网站 | 帖子 |" not in section and "本周没有采集到帖子。" in section
+    docx = run("report", "weekly", "--week", "2025-W10", "--format", "docx")
+    assert docx.exit_code == 0, docx.stderr
