@@ -135,15 +135,15 @@ def _open_lines(summary: dict[str, Any]) -> list[str]:
     for case in overdue:
         late = "、".join(f"{d['kind']}（{clock.local_text(d['due'])}）" for d in case["late"])
         lines.append(f"  - 案件 {case['id']}【{case['level']}】「{case['title']}」{late}已超时")
+    for item in summary["due_soon"]:
+        lines.append(f"- 将到期：案件 {item['id']}【{item['level']}】{item['kind']} {clock.local_text(item['due'])}"
+                     f"「{item['title']}」")
     letters = summary.get("overdue_letters") or []  # absent from handovers stored before
     if letters:
         lines.append(f"- 超时未回复来信 {len(letters)} 封")
     for letter in letters:
         lines.append(f"  - {letter['channel']} {letter['number']}「{letter['title']}」"
                      f"答复时限 {clock.local_text(letter['reply_due'])}")
-    for item in summary["due_soon"]:
-        lines.append(f"- 将到期：案件 {item['id']}【{item['level']}】{item['kind']} {clock.local_text(item['due'])}"
-                     f"「{item['title']}」")
     for source in summary["failing_sources"]:
         lines.append(f"- 信息源「{source['name']}」{source['text']}")
     notices = summary["undelivered_notices"]
