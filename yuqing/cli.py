@@ -325,9 +325,7 @@ def export_posts(
 
     示例：yuqing export posts --format csv -o posts.csv
     """
-    from yuqing.render.export import EXPORT_COLUMNS, export_rows
-
-    _export(export_rows, EXPORT_COLUMNS, fmt, output)
+    _export("posts", fmt, output)
 
 
 @export_app.command("judgments")
@@ -339,29 +337,16 @@ def export_judgments(
 
     示例：yuqing export judgments --format csv -o 研判记录.csv
     """
-    from yuqing.render.export import JUDGMENT_COLUMNS, judgment_rows
-
-    _export(judgment_rows, JUDGMENT_COLUMNS, fmt, output)
+    _export("judgments", fmt, output)
 
 
-def _export(rows_of, columns: tuple[str, ...], fmt: str, output: Path | None) -> None:
-    from yuqing.render.export import write_csv, write_jsonl
+def _export(table: str, fmt: str, output: Path | None) -> None:
+    from yuqing.render.export import export_table
 
-    if fmt not in ("jsonl", "csv"):
-        raise UsageError(f"--format 只能是 jsonl 或 csv，而不是「{fmt}」")
-
-    def write(rows, out) -> int:
-        return write_jsonl(rows, out) if fmt == "jsonl" else write_csv(rows, out, columns)
-
+    if output is None and fmt == "csv" and hasattr(sys.stdout, "reconfigure"):  # CSV writes its own \r\n
+        sys.stdout.reconfigure(newline="")
     with open_store() as store:
-        rows = rows_of(store)
-        if output is None:
-            if fmt == "csv" and hasattr(sys.stdout, "reconfigure"):  # CSV writes its own \r\n
-                sys.stdout.reconfigure(newline="")
-            count = write(rows, sys.stdout)
-        else:
-            with open(output, "w", encoding="utf-8", newline="") as out:
-                count = write(rows, out)
+        count = export_table(store, table, fmt, output, sys.stdout)
     views.err(f"已导出 {count} 条" + (f" → {output}" if output else ""))
 
 

@@ -34,3 +34,19 @@ def test_judgments_export_in_shanghai_time_like_posts(yuqing_home, monkeypatch, 
     posts = tmp_path / "p.jsonl"
     assert run("export", "posts", "-o", str(posts)).exit_code == 0
     assert json.loads(posts.read_text(encoding="utf-8").splitlines()[0])["first_seen_at"] == FRIDAY_10
+
+
+def test_a_full_disk_names_the_output_file(yuqing_home, monkeypatch, tmp_path):
+    import os
+
+    import pytest
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("/dev/full 不存在：无法模拟磁盘已满")
+    _judged_event(yuqing_home, monkeypatch)
+    for args in (("export", "posts", "-o", "/dev/full"), ("export", "judgments", "--format", "csv", "-o", "/dev/full"),
+                 ("archive", "1", "-o", "/dev/full")):
+        result = run(*args)
+        assert result.exit_code == 3, (args, result.stderr)
+        assert "磁盘已满：无法写入 /dev/full" in result.stderr and "Traceback" not in result.stderr
+    assert run("status").exit_code == 0  # nothing stored was touched

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from yuqing import clock, report
+from yuqing.render.export import output_file
 from yuqing.rules import Rules
 from yuqing.store import Store
 
@@ -30,7 +31,7 @@ def archive_event(store: Store, rules: Rules, event_id: int, target: Path, home:
     posts = store.event_posts([event_id])[event_id]
     case = store.get_case_for_event(event_id)
     manifest: list[dict[str, Any]] = []
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with output_file(target, binary=True) as file, zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         def put(name: str, data: bytes) -> None:
             archive.writestr(name, data)
             manifest.append({"file": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
-from typing import Any, TextIO
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
 
 from yuqing import clock
+from yuqing.errors import UsageError
 from yuqing.store import Store
 
 EXPORT_COLUMNS = (
@@ -60,3 +63,42 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, columns: tuple[str, .
         writer.writerow({k: neutralise_cell(v) for k, v in row.items()})
         count += 1
     return count
+
+
+FORMATS = ("jsonl", "csv")
+
+
+def export_table(store: Store, table: str, fmt: str, output: Path | None, stdout: TextIO) -> int:
+    """Write the posts or the judgments as JSONL or CSV to `output` (or `stdout`); the count."""
+    if fmt not in FORMATS:
+        raise UsageError(f"--format 只能是 jsonl 或 csv，而不是「{fmt}」")
+    rows, columns = (export_rows(store), EXPORT_COLUMNS) if table == "posts" else (judgment_rows(store), JUDGMENT_COLUMNS)
+
+    def write(out: TextIO) -> int:
+        return write_jsonl(rows, out) if fmt == "jsonl" else write_csv(rows, out, columns)
+
+    if output is None:
+        return write(stdout)
+    with output_file(output) as out:
+        return write(out)
+
+
+@contextmanager
+def output_file(path: Path, binary: bool = False) -> Iterator[TextIO | BinaryIO]:
+    """A file the officer named, opened for writing. An error while writing names the file
+    (a full disk's error carries no file name), and a regular file left half-written is
+    removed; a file that could not even be opened is left as it was."""
+    opened = False
+    options: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": ""}
+    try:
+        with path.open("wb" if binary else "w", **options) as out:
+            opened = True
+            yield out
+    except OSError as exc:
+        if opened and path.is_file():
+            path.unlink(missing_ok=True)
+        raise _naming(exc, path) from None
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    return exc if exc.filename else OSError(exc.errno, exc.strerror, str(path))
