@@ -34,3 +34,13 @@ def test_report_and_archive_of_a_merged_event_point_to_the_kept_one(yuqing_home,
     assert not list((yuqing_home / "reports").glob(f"event-{merged}-*"))
     report = run("report", "event", str(kept), "--stdout")
     assert report.exit_code == 0 and "新城小区供暖不热" in report.stdout and "城关镇拆迁" in report.stdout
+
+
+def test_a_digest_does_not_take_in_a_merged_event(yuqing_home, monkeypatch):
+    kept, merged = _two_events_merged(monkeypatch)
+    result = run("report", "digest", "--from", "2026-11-27", "--include", str(merged), "--issue")
+    assert result.exit_code == 2
+    assert f"--include {merged}：事件 {merged} 已并入事件 {kept}" in result.stderr
+    assert not list((yuqing_home / "reports").glob("digest-*"))
+    missing = run("report", "digest", "--from", "2026-11-27", "--include", "999", "--stdout")
+    assert missing.exit_code == 2 and "--include 999：没有编号为 999 的事件" in missing.stderr

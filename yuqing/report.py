@@ -281,9 +281,10 @@ def _apply_choice(store: Store, events: list[dict[str, Any]], choice: DigestChoi
     for event_id in choice.include:
         if event_id in known:
             continue
-        row = store.get_event(event_id)
-        if row is None:
-            raise UsageError(f"--include {event_id}：没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+        try:
+            row = reportable_event(store, event_id)
+        except UsageError as error:
+            raise UsageError(f"--include {event_id}：{error.message}") from None
         kept.append(_event(row))
     return kept
 
