@@ -44,3 +44,10 @@ def test_a_digest_does_not_take_in_a_merged_event(yuqing_home, monkeypatch):
     assert not list((yuqing_home / "reports").glob("digest-*"))
     missing = run("report", "digest", "--from", "2026-11-27", "--include", "999", "--stdout")
     assert missing.exit_code == 2 and "--include 999：没有编号为 999 的事件" in missing.stderr
+
+
+def test_a_merged_event_takes_no_tag(yuqing_home, monkeypatch):
+    kept, merged = _two_events_merged(monkeypatch)
+    result = run("event", "tag", str(merged), "社情民意")
+    assert result.exit_code == 2 and f"事件 {merged} 已并入事件 {kept}，请对事件 {kept} 操作" in result.stderr
+    assert run("event", "tag", str(kept), "社情民意").exit_code == 0

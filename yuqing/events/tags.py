@@ -20,10 +20,14 @@ def tag_event(store: Store, event_id: int, tag: str, *, remove: bool = False, by
     """Put the tag on the event (or take it off); False when nothing changed."""
     if tag not in TAGS:
         raise UsageError(f"不认识的标记「{tag}」：可用 {'、'.join(TAGS)}")
-    if store.get_event(event_id) is None:
+    event = store.get_event(event_id)
+    if event is None:
         raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
     if remove:
         return store.untag_event(event_id, tag)
+    if event["merged_into"]:  # a tag there would count nowhere: digests list the kept event
+        target = event["merged_into"]
+        raise UsageError(f"事件 {event_id} 已并入事件 {target}，请对事件 {target} 操作")
     return store.tag_event(event_id, tag, at=clock.now_iso(), by=actor(by))
 
 
