@@ -31,6 +31,9 @@ def _one_clear_line(result, code: int = 2, *, limit: int = 900) -> None:
     (["case", "act", "99999999999999999999", "--action", "核实"], "数值过大"),
     (["event", "show", "99999999999999999999"], "数值过大"),
     (["archive", "99999999999999999999"], "数值过大"),
+    (["case", "act", "-1", "--action", "核实"], "编号不能为负数：-1"),
+    (["event", "split", "1", "-3"], "编号不能为负数：-3"),
+    (["report", "event", "-7"], "编号不能为负数：-7"),
 ])
 def test_absurd_dates_spans_and_ids_are_usage_errors(args, words):
     assert run("add", "--title", "县城供水", "--text", "停水").exit_code == 0

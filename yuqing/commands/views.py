@@ -251,7 +251,7 @@ def print_demo(result) -> None:
 
 
 _USAGE_MESSAGES: dict[str, Callable[[Any], str]] = {
-    "NoSuchOption": lambda e: f"没有这个选项：{getattr(e, 'option_name', '')}",
+    "NoSuchOption": lambda e: _no_such_option(str(getattr(e, "option_name", ""))),
     "MissingParameter": lambda e: f"缺少参数：{_param_hint(e)}",
     "BadParameter": lambda e: f"参数 {_param_hint(e)} 的值无效：{_value_problem(e.message)}",
     "BadOptionUsage": lambda e: f"选项 {getattr(e, 'option_name', '')} 用法错误：{e.message}",
@@ -259,6 +259,13 @@ _USAGE_MESSAGES: dict[str, Callable[[Any], str]] = {
     "NoArgsIsHelpError": lambda e: "请给出子命令",
     "FileError": lambda e: f"无法打开文件：{getattr(e, 'ui_filename', '')}",
 }
+
+
+def _no_such_option(name: str) -> str:
+    # A negative number where an id belongs reads to the parser as an option.
+    if re.fullmatch(r"-\d+", name):
+        return f"编号不能为负数：{name}"
+    return f"没有这个选项：{name}"
 
 
 _VALUE_PROBLEMS = (
