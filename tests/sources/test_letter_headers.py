@@ -60,3 +60,16 @@ def test_a_bad_jsonl_line_is_explained_in_chinese(yuqing_home, tmp_path):
     assert "第 2 行：不是有效的 JSON" in result.stderr
     assert "Expecting" not in result.stderr and "enclosed" not in result.stderr
     assert [x["number"] for x in _letters()] == ["LY1"]
+
+
+def test_excel_unicode_text_is_read(yuqing_home, tmp_path):
+    """Excel's 「Unicode 文本 (*.txt)」: UTF-16 with a byte-order mark, tab-separated."""
+    rows = list(csv.reader(io.StringIO(FIXTURE.read_bytes().decode("gbk"), newline="")))
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter="\t").writerows(rows)
+    path = tmp_path / "12345导出.txt"
+    path.write_bytes(out.getvalue().encode("utf-16"))  # Python writes the BOM, as Excel does
+    result = run("letter", "import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert f"新增 {len(rows) - 1} 封" in result.stderr
+    assert {x["number"] for x in _letters()} == {row[0] for row in rows[1:]}

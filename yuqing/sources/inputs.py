@@ -4,6 +4,7 @@ and text is decoded the way Chinese offices save it (UTF-8, else GB18030)."""
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -26,7 +27,13 @@ def read_bounded(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
 
 
 def decode_text(raw: bytes, where: str) -> str:
-    # Excel in China saves CSV as GBK; UTF-8 (with or without BOM) is tried first.
+    # Excel in China saves CSV as GBK; UTF-8 (with or without BOM) is tried first. Its
+    # 「Unicode 文本」 is UTF-16 with a byte-order mark.
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{where}：UTF-16 文件已损坏（请另存为 UTF-8）") from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)

@@ -127,10 +127,18 @@ def read_rows(path: Path, known: set[str] | None = None) -> list[tuple[int, dict
         return _jsonl_rows(text)
     if suffix in (".csv", ".tsv", ".txt"):
         try:
-            return _csv_rows(text, delimiter="\t" if suffix == ".tsv" else ",", known=known or _known_columns())
+            return _csv_rows(text, delimiter=_delimiter(text, suffix), known=known or _known_columns())
         except InputError as error:
             raise InputError(f"{path}：{error.message}") from None
     raise InputError(f"{path}：只支持 .csv、.tsv 或 .jsonl 文件")
+
+
+def _delimiter(text: str, suffix: str) -> str:
+    """Tabs for .tsv, and for a .txt whose header has tabs and no commas (Excel's 「Unicode 文本」)."""
+    header = text.split("\n", 1)[0]
+    if suffix == ".tsv" or (suffix == ".txt" and "\t" in header and "," not in header):
+        return "\t"
+    return ","
 
 
 def _jsonl_rows(text: str) -> list[tuple[int, dict | RowError]]:
