@@ -51,3 +51,13 @@ def test_a_merged_event_takes_no_tag(yuqing_home, monkeypatch):
     result = run("event", "tag", str(merged), "社情民意")
     assert result.exit_code == 2 and f"事件 {merged} 已并入事件 {kept}，请对事件 {kept} 操作" in result.stderr
     assert run("event", "tag", str(kept), "社情民意").exit_code == 0
+
+
+def test_the_judgment_log_of_a_report_names_events_not_json(yuqing_home, monkeypatch):
+    kept, merged = _two_events_merged(monkeypatch)
+    report = run("report", "event", str(kept), "--stdout").stdout
+    log = report.split("## 研判记录")[1].split("## ")[0]
+    assert f"| 合并事件 | 事件 {merged} | 同一件事 |" in log
+    assert "[" not in log
+    shown = run("event", "show", str(kept)).stdout
+    assert f"合并事件（事件 {merged}）：同一件事" in shown

@@ -206,13 +206,8 @@ def judgment_lines(judgments: list[dict[str, Any]]) -> list[str]:
     """One line per verdict: when, what, the value, why, by whom (plain text)."""
     lines = []
     for j in judgments:
-        value = f"「{j['value']}」" if j.get("value") and j["kind"] in ("level", "reopen") else ""
-        if j["kind"] == "dismiss" and j.get("value"):
-            value = f"（当时级别 {j['value']}）"
-        if j["kind"] in ("merge", "split", "merged", "split_from") and j.get("value"):
-            value = f"（事件 {'、'.join(map(str, json.loads(j['value']))) if j['value'].startswith('[') else j['value']}）"
-        if j["kind"] == "ignore" and j.get("post_id"):
-            value = f"（帖子 {j['post_id']}）"
+        said = j.get("value_text") or ""
+        value = (f"「{said}」" if j["kind"] in ("level", "reopen") else f"（{said}）") if said else ""
         why = f"：{j['reason']}" if j.get("reason") else ""
         lines.append(f"{clock.local_text(j['at'])}　{j['kind_text']}{value}{why}　— {j['by']}")
     return lines

@@ -21,7 +21,23 @@ _LEVEL_RANK = "CASE {} WHEN '一般' THEN 0 WHEN '较大' THEN 1 WHEN '重大' T
 def _readable(row: dict[str, Any]) -> dict[str, Any]:
     row["detail"] = json.loads(row["detail"]) if row["detail"] else None
     row["kind_text"] = KIND_TEXT.get(row["kind"], row["kind"])
+    row["value_text"] = value_text(row)
     return row
+
+
+def value_text(row: dict[str, Any]) -> str:
+    """A verdict's value in words (「事件 17、19」, not the stored "[17, 19]"); empty when none."""
+    value, kind = row.get("value"), row["kind"]
+    if kind == "ignore" and row.get("post_id"):
+        return f"帖子 {row['post_id']}"
+    if not value:
+        return ""
+    if kind in ("merge", "split", "merged", "split_from"):
+        ids = json.loads(value) if value.startswith("[") else [value]
+        return "事件 " + "、".join(map(str, ids))
+    if kind == "dismiss":
+        return f"当时级别 {value}"
+    return str(value)
 
 
 class JudgmentsMixin(StoreBase):
