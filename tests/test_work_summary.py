@@ -130,3 +130,12 @@ def test_work_reports_match_golden_files(work_store):
         result = run(*args)
         assert result.exit_code == 0, (name, result.stderr)
         check_golden(name, result.stdout)
+
+
+def test_the_event_report_says_what_each_action_recorded(work_store):
+    event_id = json.loads(run("case", "show", "2", "--json").stdout)["case"]["event_id"]
+    report = run("report", "event", str(event_id), "--stdout").stdout
+    actions = report.split("## 处置情况")[1]
+    assert "| 删帖申请 |  | 帖子 3、4 |" in actions
+    assert "| 删帖 |  | 帖子 3；已删除 |" in actions and "| 删帖 |  | 帖子 4；未删除 |" in actions
+    assert "附件：关于老街拆迁补偿款的答复.txt" in actions

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -147,23 +146,12 @@ def print_case(case: dict[str, Any], actions: list[dict[str, Any]], judgments: l
     table.columns[3].overflow = "fold"  # a note is read in full, never cut off
     for action in actions:
         table.add_row(clock.local_text(action["at"]), action["action"], escape(action["to_dept"] or ""),
-                      escape(_action_note(action)), escape(action["by"]))
+                      escape(action["note_text"]), escape(action["by"]))
     console.print(table)
     if judgments:
         console.print("研判记录：")
         for line in judgment_lines(judgments):
             console.print(f"  {escape(line)}")
-
-
-def _action_note(action: dict[str, Any]) -> str:
-    parts = [action["note"] or ""]
-    if action.get("post_ids"):
-        parts.append("帖子 " + "、".join(str(p) for p in json.loads(action["post_ids"])))
-    if action.get("outcome"):
-        parts.append(action["outcome"])
-    if action.get("document_name"):
-        parts.append(f"附件：{action['document_name']}")
-    return "；".join(p for p in parts if p)
 
 
 def print_acted(case: dict[str, Any], action: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from yuqing.store.base import StoreBase
@@ -133,4 +134,20 @@ class CasesMixin(StoreBase):
             [case_id],
         )
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor]
+        for row in rows:
+            row["note_text"] = action_note(row)
+        return rows
+
+
+def action_note(action: dict[str, Any]) -> str:
+    """An action's note with what else it records: the posts of a 删帖, its outcome, the
+    attached document (「帖子 3、4；已删除；附件：答复.docx」)."""
+    parts = [action.get("note") or ""]
+    if action.get("post_ids"):
+        parts.append("帖子 " + "、".join(str(p) for p in json.loads(action["post_ids"])))
+    if action.get("outcome"):
+        parts.append(action["outcome"])
+    if action.get("document_name"):
+        parts.append(f"附件：{action['document_name']}")
+    return "；".join(p for p in parts if p)
