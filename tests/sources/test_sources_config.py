@@ -55,12 +55,13 @@ def test_duplicate_name_and_bad_kind_are_refused_in_chinese(yuqing_home):
 @pytest.mark.parametrize("text, expected", [
     ("[[sources]\nname=", "TOML 格式错误"),
     ('[[sources]]\nname = "a"\nkind = "rss"\n', "缺少 url"),
-    ('[[sources]]\nname = "a"\nkind = "rss"\nurl = "http://x/"\nmainstream = "yes"\n', "mainstream 应为true 或 false"),
+    ('[[sources]]\nname = "a"\nkind = "rss"\nurl = "http://x/"\nmainstream = "yes"\n', "mainstream 应为 true 或 false"),
     ('[[sources]]\nname = "a"\nkind = "forum"\nurl = "http://x/"\npreset = "generic"\n', "需要 [sources.selectors] 中的 row、title"),
     ('[[sources]]\nname = "a"\nkind = "forum"\nurl = "http://x/"\npreset = "vbulletin"\n', "preset 应为"),
     ('[[sources]]\nname = "a"\nkind = "rss"\nurl = "http://x/"\ncolour = 1\n', "不认识的键 colour"),
     ('[[sources]]\nname = "a"\nkind = "rss"\nurl = "http://x/"\nencoding = "klingon"\n', "不认识的编码"),
-    ('[[sources]]\nname = "a"\nkind = "rss"\nurl = "http://x/"\n[[sources]]\nname = "a"\nkind = "rss"\nurl = "http://y/"\n', "名称重复"),
+    ('[[sources]]\nname = "a"\nkind = "rss"\nurl = "http://x/"\n[[sources]]\nname = "a"\nkind = "rss"\nurl = "http://y/"\n', '名称重复："a"（第 1 个和第 2 个 [[sources]]）'),
+    ('[[sources]]\nname = 5\nkind = "rss"\nurl = "http://x/"\n', "第 1 个 [[sources]]：缺少 name"),
 ])
 def test_bad_sources_toml_names_file_source_and_key(yuqing_home, text, expected):
     path = write(yuqing_home, text)

@@ -48,7 +48,7 @@ def _source_from_table(path: Path, index: int, table: Any) -> Source:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}：应为表")
     name = table.get("name")
-    if name:
+    if isinstance(name, str) and name.strip():
         where = f"{path} [[sources]] name = \"{name}\""
     unknown = sorted(set(table) - _KNOWN_KEYS)
     if unknown:
@@ -140,7 +140,7 @@ def _optional(where: str, table: dict, key: str, kind: type, default: Any = None
     value = table[key]
     # bool is an int in Python; keep `pages = true` out.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        expected = {str: "字符串", bool: "true 或 false", int: "整数"}[kind]
+        expected = {str: "字符串", bool: " true 或 false", int: "整数"}[kind]
         raise ConfigError(f"{where}：{key} 应为{expected}，实际是 {value!r}")
     return value
 
@@ -153,11 +153,12 @@ def _str_table(where: str, table: dict, key: str) -> dict[str, str]:
 
 
 def _check_unique_names(path: Path, sources: list[Source]) -> None:
-    seen: set[str] = set()
-    for source in sources:
+    seen: dict[str, int] = {}
+    for index, source in enumerate(sources, 1):
         if source.name in seen:
-            raise ConfigError(f"{path}：信息源名称重复：\"{source.name}\"")
-        seen.add(source.name)
+            raise ConfigError(f"{path}：信息源名称重复：\"{source.name}\"（第 {seen[source.name]} 个和第 {index} 个"
+                              " [[sources]]），请改名或删去其中一个")
+        seen[source.name] = index
 
 
 def select_sources(sources: list[Source], names: list[str]) -> list[Source]:
