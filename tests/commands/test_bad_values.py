@@ -141,3 +141,14 @@ def test_absurd_numbers_in_rules_are_caught_by_rules_check(yuqing_home, table, v
     assert result.exit_code == 2, result.stdout + result.stderr
     assert key in result.stdout + result.stderr
     assert run("run").exit_code == 2
+
+
+@pytest.mark.parametrize("args, hint", [
+    (["export", "events"], "用 yuqing export --help 查看全部命令"),
+    (["case", "frob"], "用 yuqing case --help 查看全部命令"),
+    (["frob"], "用 yuqing --help 查看全部命令"),
+])
+def test_an_unknown_subcommand_points_to_its_own_group(args, hint):
+    result = run(*args)
+    _one_clear_line(result)
+    assert f"没有这个命令：{args[-1]}" in result.stderr and hint in result.stderr

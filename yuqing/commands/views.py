@@ -310,7 +310,8 @@ def translate_usage_error(error: Exception) -> str:
         return "请给出子命令（用 --help 查看全部命令）"
     if name == "UsageError" and "No such command" in message:
         command = message.split("'")[1] if "'" in message else message
-        return f"没有这个命令：{command}（用 yuqing --help 查看全部命令）"
+        group = getattr(getattr(error, "ctx", None), "command_path", None) or "yuqing"
+        return f"没有这个命令：{command}（用 {group} --help 查看全部命令）"
     extra = _EXTRA_ARGUMENTS.match(message) if name == "UsageError" else None
     if extra:
         return f"多余的参数：{extra.group(1)}（这个命令不接受它；用 --help 查看用法）"
