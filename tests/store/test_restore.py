@@ -215,3 +215,11 @@ def test_the_kept_database_is_named_in_shanghai_time_and_a_folder_is_no_backup(y
     assert [p.name for p in yuqing_home.glob("yuqing.db.before-restore-*")] == ["yuqing.db.before-restore-20261127100000"]
     folder = run("restore", str(tmp_path))
     assert folder.exit_code == 2 and f"{tmp_path} 是一个目录" in folder.stderr and "不存在" not in folder.stderr
+
+
+def test_backup_prints_the_path_for_scripts_and_a_sentence_for_the_officer(yuqing_home, tmp_path):
+    _workspace_with_posts(yuqing_home, 1)
+    target = tmp_path / "u盘" / "yuqing.db"
+    result = run("backup", str(target))
+    assert result.exit_code == 0 and result.stdout.strip() == str(target)
+    assert result.stderr.startswith(f"已备份：{target}（") and f"yuqing restore {target}" in result.stderr

@@ -104,7 +104,7 @@ def backup_command(
 
     workspace = current_workspace()
     ensure_workspace(workspace)
-    typer.echo(str(backup_database(workspace.db_path, target)))
+    ops_view.print_backed_up(backup_database(workspace.db_path, target))
 
 
 def restore_command(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -105,6 +106,12 @@ def print_search(rows: list[dict[str, Any]], terms: list[str], *, as_json: bool,
         table.add_row(str(row["id"]), shown, escape(row["site"]),
                       f"{title}\n[dim]{piece}[/]" if piece else title, row["level"] or "")
     _out().print(table)
+
+
+def print_backed_up(path: Path) -> None:
+    """The path alone on stdout (for scripts), and a sentence for the officer."""
+    typer.echo(str(path))
+    err(f"已备份：{path}（{path.stat().st_size / 1024 / 1024:.1f} MiB；用 yuqing restore {path} 恢复）")
 
 
 def print_restored(result: Any) -> None:
