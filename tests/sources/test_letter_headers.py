@@ -73,3 +73,14 @@ def test_excel_unicode_text_is_read(yuqing_home, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert f"新增 {len(rows) - 1} 封" in result.stderr
     assert {x["number"] for x in _letters()} == {row[0] for row in rows[1:]}
+
+
+def test_an_excel_workbook_is_told_to_be_saved_as_csv(yuqing_home, tmp_path):
+    book = tmp_path / "12345工单.xlsx"
+    book.write_bytes(b"PK\x03\x04" + b"\0" * 64)  # how every .xlsx (a zip) begins
+    renamed = tmp_path / "改了扩展名.csv"
+    renamed.write_bytes(book.read_bytes())
+    for path in (book, renamed):
+        for command in (("letter", "import"), ("import",)):
+            result = run(*command, str(path))
+            assert result.exit_code == 2 and f"{path} 是 Excel 工作簿" in result.stderr and "另存为" in result.stderr

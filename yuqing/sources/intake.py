@@ -118,11 +118,19 @@ def import_file(store: Store, path: Path, *, source: str, site: str = "", stock_
     return report
 
 
+# The first bytes of an .xlsx (a zip) and of an old .xls (an OLE compound file).
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
 def read_rows(path: Path, known: set[str] | None = None) -> list[tuple[int, dict | RowError]]:
     """The rows of a CSV/TSV (UTF-8, UTF-8 with BOM or GBK) or JSONL file, each with its line
     number; a CSV header must name at least one of the `known` columns (lower case)."""
-    text = decode_text(read_bounded(path), str(path))
+    raw = read_bounded(path)
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xls", ".et") or raw.startswith(_WORKBOOK_MAGIC):
+        raise InputError(f"{path} 是 Excel 工作簿，不能直接导入：请在 Excel 中「另存为」"
+                         "CSV UTF-8（逗号分隔）或 CSV（逗号分隔）后再导入（支持 .csv、.tsv、.txt、.jsonl）")
+    text = decode_text(raw, str(path))
     if suffix in (".jsonl", ".ndjson", ".json"):
         return _jsonl_rows(text)
     if suffix in (".csv", ".tsv", ".txt"):
@@ -130,7 +138,7 @@ def read_rows(path: Path, known: set[str] | None = None) -> list[tuple[int, dict
             return _csv_rows(text, delimiter=_delimiter(text, suffix), known=known or _known_columns())
         except InputError as error:
             raise InputError(f"{path}：{error.message}") from None
-    raise InputError(f"{path}：只支持 .csv、.tsv 或 .jsonl 文件")
+    raise InputError(f"{path}：只支持 .csv、.tsv、.txt 或 .jsonl 文件")
 
 
 def _delimiter(text: str, suffix: str) -> str:
