@@ -6,6 +6,7 @@ these classes; the CLI edge prints its Chinese message and exits with its code.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 
@@ -59,8 +60,6 @@ _TOML_REASONS = (
 def toml_reason(exc: ValueError) -> str:
     """Where and what is wrong in a TOML file (a tomllib.TOMLDecodeError), in Chinese:
     「第 94 行第 19 列：值写得不对（…）」."""
-    import re
-
     text = str(exc)
     found = re.search(r"\(at line (\d+), column (\d+)\)$", text)
     where = f"第 {found.group(1)} 行第 {found.group(2)} 列：" if found else (

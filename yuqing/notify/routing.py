@@ -113,7 +113,6 @@ def unknown_keys(fail: Fail, where: str, table: dict[str, Any], known: tuple[str
         fail(where, f"不认识的键 {', '.join(unknown)}（可用的键：{', '.join(known)}）")
 
 
-
 ESCALATION_KEYS = ("notice_prefix", "case_min_level", "reminder_before_minutes", "operator_role",
                    "source_failure_runs", "levels")
 POLICY_KEYS = ("report_to", "report_within_hours", "forward_within_hours", "answer_within_hours",
