@@ -183,7 +183,7 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
             "home": str(workspace.home),
             "config_problems": problems,
             "last_run": store.last_run(),
-            "sources": len(sources),
+            "sources": None if sources is None else len(sources),  # None: sources.toml unreadable
             "failing_sources": [
                 {"name": name, "failures": s["consecutive_failures"], "reason": s["last_reason"],
                  "next_attempt_at": s.get("next_attempt_at")}

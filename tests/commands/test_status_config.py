@@ -42,6 +42,8 @@ def test_status_survives_a_duplicate_source_name(yuqing_home):
     assert result.exit_code == 0, result.stderr
     assert '配置错误 1 处' in result.stdout and '信息源名称重复："县新闻网"' in result.stdout
     assert "帖子：1 条" in result.stdout
+    assert "信息源：sources.toml 有错误，无法统计" in result.stdout and "信息源：0 个" not in result.stdout
+    assert json.loads(run("status", "--json").stdout)["sources"] is None
 
 
 def test_status_of_a_clean_workspace_reports_no_config_problem(yuqing_home):

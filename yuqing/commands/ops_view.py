@@ -32,7 +32,8 @@ def print_status(data: dict[str, Any], *, as_json: bool) -> None:
     else:
         console.print("最近运行：还没有运行过")
     failing = data["failing_sources"]
-    console.print(f"信息源：{data['sources']} 个，异常 {len(failing)} 个")
+    count = "sources.toml 有错误，无法统计" if data["sources"] is None else f"{data['sources']} 个"
+    console.print(f"信息源：{count}，异常 {len(failing)} 个")
     for source in failing:
         retry = f"，{backoff_reason(source['next_attempt_at'])}" if source.get("next_attempt_at") else ""
         console.print(f"  [red]{escape(source['name'])}[/]：连续失败 {source['failures']} 次"

@@ -65,7 +65,7 @@ def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) 
     last = store.last_handover()
     since, from_handover = shift_start(last, now)
     sources, problems = read_config(workspace)
-    sources = [s for s in sources if s.enabled]
+    sources = [s for s in sources or [] if s.enabled]
     todo = Todo(now=clock.to_iso(now), since=since, since_handover=from_handover, config_problems=problems)
     todo.collection = stale_collection(store.last_run(), sources, now)
     open_cases = store.open_cases()
@@ -81,14 +81,14 @@ def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) 
     return todo
 
 
-def read_config(workspace: Workspace) -> tuple[list[Source], list[str]]:
-    """The sources of sources.toml (none when it cannot be read), and what in sources.toml
+def read_config(workspace: Workspace) -> tuple[list[Source] | None, list[str]]:
+    """The sources of sources.toml (None when it cannot be read), and what in sources.toml
     or rules.toml would stop a cron run."""
     from yuqing.rules import check_rules
     from yuqing.sources.config import load_sources
 
     problems: list[str] = []
-    sources: list[Source] = []
+    sources: list[Source] | None = None
     try:
         sources = load_sources(workspace.sources_path)
     except ConfigError as error:
