@@ -11,7 +11,7 @@ import tomlkit
 from helpers import run
 
 from yuqing.errors import ConfigError
-from yuqing.rules import check_rules, load_rules, rules_path_for
+from yuqing.rules import check_rules, load_rules, rules_findings, rules_path_for
 
 DEFAULT = rules_path_for(None).read_text(encoding="utf-8")
 WRONG = {"number": 5, "word": "五", "table": {"a": 1}, "numbers": [1, 2]}
@@ -112,10 +112,31 @@ def test_a_broken_secrets_file_says_where_without_its_content(tmp_path):
     ('[roles."值班员"]\n', '[roles."值班员"]\nemail = ["a@b.cn"]\n', '[roles."值班员"]'),
 ])
 def test_a_misspelt_key_is_named_with_the_keys_the_table_takes(tmp_path, before, after, where):
+    """A key nobody reads is said (its setting does not apply) but stops nothing: a typo, or
+    a key of another version, must not stop the cron run from collecting."""
     assert before in DEFAULT, before
     path = tmp_path / "rules.toml"
     path.write_text(DEFAULT.replace(before, after, 1), encoding="utf-8")
-    [problem] = check_rules(path)
-    assert problem.startswith(f"{path} {where}：不认识的键 ") and "（可用的键：" in problem
-    with pytest.raises(ConfigError):
-        load_rules(path)
+    problems, [warning] = rules_findings(path)
+    assert problems == [] and check_rules(path) == []
+    assert warning.startswith(f"{path} {where}：不认识的键 ") and "不会生效" in warning and "（可用的键：" in warning
+    assert load_rules(path).warnings == (warning,)
+
+
+def test_a_misspelt_key_is_said_by_rules_check_status_todo_and_the_run_log(yuqing_home, monkeypatch):
+    from helpers import run
+
+    assert run("status").exit_code == 0  # the workspace
+    rules = yuqing_home / "rules.toml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("window_days = 7", "window_day = 3", 1),
+                     encoding="utf-8")
+    checked = run("rules", "check")
+    assert checked.exit_code == 0 and "没有发现错误" in checked.stdout
+    assert "警告 1 处" in checked.stdout and "不认识的键 window_day" in checked.stdout
+    assert "配置警告 1 处" in run("status").stdout and "配置警告 1 处" in run("todo").stdout
+    graded = run("grade", "--title", "清河县某小区物业乱收费")
+    assert graded.exit_code == 0, graded.stderr  # every command still runs
+    run("source", "add", "http://127.0.0.1:9/feed.xml", "--name", "本机")
+    run("run")  # the one source fails (nothing listens on port 9); the run itself goes on
+    log = (yuqing_home / "logs" / "yuqing.log").read_text(encoding="utf-8")
+    assert "不认识的键 window_day" in log

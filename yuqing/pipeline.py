@@ -132,6 +132,8 @@ def run_pipeline(
         store.raise_if_damaged()  # a damaged store must fail the cron run, not pass it
         run_id = store.start_run(command, clock.now_iso())
         log.info("run %s started: %d sources", run_id, len(sources))
+        for warning in rules.warnings:
+            log.warning("%s", warning)
         options = replace(options, stock_hours=rules.stock_hours)
         report = collect(store, sources, options, on_outcome=on_outcome)
         for outcome in report.failed:
@@ -170,7 +172,7 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
     from yuqing.workspace import ensure_workspace
 
     ensure_workspace(workspace)
-    sources, problems = read_config(workspace)
+    config = read_config(workspace)
     workspace.require_database()
     with Store(workspace.db_path) as store:
         store.raise_if_damaged()
@@ -181,9 +183,10 @@ def status_report(workspace: Workspace) -> dict[str, Any]:
         late_letters = list_letters(store, overdue=True, now_iso=now_iso)
         data = {
             "home": str(workspace.home),
-            "config_problems": problems,
+            "config_problems": config.problems,
+            "config_warnings": config.warnings,
             "last_run": store.last_run(),
-            "sources": None if sources is None else len(sources),  # None: sources.toml unreadable
+            "sources": None if config.sources is None else len(config.sources),  # None: sources.toml unreadable
             "failing_sources": [
                 {"name": name, "failures": s["consecutive_failures"], "reason": s["last_reason"],
                  "next_attempt_at": s.get("next_attempt_at")}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,6 +101,7 @@ class Rules:
     letters: LetterPolicy = field(default_factory=LetterPolicy)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     tone_model_path: Path | None = None  # None: the model shipped in the package
+    warnings: tuple[str, ...] = ()  # keys nobody reads (rules_findings): said, never fatal
 
     @cached_property
     def negativity(self) -> Negativity:
@@ -164,26 +165,31 @@ def rules_path_for(workspace: Workspace | None) -> Path:
 def load_rules(path: Path, *, tone_model: Path | None = None) -> Rules:
     """The checked rule table; ``tone_model`` is the office's trained model when it has one."""
     data = _read(path)
-    problems = _problems(path, data)
+    checker = _Checker(path)
+    checker.check(data)
+    problems = checker.problems
     if problems:
         raise ConfigError(problems[0] if len(problems) == 1 else
                           f"{path} 有 {len(problems)} 处错误：\n" + "\n".join(problems))
-    return _build(path, data, tone_model)
+    return replace(_build(path, data, tone_model), warnings=tuple(checker.warnings))
 
 
 def check_rules(path: Path) -> list[str]:
     """Every problem in the file, each a Chinese sentence naming file, table and key."""
+    return rules_findings(path)[0]
+
+
+def rules_findings(path: Path) -> tuple[list[str], list[str]]:
+    """(problems, warnings) of the file: a problem stops every command that reads the rules;
+    a warning names a key nobody reads (a misspelling, a key of another version), whose
+    setting does not apply, and stops nothing."""
     try:
         data = _read(path)
     except ConfigError as error:
-        return [error.message]
-    return _problems(path, data)
-
-
-def _problems(path: Path, data: dict[str, Any]) -> list[str]:
+        return [error.message], []
     checker = _Checker(path)
     checker.check(data)
-    return checker.problems
+    return checker.problems, checker.warnings
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -201,12 +207,16 @@ class _Checker:
     def __init__(self, path: Path):
         self.path = path
         self.problems: list[str] = []
+        self.warnings: list[str] = []
 
     def fail(self, where: str, message: str) -> None:
         self.problems.append(f"{self.path} {where}：{message}")
 
+    def warn(self, where: str, message: str) -> None:
+        self.warnings.append(f"{self.path} {where}：{message}")
+
     def known_keys(self, where: str, table: dict[str, Any], known: tuple[str, ...]) -> None:
-        unknown_keys(self.fail, where, table, known)
+        unknown_keys(self.warn, where, table, known)
 
     def check(self, data: dict[str, Any]) -> None:
         if "levels" in data and data["levels"] != list(LEVELS):
@@ -227,7 +237,7 @@ class _Checker:
         if "positive" in data:
             self._string_list("[positive]", "words", data["positive"].get("words", [])
                               if isinstance(data["positive"], dict) else None)
-        check_escalation(data, self.fail)
+        check_escalation(data, self.fail, self.warn)
         self._office(data.get("office", {}))
         self._letters(data.get("letters", {}), data.get("roles", {}))
 

@@ -383,11 +383,11 @@ def rules_check(
 
     示例：yuqing rules check
     """
-    from yuqing.rules import check_rules, load_rules, rules_path_for
+    from yuqing.rules import load_rules, rules_findings, rules_path_for
 
     workspace = current_workspace()
     path = file or rules_path_for(workspace if workspace.rules_path.exists() else None)
-    problems = check_rules(path)
+    problems, warnings = rules_findings(path)
     if problems:
-        raise ConfigError(f"{path} 有 {len(problems)} 处错误：\n" + "\n".join(problems))
+        raise ConfigError(f"{path} 有 {len(problems)} 处错误：\n" + "\n".join(problems + warnings))
     events_view.print_rules_ok(path, load_rules(path))

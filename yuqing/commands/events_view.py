@@ -316,6 +316,10 @@ def print_rules_ok(path: Path, rules: Rules) -> None:
 
     console = _out()
     console.print(f"{escape(str(path))}：没有发现错误")
+    if rules.warnings:
+        console.print(f"[yellow]警告 {len(rules.warnings)} 处（不影响运行，但这些设置不会生效）：[/]")
+        for warning in rules.warnings:
+            console.print(f"  [yellow]{escape(warning)}[/]")
     office = len(rules.tone.lexicon.words) if rules.tone.lexicon else 0
     console.print(f"  阈值 {len(rules.thresholds)} 条，敏感类别 {len(rules.categories)} 个，"
                   f"本单位负面词 {office} 个，主流网站域名 {len(rules.mainstream_domains)} 个，"

@@ -26,6 +26,11 @@ def print_status(data: dict[str, Any], *, as_json: bool) -> None:
         console.print(f"[red]配置错误 {len(problems)} 处（定时运行会因此停止）：[/]")
         for problem in problems:
             console.print(f"  {escape(problem)}")
+    warnings = data.get("config_warnings") or []
+    if warnings:
+        console.print(f"[yellow]配置警告 {len(warnings)} 处（不影响运行，但这些设置不会生效）：[/]")
+        for warning in warnings:
+            console.print(f"  {escape(warning)}")
     run = data["last_run"]
     if run:
         console.print(f"最近运行：{clock.local_text(run['started_at'])}（{run['command']}）{run_outcome(run)}")

@@ -35,6 +35,7 @@ class Todo:
     since: str
     since_handover: bool  # False: no handover yet, "new" means the last 24 hours
     config_problems: list[str] = field(default_factory=list)
+    config_warnings: list[str] = field(default_factory=list)  # settings that do not apply; stop nothing
     collection: str | None = None  # collection never ran, or stopped: why the lists may be stale
     overdue_cases: list[dict[str, Any]] = field(default_factory=list)
     overdue_letters: list[dict[str, Any]] = field(default_factory=list)  # 网上信件 past their reply deadline
@@ -46,7 +47,7 @@ class Todo:
 
     @property
     def all_clear(self) -> bool:
-        return not (self.config_problems or self.collection or self.overdue_cases or self.overdue_letters
+        return not (self.config_problems or self.config_warnings or self.collection or self.overdue_cases or self.overdue_letters
                     or self.due_soon or self.events or self.notices or self.sources)
 
     def as_dict(self) -> dict[str, Any]:
@@ -64,9 +65,10 @@ def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) 
     now = now or clock.now()
     last = store.last_handover()
     since, from_handover = shift_start(last, now)
-    sources, problems = read_config(workspace)
-    sources = [s for s in sources or [] if s.enabled]
-    todo = Todo(now=clock.to_iso(now), since=since, since_handover=from_handover, config_problems=problems)
+    config = read_config(workspace)
+    sources = [s for s in config.sources or [] if s.enabled]
+    todo = Todo(now=clock.to_iso(now), since=since, since_handover=from_handover,
+                config_problems=config.problems, config_warnings=config.warnings)
     todo.collection = stale_collection(store.last_run(), sources, now)
     open_cases = store.open_cases()
     todo.overdue_cases = overdue_cases(open_cases, now)
@@ -81,22 +83,31 @@ def build_todo(store: Store, workspace: Workspace, now: datetime | None = None) 
     return todo
 
 
-def read_config(workspace: Workspace) -> tuple[list[Source] | None, list[str]]:
-    """The sources of sources.toml (None when it cannot be read), and what in sources.toml
-    or rules.toml would stop a cron run."""
-    from yuqing.rules import check_rules
+@dataclass
+class ConfigState:
+    """What the configuration files say before a run reads them."""
+
+    sources: list[Source] | None  # None when sources.toml cannot be read
+    problems: list[str]  # what in sources.toml or rules.toml would stop a cron run
+    warnings: list[str]  # keys of rules.toml nobody reads: their settings do not apply
+
+
+def read_config(workspace: Workspace) -> ConfigState:
+    from yuqing.rules import rules_findings
     from yuqing.sources.config import load_sources
 
     problems: list[str] = []
+    warnings: list[str] = []
     sources: list[Source] | None = None
     try:
         sources = load_sources(workspace.sources_path)
     except ConfigError as error:
         problems.append(error.message)
     if workspace.rules_path.exists():
-        problems += check_rules(workspace.rules_path)
-    home = f"{workspace.home}/"
-    return sources, [problem.replace(home, "") for problem in problems]  # rules.toml: the officer knows where
+        found, warnings = rules_findings(workspace.rules_path)
+        problems += found
+    home = f"{workspace.home}/"  # rules.toml: the officer knows where
+    return ConfigState(sources, [p.replace(home, "") for p in problems], [w.replace(home, "") for w in warnings])
 
 
 def stale_collection(last_run: dict[str, Any] | None, sources: list[Source], now: datetime) -> str | None:

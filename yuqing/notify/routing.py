@@ -105,12 +105,13 @@ class Escalation:
 Fail = Callable[[str, str], None]
 
 
-def unknown_keys(fail: Fail, where: str, table: dict[str, Any], known: tuple[str, ...]) -> None:
-    """A misspelt key (score_treshold) is read by nobody: the officer's setting would silently
-    not apply, so it is a problem that names the keys the table does take."""
+def unknown_keys(warn: Fail, where: str, table: dict[str, Any], known: tuple[str, ...]) -> None:
+    """A misspelt key (score_treshold) is read by nobody: the officer's setting does not
+    apply, so it is named with the keys the table does take. A warning, not an error: a key
+    left from another version or a typo must not stop collection."""
     unknown = sorted(str(key) for key in table if key not in known)
     if unknown:
-        fail(where, f"不认识的键 {', '.join(unknown)}（可用的键：{', '.join(known)}）")
+        warn(where, f"不认识的键 {', '.join(unknown)}，这项设置不会生效（可用的键：{', '.join(known)}）")
 
 
 ESCALATION_KEYS = ("notice_prefix", "case_min_level", "reminder_before_minutes", "operator_role",
@@ -120,7 +121,9 @@ POLICY_KEYS = ("report_to", "report_within_hours", "forward_within_hours", "answ
 ROLE_KEYS = ("emails", "robots", "next")
 
 
-def check_escalation(data: dict[str, Any], fail: Fail) -> None:
+def check_escalation(data: dict[str, Any], fail: Fail, warn: Fail | None = None) -> None:
+    """Problems of the escalation tables go to ``fail``, keys nobody reads to ``warn``."""
+    warn = warn or fail
     table = data.get("escalation", {})
     if not isinstance(table, dict):
         fail("[escalation]", "应为表")
@@ -132,7 +135,7 @@ def check_escalation(data: dict[str, Any], fail: Fail) -> None:
             fail(f"[escalation] {key}", f"应为非负数，实际是 {table[key]!r}")
     if "source_failure_runs" in table and not _positive_int(table["source_failure_runs"]):
         fail("[escalation] source_failure_runs", f"应为正整数，实际是 {table['source_failure_runs']!r}")
-    unknown_keys(fail, "[escalation]", table, ESCALATION_KEYS)
+    unknown_keys(warn, "[escalation]", table, ESCALATION_KEYS)
     levels = table.get("levels", {})
     if not isinstance(levels, dict):
         fail("[escalation.levels]", "应为表")
@@ -153,10 +156,10 @@ def check_escalation(data: dict[str, Any], fail: Fail) -> None:
         for key in ("working_hours", "wake"):
             if key in policy and not isinstance(policy[key], bool):
                 fail(f"{where} {key}", "应为 true 或 false")
-        unknown_keys(fail, where, policy, POLICY_KEYS)
+        unknown_keys(warn, where, policy, POLICY_KEYS)
     roles = data.get("roles", {})
     robots = data.get("robots", {})
-    _check_roles(roles, robots, fail)
+    _check_roles(roles, robots, fail, warn)
     _check_robots(robots, fail)
     _check_mail(data.get("mail"), fail)
     _check_places(data.get("places", []), roles, fail)
@@ -168,7 +171,7 @@ def check_escalation(data: dict[str, Any], fail: Fail) -> None:
             fail("[escalation]", f"用到的角色「{role}」在 [roles] 中没有定义")
 
 
-def _check_roles(roles: Any, robots: Any, fail: Fail) -> None:
+def _check_roles(roles: Any, robots: Any, fail: Fail, warn: Fail) -> None:
     if not isinstance(roles, dict):
         fail("[roles]", "应为表")
         return
@@ -185,7 +188,7 @@ def _check_roles(roles: Any, robots: Any, fail: Fail) -> None:
         for robot in role.get("robots", []) if isinstance(role.get("robots"), list) else []:
             if isinstance(robots, dict) and robot not in robots:
                 fail(f"{where} robots", f"机器人「{robot}」在 [robots] 中没有定义")
-        unknown_keys(fail, where, role, ROLE_KEYS)
+        unknown_keys(warn, where, role, ROLE_KEYS)
         nxt = role.get("next")
         if nxt is not None and (not isinstance(nxt, str) or nxt not in roles):
             fail(f"{where} next", f"上一级角色「{nxt}」在 [roles] 中没有定义")
