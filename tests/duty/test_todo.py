@@ -11,7 +11,7 @@ import pytest
 from helpers import run
 from rich.cells import cell_len
 from shift_fixture import MORNING, at, start_shift, todo_json
-from test_collect import add_source, rss
+from test_collect import RSS, add_source, rss
 
 from yuqing.commands.duty_view import fit, wrap
 
@@ -131,3 +131,22 @@ def test_fit_and_wrap_count_terminal_cells():
     assert [cell_len(line) for line in wrap("交" * 100)] == [80, 80, 46]  # 39 characters after the indent
     assert wrap("交" * 38 + "和 logs/yuqing.log") == ["  " + "交" * 38 + "和", "  logs/yuqing.log"]
     assert wrap("交" * 39 + "，接") == ["  " + "交" * 38, "  交，接"]  # no line opens with a comma
+
+
+def test_an_old_story_first_collected_now_is_marked_as_stock(yuqing_home, http_server, monkeypatch):
+    """The first collection of a source carries old posts (存量): they become events, and an
+    old story at 较大 sends no notice; todo lists it among the new 较大 events, so it says
+    「（存量）」 there, as the reports do."""
+    at(monkeypatch, MORNING)
+    assert run("init").exit_code == 0
+    rules = yuqing_home / "rules.toml"
+    rules.write_text(rules.read_text(encoding="utf-8") + '\n[[topics]]\nname = "清河县"\nkeywords = ["清河"]\n',
+                     encoding="utf-8")
+    http_server.route("/news", RSS.format(encoding="utf-8", items=(
+        "<item><title>清河县第一中学食堂食物中毒 多名学生送医</title><link>http://example.cn/2019/food</link>"
+        "<pubDate>Sat, 27 Apr 2019 09:12:00 +0800</pubDate><description>正文</description></item>")))
+    add_source(http_server.url("/news"), "县新闻网", "rss")
+    assert run("run").exit_code == 0
+    [event] = todo_json(monkeypatch, "2026-11-27T09:30:00+08:00")["events"]
+    assert event["stock"] is True and event["level"] in ("较大", "重大", "特别重大")
+    assert "（存量）" in next(line for line in run("todo").stdout.splitlines() if "食物中毒" in line)

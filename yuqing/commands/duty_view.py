@@ -145,7 +145,9 @@ def _events(todo: Todo) -> list[str]:
     lines = [f"新的较大及以上事件 {len(events)} 个"]
     for event in events[:SHOWN]:
         change = (f"{event['old_level']}→{event['level']}" if event["change"] in ("升级", "降级") else event["change"])
-        lines.append(fit(f"  事件 {event['id']}【{event['level']}】{change} {_when(event['at'], todo)}　{event['title']}"))
+        stock = "（存量）" if event.get("stock") else ""  # an old story first collected now: no notice went out
+        lines.append(fit(f"  事件 {event['id']}【{event['level']}】{change}{stock} {_when(event['at'], todo)}　"
+                         f"{event['title']}"))
     return lines + _more(len(events), "个", "（yuqing events --level 较大）")
 
 

@@ -163,12 +163,14 @@ def watched_events(store: Store, since: str) -> list[dict[str, Any]]:
             "id": change["event_id"], "level": change["level"], "title": change["title"],
             "change": _change_word(change["old_level"], change["new_level"]), "old_level": change["old_level"],
             "at": change["at"], "posts": change["posts"], "sites": change["sites"],
+            "stock": bool(change["quiet"]),
         }
     for event in store.events_with_new_posts(since, levels):
         if event["id"] not in found:
             found[event["id"]] = {
                 "id": event["id"], "level": event["level"], "title": event["title"], "change": "有新帖",
                 "old_level": None, "at": event["at"], "posts": event["posts"], "sites": event["sites"],
+                "stock": bool(event["quiet"]),
             }
     latest_first = sorted(found.values(), key=lambda e: (e["at"], e["id"]), reverse=True)
     return sorted(latest_first, key=lambda e: -level_rank(e["level"]))

@@ -33,7 +33,7 @@ class DutyMixin(StoreBase):
         marks = ",".join("?" * len(levels))
         return self._rows(
             f"SELECT lc.event_id, lc.at, lc.old_level, lc.new_level, e.title, e.level, e.posts, e.sites,"
-            f" e.last_seen_at FROM level_changes lc JOIN events e ON e.id = lc.event_id"
+            f" e.last_seen_at, e.quiet FROM level_changes lc JOIN events e ON e.id = lc.event_id"
             f" WHERE lc.at >= ? AND lc.new_level IN ({marks}) AND e.posts > 0 ORDER BY lc.at, lc.id",
             [since, *levels],
         )
@@ -42,7 +42,8 @@ class DutyMixin(StoreBase):
         """Events at one of `levels` that gained posts (reprints, follow-ups) since `since`."""
         marks = ",".join("?" * len(levels))
         return self._rows(
-            f"SELECT e.id, e.level, e.title, e.posts, e.sites, max(p.first_seen_at) AS at, count(*) AS new_posts"
+            f"SELECT e.id, e.level, e.title, e.posts, e.sites, e.quiet, max(p.first_seen_at) AS at,"
+            f" count(*) AS new_posts"
             f" FROM posts p JOIN events e ON e.id = p.event_id"
             f" WHERE p.first_seen_at >= ? AND e.level IN ({marks}) GROUP BY e.id",
             [since, *levels],
