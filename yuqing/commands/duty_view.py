@@ -11,13 +11,13 @@ from rich.cells import cell_len
 
 from yuqing import clock
 from yuqing.commands.console import err, print_json
+from yuqing.commands.linebreak import fold
 
 if TYPE_CHECKING:
     from yuqing.duty.handover import Handover
     from yuqing.duty.todo import Todo
 
 WIDTH = 80
-_NO_LINE_START = set("，。、；：！？）」』”’》…")
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
 SHOWN = 10  # items per section; the rest are counted
 NOTICE_STATES = {"failed": "发送失败", "retrying": "等待重试", "held": "上班后发"}
@@ -39,24 +39,9 @@ def fit(text: str, width: int = WIDTH) -> str:
 
 
 def wrap(text: str, indent: str = "  ", width: int = WIDTH) -> list[str]:
-    """The officer's own words, wrapped rather than cut."""
-    lines = []
-    for paragraph in text.splitlines() or [""]:
-        line, used = indent, cell_len(indent)
-        for char in paragraph:
-            size = cell_len(char)
-            if used + size > width:
-                carried = ""
-                if char in _NO_LINE_START and len(line) > len(indent) + 1:
-                    line, carried = line[:-1], line[-1]  # 、，。 never open a line: take a character along
-                lines.append(line)
-                line, used = indent + carried, cell_len(indent + carried)
-                if char == " ":  # a break falls on the space: the next line starts with the word
-                    continue
-            line += char
-            used += size
-        lines.append(line)
-    return lines
+    """The officer's own words, wrapped rather than cut, by the Chinese line-breaking rule."""
+    room = width - cell_len(indent)
+    return [indent + line for paragraph in text.splitlines() or [""] for line in fold(paragraph, room)]
 
 
 def _when(value: str | None, todo: Todo) -> str:

@@ -85,6 +85,13 @@ def _pieces(word: str, width: int) -> list[str]:
     return [*pieces, piece]
 
 
+def fold(text: str, width: int) -> list[str]:
+    """A plain one-paragraph string as lines of at most ``width`` cells, by the same rule;
+    the spaces a line breaks at are dropped."""
+    lines = Text(text).divide(break_offsets(text, width))
+    return [line.plain.rstrip() for line in keep_rule(list(lines), width)] or [""]
+
+
 def chinese(text: Text) -> ChineseText:
     """The same text, styles and settings as a ChineseText."""
     if isinstance(text, ChineseText):
