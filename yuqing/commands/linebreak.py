@@ -1,12 +1,13 @@
 """Folding Chinese on the terminal by its line-breaking rule (禁则).
 
-Chinese has no spaces to wrap at, so rich folds a long text wherever the width runs out,
-and a line can start with 「。」 or 「）」 or end with 「（」. `ChineseText` folds as rich does,
-then, wherever that happens, moves the last character of the line before down with the mark
-(the line before gets shorter; a line pushed past the width hands its end on to the next).
-rich breaks only at spaces and starts a new line for a word that does not fit: a title
-like 「电梯频繁故障 居民多次被困」 left half a line empty before 「居民多次被困」. Here a line may
-break between any two Chinese characters, so lines fill up.
+rich breaks lines only at spaces: Chinese, which has none, was folded wherever the width ran
+out, so a line could start with 「。」 or 「）」 or end with 「（」, and a title such as
+「电梯频繁故障 居民多次被困」 left half a line empty before 「居民多次被困」. Here a line may break
+between any two Chinese characters (`break_offsets`: lines fill up; Latin words and short
+bracketed marks stay whole), and wherever a line would start with a closing mark or end with
+an opening one, characters of the line before go down with it (`keep_rule`: that line gets
+shorter; a line pushed past the width hands its end on to the next). `ChineseText` does this
+for rich (help screens, tables), `fold` for plain strings (todo, handover).
 """
 
 from __future__ import annotations
