@@ -442,3 +442,26 @@ def test_nb_scaling_is_folded_into_one_weight_per_bucket():
     assert (matrix @ coef + bias).tolist() == pytest.approx(scaled.decision_function(matrix.multiply(ratios)).tolist())
     plain, _ = fit_model(texts, labels, bits=12)
     assert not np.allclose(plain, coef)
+
+
+def test_adaptation_fits_the_reader_including_the_office_words_and_a_model_without_register():
+    """adapt_model fits what scoring computes: with the office's word 臭水沟 (weight 3) the
+    reader already calls these posts negative, so labels saying so move the weights less than
+    without the word; a model file without a register head (format 1) adapts its weights only."""
+    import dataclasses
+
+    from yuqing.text.tonetrain import adapt_model
+
+    texts = ["小区门口的臭水沟又发臭了", "臭水沟边上蚊子太多", "我家楼下那条臭水沟夏天味道大"] * 4
+    labels = [True] * len(texts)
+    model = load_model()
+    plain = adapt_model(model, texts, labels)
+    office = adapt_model(model, texts, labels, office=OfficeWords.from_table(
+        {"words": ["臭水沟"], "weights": {"臭水沟": 3.0}}))
+
+    def moved(adapted) -> float:
+        return float(np.abs(adapted.weights - model.weights).sum())
+
+    assert 0 < moved(office) < moved(plain)
+    bare = adapt_model(dataclasses.replace(model, register=None), texts, labels)
+    assert bare.register is None and moved(bare) > 0
