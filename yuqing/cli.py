@@ -318,7 +318,7 @@ def import_command(
 
 @export_app.command("posts")
 def export_posts(
-    fmt: Annotated[str, typer.Option("--format", help="jsonl 或 csv（CSV 带 BOM，可直接用 Excel 打开）")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl（英文键，给程序读）或 csv（中文表头，带 BOM，可直接用 Excel 打开）")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（默认标准输出）")] = None,
 ) -> None:
     """导出已采集的帖子。
@@ -330,7 +330,7 @@ def export_posts(
 
 @export_app.command("judgments")
 def export_judgments(
-    fmt: Annotated[str, typer.Option("--format", help="jsonl 或 csv（CSV 带 BOM，可直接用 Excel 打开）")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl（英文键，给程序读）或 csv（中文表头，带 BOM，可直接用 Excel 打开）")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件（默认标准输出）")] = None,
 ) -> None:
     """导出全部人工研判记录（误报、人工定级、合并、拆分、排除帖子），按时间先后。

@@ -124,7 +124,7 @@ def test_exports_log_and_archive_names_are_in_shanghai_time(desk, monkeypatch):
     assert old["published_at"] == "2019-04-27T09:12:00+08:00"
     assert old["first_seen_at"] == "2026-11-27T10:00:00+08:00"
     rows = list(csv.DictReader(io.StringIO(run("export", "posts", "--format", "csv").stdout.lstrip("\ufeff"))))
-    assert {r["first_seen_at"] for r in rows} == {"2026-11-27T10:00:00+08:00"}
+    assert {r["采集时间"] for r in rows} == {"2026-11-27T10:00:00+08:00"}
     events = json.loads(run("events", "--json").stdout)
     assert all(e["last_seen_at"].endswith("+08:00") for e in events)
     log = (desk / "logs" / "yuqing.log").read_text(encoding="utf-8")

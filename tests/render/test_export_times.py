@@ -30,7 +30,7 @@ def test_judgments_export_in_shanghai_time_like_posts(yuqing_home, monkeypatch, 
     table = tmp_path / "j.csv"
     assert run("export", "judgments", "--format", "csv", "-o", str(table)).exit_code == 0
     [row] = list(csv.DictReader(table.read_text(encoding="utf-8-sig").splitlines()))
-    assert row["at"] == FRIDAY_10 and row["by"] == "张三"
+    assert row["时间"] == FRIDAY_10 and row["研判人"] == "张三" and row["类型"] == "判为误报"
     posts = tmp_path / "p.jsonl"
     assert run("export", "posts", "-o", str(posts)).exit_code == 0
     assert json.loads(posts.read_text(encoding="utf-8").splitlines()[0])["first_seen_at"] == FRIDAY_10

@@ -82,11 +82,23 @@ def test_export_csv_opens_in_excel_and_neutralises_formulas(yuqing_home, tmp_pat
     raw = out.read_bytes()
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert [r["title"] for r in rows] == ["'=HYPERLINK(\"http://evil\")", "'+86 电话", "'@所有人 看过来"]
-    assert rows[0]["text"] == "'@SUM(A1)" and rows[1]["text"] == "'-减号\t开头"
-    for column in ("id", "source", "site", "url", "title", "text", "author", "published_at",
-                   "first_seen_at", "clicks", "comments"):
-        assert column in rows[0]
+    assert [r["标题"] for r in rows] == ["'=HYPERLINK(\"http://evil\")", "'+86 电话", "'@所有人 看过来"]
+    assert rows[0]["正文"] == "'@SUM(A1)" and rows[1]["正文"] == "'-减号\t开头"
+    assert list(rows[0]) == ["帖子编号", "信息源", "网站", "链接", "标题", "正文", "作者", "发布时间", "采集时间",
+                             "点击", "跟帖", "事件编号", "级别", "负面"]
+    assert {r["负面"] for r in rows} <= {"是", "否", ""}  # not True / False
+
+
+def test_the_csv_export_reads_back_through_import(yuqing_home, tmp_path, monkeypatch):
+    """Its Chinese headers are names `yuqing import` knows: an office can move posts over."""
+    run("add", "--title", "清河县城南农贸市场占道经营", "--text", "早市摊位占了半条路", "--clicks", "12")
+    out = tmp_path / "posts.csv"
+    assert run("export", "posts", "--format", "csv", "-o", str(out)).exit_code == 0
+    monkeypatch.setenv("YUQING_HOME", str(tmp_path / "other"))
+    imported = run("import", str(out))
+    assert imported.exit_code == 0, imported.stderr
+    [row] = [json.loads(line) for line in run("export", "posts").stdout.splitlines()]
+    assert (row["title"], row["text"], row["clicks"]) == ("清河县城南农贸市场占道经营", "早市摊位占了半条路", 12)
 
 
 def test_export_jsonl_to_stdout(yuqing_home):
@@ -102,3 +114,9 @@ def test_neutralise_cell_covers_tab_and_cr_and_keeps_numbers():
     from yuqing.render.export import neutralise_cell
     assert neutralise_cell("\tcmd") == "'\tcmd" and neutralise_cell("\rcmd") == "'\rcmd"
     assert neutralise_cell(-5) == -5 and neutralise_cell("正常") == "正常"
+
+
+def test_every_exported_field_has_a_chinese_csv_header():
+    from yuqing.render.export import CSV_HEADERS, EXPORT_COLUMNS, JUDGMENT_COLUMNS
+
+    assert tuple(CSV_HEADERS["posts"]) == EXPORT_COLUMNS and tuple(CSV_HEADERS["judgments"]) == JUDGMENT_COLUMNS

@@ -19,6 +19,15 @@ EXPORT_COLUMNS = (
     "first_seen_at", "clicks", "comments", "event_id", "level", "negative",
 )
 JUDGMENT_COLUMNS = ("id", "event_id", "title", "post_id", "at", "kind", "kind_text", "value", "reason", "by")
+# CSV is for the officer's spreadsheet: Chinese headers (the posts' are names `yuqing import`
+# reads back: 标题, 正文, 链接, 网站 …) and 是/否. JSONL keeps the English keys, for programs.
+CSV_HEADERS = {
+    "posts": {"id": "帖子编号", "source": "信息源", "site": "网站", "url": "链接", "title": "标题", "text": "正文",
+              "author": "作者", "published_at": "发布时间", "first_seen_at": "采集时间", "clicks": "点击",
+              "comments": "跟帖", "event_id": "事件编号", "level": "级别", "negative": "负面"},
+    "judgments": {"id": "编号", "event_id": "事件编号", "title": "事件", "post_id": "帖子编号", "at": "时间",
+                  "kind": "类型代码", "kind_text": "类型", "value": "结论", "reason": "理由", "by": "研判人"},
+}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -53,16 +62,23 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     return count
 
 
-def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, columns: tuple[str, ...] = EXPORT_COLUMNS) -> int:
-    """UTF-8 with BOM so Excel shows Chinese; the caller opens `out` with newline=""."""
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, headers: dict[str, str]) -> int:
+    """UTF-8 with BOM so Excel shows Chinese, a header row of ``headers``' Chinese names,
+    是/否 for true and false; the caller opens `out` with newline=""."""
     out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers.values())
     count = 0
     for row in rows:
-        writer.writerow({k: neutralise_cell(v) for k, v in row.items()})
+        writer.writerow([_cell(row.get(column)) for column in headers])
         count += 1
     return count
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return neutralise_cell(value)
 
 
 FORMATS = ("jsonl", "csv")
@@ -72,10 +88,10 @@ def export_table(store: Store, table: str, fmt: str, output: Path | None, stdout
     """Write the posts or the judgments as JSONL or CSV to `output` (or `stdout`); the count."""
     if fmt not in FORMATS:
         raise UsageError(f"--format 只能是 jsonl 或 csv，而不是「{fmt}」")
-    rows, columns = (export_rows(store), EXPORT_COLUMNS) if table == "posts" else (judgment_rows(store), JUDGMENT_COLUMNS)
+    rows = export_rows(store) if table == "posts" else judgment_rows(store)
 
     def write(out: TextIO) -> int:
-        return write_jsonl(rows, out) if fmt == "jsonl" else write_csv(rows, out, columns)
+        return write_jsonl(rows, out) if fmt == "jsonl" else write_csv(rows, out, CSV_HEADERS[table])
 
     if output is None:
         return write(stdout)
