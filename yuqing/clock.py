@@ -56,16 +56,21 @@ def now_iso() -> str:
     return to_iso(now())
 
 
-def local_text(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_text(value: str | None, fmt: str = "%Y-%m-%d %H:%M", *, date_only_at_midnight: bool = False) -> str:
     """A stored UTC instant as the officer reads it (Asia/Shanghai). A format without the
     year gets it when the instant is not in the current year, and one without the day
-    gets the day when it is not today: a 2019 thread's 首发 reads 2019-04-27."""
+    gets the day when it is not today: a 2019 thread's 首发 reads 2019-04-27.
+
+    With ``date_only_at_midnight`` (`published_text`) an instant at local midnight shows
+    no time of day, and a format with nothing but the time of day shows the date."""
     if not value:
         return ""
     try:
         moment = parse_iso(value).astimezone(SHANGHAI)
     except ValueError:
         return value
+    if date_only_at_midnight and moment.time() == time(0):
+        fmt = _TIME_OF_DAY.sub("", fmt) or "%m-%d"
     return moment.strftime(_with_context(fmt, moment))
 
 
@@ -73,18 +78,9 @@ _TIME_OF_DAY = re.compile(r"\s*%H:%M(?::%S)?")
 
 
 def published_text(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A publication time as `local_text` shows it, without a time of day when the source
-    gave only the date (a forum's 「2020-7-19」, stored as local midnight): 「2020-07-19」, not
-    「2020-07-19 00:00」, which would claim a time nobody knows. A format with nothing but the
-    time of day shows the date instead."""
-    if value:
-        try:
-            moment = parse_iso(value).astimezone(SHANGHAI)
-        except ValueError:
-            return value
-        if moment.time() == time(0):
-            fmt = _TIME_OF_DAY.sub("", fmt) or "%m-%d"
-    return local_text(value, fmt)
+    """A publication time: a source that gave only the date (a forum's 「2020-7-19」, stored
+    as local midnight) shows 「2020-07-19」, not 「2020-07-19 00:00」, a time nobody knows."""
+    return local_text(value, fmt, date_only_at_midnight=True)
 
 
 def brief_text(value: str | None, today: datetime | None = None) -> str:

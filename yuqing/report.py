@@ -16,6 +16,7 @@ from typing import Any
 
 from yuqing import clock
 from yuqing.errors import UsageError
+from yuqing.events.cases import kept_event
 from yuqing.events.tags import is_social
 from yuqing.events.worksummary import rate, work_figures
 from yuqing.grade import is_mainstream_url
@@ -282,28 +283,16 @@ def _apply_choice(store: Store, events: list[dict[str, Any]], choice: DigestChoi
         if event_id in known:
             continue
         try:
-            row = reportable_event(store, event_id)
+            row = kept_event(store, event_id)
         except UsageError as error:
             raise UsageError(f"--include {event_id}：{error.message}") from None
         kept.append(_event(row))
     return kept
 
 
-def reportable_event(store: Store, event_id: int) -> dict[str, Any]:
-    """The event a 通报 or an archive is about: one merged into another has no posts of its
-    own any more, and a report of it would show its old figures over an empty table."""
-    row = store.get_event(event_id)
-    if row is None:
-        raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
-    if row["merged_into"]:
-        target = row["merged_into"]
-        raise UsageError(f"事件 {event_id} 已并入事件 {target}，它的帖子和处置记录都在事件 {target} 中，"
-                         f"请对事件 {target} 操作")
-    return row
-
-
 def event_data(store: Store, rules: Rules, event_id: int) -> dict[str, Any]:
-    event = _event(reportable_event(store, event_id))
+    # A merged event has no posts of its own: a 通报 would show old figures over an empty table.
+    event = _event(kept_event(store, event_id))
     event["growth"] = _growth(event)
     add_evidence(store, [event], summary=True, voices=True)
     posts = store.event_posts([event_id])[event_id]

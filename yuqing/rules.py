@@ -165,8 +165,7 @@ def rules_path_for(workspace: Workspace | None) -> Path:
 def load_rules(path: Path, *, tone_model: Path | None = None) -> Rules:
     """The checked rule table; ``tone_model`` is the office's trained model when it has one."""
     data = _read(path)
-    checker = _Checker(path)
-    checker.check(data)
+    checker = _checked(path, data)
     problems = checker.problems
     if problems:
         raise ConfigError(problems[0] if len(problems) == 1 else
@@ -187,9 +186,14 @@ def rules_findings(path: Path) -> tuple[list[str], list[str]]:
         data = _read(path)
     except ConfigError as error:
         return [error.message], []
+    checker = _checked(path, data)
+    return checker.problems, checker.warnings
+
+
+def _checked(path: Path, data: dict[str, Any]) -> _Checker:
     checker = _Checker(path)
     checker.check(data)
-    return checker.problems, checker.warnings
+    return checker
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -75,23 +75,24 @@ def _folding(make_help):
     off with 「…」. It folds by the Chinese rule (no line starts with 。 or ）). (An
     option's help comes as rich Columns of its parts.)"""
     def folding_help(**kwargs: Any):
-        from rich.text import Text
-
-        from yuqing.commands.linebreak import chinese
-
-        made = make_help(**kwargs)
-        if isinstance(made, Text):
-            made.overflow = "fold"
-            return chinese(made)
-        parts = made.renderables
-        for at, part in enumerate(parts):
-            if isinstance(part, Text):
-                part.overflow = "fold"
-                parts[at] = chinese(part)
-        return made
+        return _folding_chinese(make_help(**kwargs))
 
     folding_help.folds = True
     return folding_help
+
+
+def _folding_chinese(made: Any) -> Any:
+    """A rich Text, or the Text parts of Columns or a Group, as ChineseText that folds."""
+    from rich.text import Text
+
+    from yuqing.commands.linebreak import chinese
+
+    parts = [made] if isinstance(made, Text) else made.renderables
+    for at, part in enumerate(parts):
+        if isinstance(part, Text):
+            part.overflow = "fold"
+            parts[at] = chinese(part)
+    return parts[0] if isinstance(made, Text) else made
 
 
 # A line break in a docstring after a Chinese character or mark, and the next line's indent:
@@ -103,17 +104,8 @@ def _folding_description(get_help_text):
     """A command's own help (its docstring) folds by the Chinese rule too, and its lines
     join without the space typer puts between them."""
     def folding_description(*, obj: Any, markup_mode: Any):
-        from rich.text import Text
-
-        from yuqing.commands.linebreak import chinese
-
         obj.help = _CHINESE_LINE_BREAK.sub("", obj.help or "")
-        made = get_help_text(obj=obj, markup_mode=markup_mode)
-        parts = made.renderables
-        for at, part in enumerate(parts):
-            if isinstance(part, Text):
-                parts[at] = chinese(part)
-        return made
+        return _folding_chinese(get_help_text(obj=obj, markup_mode=markup_mode))
 
     folding_description.folds = True
     return folding_description

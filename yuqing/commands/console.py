@@ -24,6 +24,14 @@ LEVEL_STYLE = {"一般": "", "较大": "yellow", "重大": "bold red", "特别�
 NATURE_STYLE = {"负面": "red", "敏感": "magenta", "中性": "", "正面": "green"}
 
 
+def config_problems_heading(count: int, hint: str = "") -> str:
+    return f"配置错误 {count} 处（定时运行会因此停止{hint}）"
+
+
+def config_warnings_heading(count: int) -> str:
+    return f"配置警告 {count} 处（不影响运行，但这些设置不会生效）"
+
+
 def escape(text: object, limit: int = MAX_SHOWN) -> str:
     """A data string for the terminal: rich markup escaped, cut to `limit` characters."""
     text = str(text)

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 
 from yuqing import clock
-from yuqing.commands.console import err, print_json
+from yuqing.commands.console import (
+    config_problems_heading,
+    config_warnings_heading,
+    err,
+    print_json,
+)
 from yuqing.commands.linebreak import fold
 
 if TYPE_CHECKING:
@@ -69,18 +74,14 @@ def todo_lines(todo: Todo) -> list[str]:
 
 
 def _config(todo: Todo) -> list[str]:
+    # `rules check` reads rules.toml only: pointing there for a sources.toml problem sends the
+    # officer to a screen that says all is well.
+    hint = "，用 yuqing rules check 查看" if any(p.startswith("rules.toml") for p in todo.config_problems) else ""
     lines = []
-    if todo.config_problems:
-        # `rules check` reads rules.toml only: pointing there for a sources.toml problem sends the
-        # officer to a screen that says all is well.
-        hint = "，用 yuqing rules check 查看" if any(p.startswith("rules.toml") for p in todo.config_problems) else ""
-        lines += [f"配置错误 {len(todo.config_problems)} 处（定时运行会因此停止{hint}）"]
-        lines += [line for problem in todo.config_problems[:SHOWN] for line in wrap(problem)]
-        lines += _more(len(todo.config_problems), "处")
-    if todo.config_warnings:
-        lines += [f"配置警告 {len(todo.config_warnings)} 处（不影响运行，但这些设置不会生效）"]
-        lines += [line for warning in todo.config_warnings[:SHOWN] for line in wrap(warning)]
-        lines += _more(len(todo.config_warnings), "处")
+    for found, heading in ((todo.config_problems, config_problems_heading(len(todo.config_problems), hint)),
+                           (todo.config_warnings, config_warnings_heading(len(todo.config_warnings)))):
+        if found:
+            lines += [heading, *(line for item in found[:SHOWN] for line in wrap(item)), *_more(len(found), "处")]
     return lines
 
 

@@ -130,10 +130,10 @@ def event_show(
 
     示例：yuqing event show 12
     """
+    from yuqing.events.cases import existing_event
+
     with open_store() as store:
-        event = store.get_event(event_id)
-        if event is None:
-            raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+        event = existing_event(store, event_id)
         event["tags"] = store.event_tags([event_id])[event_id]
         posts = store.event_posts([event_id])[event_id]
         for post in posts:
@@ -309,13 +309,13 @@ def event_replies(
     示例：yuqing event replies 12
     """
     from yuqing.collect import collect_replies
+    from yuqing.events.cases import existing_event
     from yuqing.sources.config import load_sources
 
     workspace = current_workspace()
     sources = load_sources(workspace.sources_path)
     with open_store() as store:
-        if store.get_event(event_id) is None:
-            raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+        existing_event(store, event_id)
         report = collect_replies(store, sources, current_rules(), event_id=event_id, home=workspace.home,
                                  reread=timedelta(0))
     events_view.print_replies_report(report, as_json=as_json)

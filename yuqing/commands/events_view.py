@@ -13,6 +13,7 @@ from rich.console import Console
 from yuqing import clock
 from yuqing.commands.console import (
     ChineseTable,
+    config_warnings_heading,
     err,
     escape,
     print_json,
@@ -317,7 +318,7 @@ def print_rules_ok(path: Path, rules: Rules) -> None:
     console = _out()
     console.print(f"{escape(str(path))}：没有发现错误")
     if rules.warnings:
-        console.print(f"[yellow]警告 {len(rules.warnings)} 处（不影响运行，但这些设置不会生效）：[/]")
+        console.print(f"[yellow]{config_warnings_heading(len(rules.warnings))}：[/]")
         for warning in rules.warnings:
             console.print(f"  [yellow]{escape(warning)}[/]")
     office = len(rules.tone.lexicon.words) if rules.tone.lexicon else 0

@@ -42,10 +42,7 @@ class ChineseText(Text):
         for paragraph in self.split(allow_blank=True):
             if "\t" in paragraph:
                 paragraph.expand_tabs(tab_size)
-            folded = list(paragraph.divide(break_offsets(paragraph.plain, width)))
-            for line in folded:
-                line.rstrip_end(width)
-            kept = Lines(keep_rule(folded, width))
+            kept = Lines(_folded(paragraph, width))
             kept.justify(console, width, justify=justify or self.justify or "default", overflow="fold")
             lines.extend(kept)
         return lines
@@ -89,8 +86,14 @@ def _pieces(word: str, width: int) -> list[str]:
 def fold(text: str, width: int) -> list[str]:
     """A plain one-paragraph string as lines of at most ``width`` cells, by the same rule;
     the spaces a line breaks at are dropped."""
-    lines = Text(text).divide(break_offsets(text, width))
-    return [line.plain.rstrip() for line in keep_rule(list(lines), width)] or [""]
+    return [line.plain.rstrip() for line in _folded(Text(text), width)] or [""]
+
+
+def _folded(paragraph: Text, width: int) -> list[Text]:
+    lines = list(paragraph.divide(break_offsets(paragraph.plain, width)))
+    for line in lines:
+        line.rstrip_end(width)
+    return keep_rule(lines, width)
 
 
 def chinese(text: Text) -> ChineseText:

@@ -10,7 +10,14 @@ import typer
 from rich.console import Console
 
 from yuqing import clock
-from yuqing.commands.console import ChineseTable, err, escape, print_json
+from yuqing.commands.console import (
+    ChineseTable,
+    config_problems_heading,
+    config_warnings_heading,
+    err,
+    escape,
+    print_json,
+)
 from yuqing.commands.console import out as _out
 from yuqing.sources.health import FAILING_STATUSES, backoff_reason
 from yuqing.text.search import highlight, snippet
@@ -21,16 +28,12 @@ def print_status(data: dict[str, Any], *, as_json: bool) -> None:
         print_json(data)
         return
     console = _out()
-    problems = data.get("config_problems") or []
-    if problems:
-        console.print(f"[red]配置错误 {len(problems)} 处（定时运行会因此停止）：[/]")
-        for problem in problems:
-            console.print(f"  {escape(problem)}")
-    warnings = data.get("config_warnings") or []
-    if warnings:
-        console.print(f"[yellow]配置警告 {len(warnings)} 处（不影响运行，但这些设置不会生效）：[/]")
-        for warning in warnings:
-            console.print(f"  {escape(warning)}")
+    for found, heading, style in ((data.get("config_problems"), config_problems_heading, "red"),
+                                  (data.get("config_warnings"), config_warnings_heading, "yellow")):
+        if found:
+            console.print(f"[{style}]{heading(len(found))}：[/]")
+            for line in found:
+                console.print(f"  {escape(line)}")
     run = data["last_run"]
     if run:
         console.print(f"最近运行：{clock.local_text(run['started_at'])}（{run['command']}）{run_outcome(run)}")
@@ -108,8 +111,8 @@ def print_search(rows: list[dict[str, Any]], terms: list[str], *, as_json: bool,
             text = ""
         piece = highlight(escape(text), [escape(t) for t in terms], before="[bold yellow]", after="[/]")
         at = row["first_seen_at"] if by == "collected" else row["published_at"] or row["first_seen_at"]
-        shown = clock.local_text(at, "%m-%d %H:%M") if by == "collected" else clock.published_text(at, "%m-%d %H:%M")
-        table.add_row(str(row["id"]), shown, escape(row["site"]),
+        shown = clock.local_text if by == "collected" else clock.published_text
+        table.add_row(str(row["id"]), shown(at, "%m-%d %H:%M"), escape(row["site"]),
                       f"{title}\n[dim]{piece}[/]" if piece else title, row["level"] or "")
     _out().print(table)
 

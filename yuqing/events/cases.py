@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from yuqing import clock
 from yuqing.errors import InputError, UsageError, os_reason
@@ -39,6 +40,23 @@ ACTIONS: dict[str, tuple[str | None, str | None]] = {
 ANSWER_ACTIONS = ("回复", "发布通稿", "辟谣")
 DELETION_OUTCOMES = ("已删除", "未删除")
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def existing_event(store: Store, event_id: int) -> dict[str, Any]:
+    event = store.get_event(event_id)
+    if event is None:
+        raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
+    return event
+
+
+def kept_event(store: Store, event_id: int) -> dict[str, Any]:
+    """The event, when it is still one of its own: one merged into another has no posts or
+    records left, so verdicts, tags and reports go to the event it went into."""
+    event = existing_event(store, event_id)
+    if event["merged_into"]:
+        target = event["merged_into"]
+        raise UsageError(f"事件 {event_id} 已并入事件 {target}，请对事件 {target} 操作")
+    return event
 
 
 def actor(by: str | None) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from yuqing import clock
 from yuqing.errors import UsageError
-from yuqing.events.cases import actor
+from yuqing.events.cases import actor, existing_event, kept_event
 from yuqing.rules import SOCIAL_KIND
 from yuqing.store import Store
 
@@ -20,14 +20,10 @@ def tag_event(store: Store, event_id: int, tag: str, *, remove: bool = False, by
     """Put the tag on the event (or take it off); False when nothing changed."""
     if tag not in TAGS:
         raise UsageError(f"不认识的标记「{tag}」：可用 {'、'.join(TAGS)}")
-    event = store.get_event(event_id)
-    if event is None:
-        raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
-    if remove:
+    if remove:  # taking a tag off works on a merged event too
+        existing_event(store, event_id)
         return store.untag_event(event_id, tag)
-    if event["merged_into"]:  # a tag there would count nowhere: digests list the kept event
-        target = event["merged_into"]
-        raise UsageError(f"事件 {event_id} 已并入事件 {target}，请对事件 {target} 操作")
+    kept_event(store, event_id)  # a tag on a merged event would count nowhere
     return store.tag_event(event_id, tag, at=clock.now_iso(), by=actor(by))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from yuqing import clock
 from yuqing.errors import UsageError
-from yuqing.events.cases import actor
+from yuqing.events.cases import actor, kept_event
 from yuqing.events.grouping import EventUpdate, regrade_all, update_events
 from yuqing.rules import LEVELS, NATURES, Rules
 from yuqing.store import Store
@@ -230,11 +230,7 @@ def _required(reason: str | None, what: str) -> str:
 
 
 def _listed_event(store: Store, event_id: int) -> dict[str, Any]:
-    event = store.get_event(event_id)
-    if event is None:
-        raise UsageError(f"没有编号为 {event_id} 的事件（用 yuqing events 查看）")
-    if event["merged_into"]:
-        raise UsageError(f"事件 {event_id} 已并入事件 {event['merged_into']}，请对事件 {event['merged_into']} 操作")
+    event = kept_event(store, event_id)
     if not event["posts"]:
         raise UsageError(f"事件 {event_id} 已没有帖子")
     return event

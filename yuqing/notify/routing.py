@@ -121,9 +121,8 @@ POLICY_KEYS = ("report_to", "report_within_hours", "forward_within_hours", "answ
 ROLE_KEYS = ("emails", "robots", "next")
 
 
-def check_escalation(data: dict[str, Any], fail: Fail, warn: Fail | None = None) -> None:
+def check_escalation(data: dict[str, Any], fail: Fail, warn: Fail) -> None:
     """Problems of the escalation tables go to ``fail``, keys nobody reads to ``warn``."""
-    warn = warn or fail
     table = data.get("escalation", {})
     if not isinstance(table, dict):
         fail("[escalation]", "应为表")

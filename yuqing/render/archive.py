@@ -27,7 +27,7 @@ def _documents(store: Store, actions: list[dict[str, Any]]) -> list[dict[str, An
 
 
 def archive_event(store: Store, rules: Rules, event_id: int, target: Path, home: Path | None) -> dict[str, Any]:
-    event = report.reportable_event(store, event_id)
+    event = report.kept_event(store, event_id)  # a merged event's posts are in the kept one
     posts = store.event_posts([event_id])[event_id]
     case = store.get_case_for_event(event_id)
     manifest: list[dict[str, Any]] = []
