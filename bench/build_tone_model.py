@@ -17,9 +17,11 @@ Training rows (docs/model.md lists sizes and licences), in this order:
 The register head (title or comment?, docs/model.md) learns titles, whatever their tone: the
 trained news titles, the development titles left out of the tone sets as ambiguous (wechat
 latest/, never scored), the thread titles of the two forum list pages of
-../shared/corpora/gne_pages (Discuz!, Tieba) and the titles of rodel_reader_feeds (V2EX,
-阮一峰, 美团技术团队); against the trained comment and review rows. The two classes weigh
-the same.
+../shared/corpora/gne_pages (Discuz!, Tieba), the titles of rodel_reader_feeds (V2EX,
+阮一峰, 美团技术团队) and the 20,000 WeChat article titles of bench/register_titles.txt.gz
+(bench/build_register_titles.py: other accounts of the feeds the corpora's wechat_feeds
+came from); against the trained comment and review rows. The two classes weigh the same;
+REGISTER_BIAS_OFFSET moves the head's bias to where cross-validation put the title share.
 
 Held out and never trained on: each corpus's fifth with crc32 % 5 == 0, the other half of
 the development titles and the blind news titles (snapshots/ only). bench/tone_eval.py
@@ -53,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import tone_eval  # noqa: E402
+from build_register_titles import load_register_titles  # noqa: E402
 
 from yuqing.text import tone  # noqa: E402
 from yuqing.text.negativity import LexiconJoin, RegisterHead, shipped_model_path, title_share  # noqa: E402
@@ -63,6 +66,10 @@ BITS = 18
 REGISTER_BITS = 16
 REGISTER_C = 64.0  # weak regularisation: more titles told from comments in cross-validation (16: fewer)
 REGISTER_BOUNDARIES = True  # the register head reads the marks of a text's start and end (docs/model.md)
+# With 20,000 more titles the head calls more texts titles at the reader's REGISTER_SHIFT
+# (5): this moves its bias so that the share is sigmoid(logit - 0.5), the shift chosen by
+# cross-validation (bench/tone_combination.py's criterion; docs/model.md, "More titles").
+REGISTER_BIAS_OFFSET = -5.5
 NEWS_WEIGHT = 8.0
 WEIBO_WEIGHT = 3.0  # the register 舆情 is written in; with 1.0 the reviews drown it
 LEXICON_WEIGHT = 2.0
@@ -108,6 +115,7 @@ def register_rows(corpora: Path) -> tuple[list[str], list[str]]:
     titles += forum_titles(corpora / "gne_pages" / "test_list_page")
     for path in sorted((corpora / "rodel_reader_feeds").rglob("*.xml")):
         titles += [e.get("title", "").strip() for e in feedparser.parse(str(path)).entries]
+    titles += load_register_titles()
     others = [t for _, t in tone_eval.train(tone_eval.load_weibo(corpora))]
     for name in tone_eval.CORPORA:
         others += [t for _, t in tone_eval.train(tone_eval.load(corpora / "reviews", name))]
@@ -142,9 +150,11 @@ def lexicon_rows() -> list[tuple[bool, str]]:
 
 def register_head(titles: list[str], others: list[str], unseen: set[str] | frozenset[str] = frozenset()
                   ) -> RegisterHead:
-    """The register head fit on the titles and others not in ``unseen``."""
-    return fit_register([t for t in titles if t not in unseen], [t for t in others if t not in unseen],
+    """The register head fit on the titles and others not in ``unseen``, its bias moved by
+    REGISTER_BIAS_OFFSET."""
+    head = fit_register([t for t in titles if t not in unseen], [t for t in others if t not in unseen],
                         bits=REGISTER_BITS, c=REGISTER_C, boundaries=REGISTER_BOUNDARIES)
+    return dataclasses.replace(head, bias=head.bias + REGISTER_BIAS_OFFSET)
 
 
 # -- validation folds over the training rows (the learned join, bench/tone_combination.py,
@@ -218,7 +228,7 @@ def build(corpora: Path) -> bytes:
     info = {"kind": "builtin", "trained_on": sizes,
             "row_weights": {"weibo_events": WEIBO_WEIGHT, "news_titles_dev_half": NEWS_WEIGHT,
                             "lexicon": LEXICON_WEIGHT},
-            "register_c": REGISTER_C,
+            "register_c": REGISTER_C, "register_bias_offset": REGISTER_BIAS_OFFSET,
             "features": f"hashed character 1-3-grams, 2^{BITS} buckets (register head 2^{REGISTER_BITS})"}
     if NB_ALPHA:
         info["nb_alpha"] = NB_ALPHA
