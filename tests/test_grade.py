@@ -137,6 +137,16 @@ def test_grade_text_from_stdin_and_sites_default_to_mainstream():
     assert data["level"] == "特别重大" and "主流网站 5 ≥ 5 → 特别重大" in data["reasons"]
 
 
+def test_a_post_pasted_on_the_command_line_is_graded_like_text():
+    pasted = run("grade", "清河县老城区排水改造三年没完工，一下雨又淹了，到底谁来管", "--comments", "120", "--json")
+    given = run("grade", "--text", "清河县老城区排水改造三年没完工，一下雨又淹了，到底谁来管", "--comments", "120", "--json")
+    assert pasted.exit_code == 0, pasted.stderr
+    assert json.loads(pasted.stdout) == json.loads(given.stdout)
+    assert json.loads(pasted.stdout)["level"] == "重大"
+    twice = run("grade", "一条", "--text", "另一条")
+    assert twice.exit_code == 2 and "帖子内容给了两次" in twice.stderr
+
+
 def test_grade_human_output_lists_everything():
     result = run("grade", "--title", "[突发] 清河县化工厂爆炸", "--clicks", "1500")
     assert result.exit_code == 0

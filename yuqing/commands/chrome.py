@@ -50,7 +50,7 @@ ARGUMENT_NAMES = {
     "case_id": "案件编号", "event_id": "事件编号", "event_ids": "事件编号", "post_id": "帖子编号",
     "post_ids": "帖子编号", "query": "关键词", "names": "信息源名称", "name": "名称", "url": "地址",
     "file": "文件", "target": "备份文件", "source": "备份文件", "level": "级别", "nature": "性质",
-    "tag": "标记", "verdict": "判定", "table": "部分",
+    "tag": "标记", "verdict": "判定", "table": "部分", "pasted": "帖子内容",
 }
 
 

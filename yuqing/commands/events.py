@@ -41,6 +41,8 @@ def register(app: typer.Typer) -> None:
 
 
 def grade_command(
+    pasted: Annotated[str | None, typer.Argument(
+        help="粘贴的帖子内容（标题和正文都可以；也可以用 --text 或从标准输入读入）", show_default=False)] = None,
     title: Annotated[str, typer.Option("--title", help="标题")] = "",
     text: Annotated[str | None, typer.Option("--text", help="正文（不给则从标准输入读取）")] = None,
     clicks: Annotated[int, typer.Option("--clicks", help="点击/浏览数")] = 0,
@@ -53,10 +55,14 @@ def grade_command(
 ) -> None:
     """给一条粘贴来的帖子分级：列出级别、触发的每条规则、敏感类别、是否负面、命中的主题。
 
+    示例：yuqing grade '清河县老城区排水改造三年没完工，一下雨又淹了'
     示例：yuqing grade --title '清河一中食堂食物中毒' --comments 520
     """
     from yuqing.events.adhoc import AdhocPost, adhoc_from_url, grade_adhoc, grade_batch_lines
 
+    if pasted is not None and text is not None:
+        raise UsageError("帖子内容给了两次：命令行上的内容和 --text 只能用一个")
+    text = pasted if pasted is not None else text
     rules = current_rules()
     if batch is not None:
         lines = bounded_lines(_stdin_bytes(), "标准输入") if batch == "-" else _batch_lines(batch)
