@@ -28,7 +28,7 @@ def test_bad_flags_get_chinese_messages_and_exit_2():
     assert bad_int.exit_code == 2 and "--clicks" in bad_int.stderr
     command = run("frobnicate")
     assert command.exit_code == 2 and "没有这个命令" in command.stderr
-    extra = run("grade", "城关镇老街拆迁补偿一分没到")  # the text belongs in --text
+    extra = run("todo", "城关镇老街拆迁补偿一分没到")  # todo takes no arguments
     assert extra.exit_code == 2 and "多余的参数：城关镇老街拆迁补偿一分没到" in extra.stderr
     assert "Got unexpected" not in extra.stderr
     for result in (unknown, bad_int, command, extra):
