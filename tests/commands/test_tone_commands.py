@@ -192,3 +192,6 @@ def test_the_training_note_says_when_the_comparison_is_thin_or_worse():
     thin = Figures(9, 3, 1.0, 0.67, 0.8)
     assert "只有 9 条（负面 3 条）" in _comparison_note(Figures(9, 3, 1.0, 0.33, 0.5), thin)
     assert _comparison_note(None, thin) is None
+    # A drop on nine posts is one post: said, but as a reference, not a verdict.
+    thin_drop = _comparison_note(Figures(9, 3, 1.0, 0.33, 0.5), Figures(9, 3, 0.33, 0.33, 0.33))
+    assert "只能作参考" in thin_drop and "略差" in thin_drop and "不如训练前" not in thin_drop
