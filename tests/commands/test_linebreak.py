@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.text import Text
 from test_help import command_paths
 
-from yuqing.commands.linebreak import NO_LINE_END, NO_LINE_START, ChineseText, chinese
+from yuqing.commands.linebreak import NO_LINE_END, NO_LINE_START, ChineseText, chinese, fold
 
 TEXTS = [
     "人工定级：规则不会把它降低，只有规则给出更高级别时才上调（并预警）。--auto 交还规则。",
@@ -81,3 +81,12 @@ def test_latin_words_stay_whole_and_an_overlong_one_is_cut_by_cells():
 def test_a_short_bracketed_mark_stays_whole():
     lines = _folded(chinese(Text.from_markup("清河县老街居民聚集讨说法 [yellow]（已排除）[/]")), 16)
     assert lines == ["清河县老街居民聚", "集讨说法", "（已排除）"]
+
+
+def test_an_example_command_breaks_only_between_its_arguments():
+    example = "示例：yuqing source add http://www.people.com.cn/rss/politics.xml --name 人民网-时政 --site 人民网 --mainstream"
+    lines = fold(example, 76)
+    assert len(lines) == 2 and any("人民网-时政" in line for line in lines)
+    assert " ".join(lines) == example
+    # Prose still breaks between Chinese characters.
+    assert len(fold("电梯频繁故障居民多次被困" * 8, 20)[0]) == 10

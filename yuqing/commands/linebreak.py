@@ -27,6 +27,10 @@ NO_LINE_END = frozenset("（《「『【〈〔“‘([{")
 _UNITS = re.compile(r"[（【〔][^（）【】〔〕\s]{1,6}[）】〕]\s*"
                     r"|[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]\s*"
                     r"|[^\s\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]+\s*|\s+")
+# An example command (「示例：yuqing source add … --name 人民网-时政」) breaks only at its spaces:
+# an argument cut in two (「人民」 / 「网-时政」) reads as two.
+_EXAMPLE = re.compile(r"\s*示例[：:]\s*yuqing\b")
+_COMMAND_UNITS = re.compile(r"\S+\s*|\s+")
 
 
 class ChineseText(Text):
@@ -50,10 +54,11 @@ class ChineseText(Text):
 
 def break_offsets(text: str, width: int) -> list[int]:
     """Where to break ``text`` into lines of at most ``width`` cells: greedily, after any
-    unit (`_UNITS`) that still fits; a unit wider than a line is cut by cells."""
+    unit (`_UNITS`; in an example command, `_COMMAND_UNITS`) that still fits; a unit wider
+    than a line is cut by cells."""
     offsets: list[int] = []
     used = 0  # cells on the current line
-    for unit in _UNITS.finditer(text):
+    for unit in (_COMMAND_UNITS if _EXAMPLE.match(text) else _UNITS).finditer(text):
         start, word = unit.start(), unit.group()
         cells = cell_len(word.rstrip())
         if used and used + cells > width:  # trailing spaces may hang past the edge
