@@ -7,6 +7,9 @@ from typing import Any
 
 from yuqing.store.base import StoreBase
 
+# A notice's kind (escalate.Planned.kind) as the daily report names it; the subjects say the same.
+NOTICE_KIND_TEXT = {"level": "舆情预警", "reminder": "时限提醒", "overdue": "超时催办", "source": "信息源故障"}
+
 
 class ReportsMixin(StoreBase):
     def events_between(self, start: str, end: str) -> list[dict[str, Any]]:
@@ -63,7 +66,9 @@ class ReportsMixin(StoreBase):
         return found
 
     def notices_between(self, start: str, end: str) -> list[dict[str, Any]]:
-        return self._rows(
+        """The notices created in [start, end) with their deliveries counted; `kind_text`
+        names the kind as reports show it."""
+        rows = self._rows(
             "SELECT n.notice_no, n.kind, n.level, n.subject, n.created_at,"
             " sum(d.status = 'sent') AS sent, sum(d.status = 'failed') AS failed,"
             " sum(d.status IN ('due', 'sending')) AS pending"
@@ -71,6 +76,9 @@ class ReportsMixin(StoreBase):
             " WHERE n.created_at >= ? AND n.created_at < ? GROUP BY n.id ORDER BY n.id",
             [start, end],
         )
+        for row in rows:
+            row["kind_text"] = NOTICE_KIND_TEXT.get(row["kind"], row["kind"])
+        return rows
 
     def count_posts_between(self, start: str, end: str) -> dict[str, int]:
         row = self.conn.execute(
