@@ -30,9 +30,10 @@ def work_store(fixed_store, monkeypatch, tmp_path):  # noqa: F811
     reply = tmp_path / "关于老街拆迁补偿款的答复.txt"
     reply.write_text("城关镇政府已于11月24日发放补偿款。", encoding="utf-8")
     ok("case", "act", "2", "--action", "上报", "--by", "王值班")
-    ok("case", "act", "2", "--action", "删帖申请", "--post", "3", "--post", "4", "--by", "王值班")
-    ok("case", "act", "2", "--action", "删帖", "--post", "3", "--outcome", "已删除", "--by", "王值班")
-    ok("case", "act", "2", "--action", "删帖", "--post", "4", "--outcome", "未删除", "--by", "王值班")
+    # Case 2 is event 2: the school-canteen story (post 1) and its reprint (post 2).
+    ok("case", "act", "2", "--action", "删帖申请", "--post", "1", "--post", "2", "--by", "王值班")
+    ok("case", "act", "2", "--action", "删帖", "--post", "1", "--outcome", "已删除", "--by", "王值班")
+    ok("case", "act", "2", "--action", "删帖", "--post", "2", "--outcome", "未删除", "--by", "王值班")
     ok("case", "act", "2", "--action", "回复", "--attach", str(reply), "--by", "王值班")
     ok("case", "act", "2", "--action", "回复", "--note", "论坛跟帖回应", "--by", "王值班")
     return fixed_store
@@ -49,7 +50,7 @@ def test_annual_json_counts_what_the_office_did(work_store):
     assert figures["digests"] == {"issued": 1, "items": 2, "social": 1}
     assert figures["events_handled"] == 2  # events 1 and 2 have officer actions
     assert figures["reported_up"] == 1
-    # Posts 3 and 4, plus case 1's request that named no post (counted once).
+    # Posts 1 and 2, plus case 1's request that named no post (counted once).
     assert figures["deletions"] == {"requested": 3, "deleted": 1, "not_deleted": 1}
     assert figures["reply_documents"] == 1
     letters = figures["letters"]
@@ -85,7 +86,7 @@ def test_attached_reply_is_kept_in_the_store(work_store):
     assert name == action[0] == "关于老街拆迁补偿款的答复.txt" and data > 0
     actions = json.loads(run("case", "show", "2", "--json").stdout)["actions"]
     assert [(a["action"], a["post_ids"], a["outcome"]) for a in actions if a["post_ids"]] == [
-        ("删帖申请", "[3, 4]", None), ("删帖", "[3]", "已删除"), ("删帖", "[4]", "未删除")]
+        ("删帖申请", "[1, 2]", None), ("删帖", "[1]", "已删除"), ("删帖", "[2]", "未删除")]
     assert [a["document_name"] for a in actions if a["document_sha"]] == ["关于老街拆迁补偿款的答复.txt"]
     assert "附件：" in run("case", "show", "2").stdout
     archived = run("archive", "2", "-o", str(work_store / "a.zip"))
@@ -98,7 +99,10 @@ def test_attached_reply_is_kept_in_the_store(work_store):
 
 def test_deletion_and_tag_mistakes_are_one_clear_line(work_store, tmp_path):
     cases = [
-        (("case", "act", "2", "--action", "删帖", "--post", "3"), "删帖需要用 --outcome 写明结果"),
+        (("case", "act", "2", "--action", "删帖", "--post", "1"), "删帖需要用 --outcome 写明结果"),
+        # Post 3 is event 1's forum thread, post 4 a letter: not case 2's event's posts.
+        (("case", "act", "2", "--action", "删帖申请", "--post", "1", "--post", "3", "--post", "4"),
+         "帖子 3、4 不属于案件 2 的事件 2，请核对帖子编号（yuqing event show 2）"),
         (("case", "act", "2", "--action", "删帖", "--outcome", "已删除"), "删帖需要用 --post 写明帖子编号"),
         (("case", "act", "2", "--action", "删帖申请", "--post", "999"), "没有编号为 999 的帖子"),
         (("case", "act", "2", "--action", "上报", "--post", "3"), "--post 和 --outcome 只用于删帖申请、删帖"),
@@ -136,6 +140,6 @@ def test_the_event_report_says_what_each_action_recorded(work_store):
     event_id = json.loads(run("case", "show", "2", "--json").stdout)["case"]["event_id"]
     report = run("report", "event", str(event_id), "--stdout").stdout
     actions = report.split("## 处置情况")[1]
-    assert "| 删帖申请 |  | 帖子 3、4 |" in actions
-    assert "| 删帖 |  | 帖子 3；已删除 |" in actions and "| 删帖 |  | 帖子 4；未删除 |" in actions
+    assert "| 删帖申请 |  | 帖子 1、2 |" in actions
+    assert "| 删帖 |  | 帖子 1；已删除 |" in actions and "| 删帖 |  | 帖子 2；未删除 |" in actions
     assert "附件：关于老街拆迁补偿款的答复.txt" in actions

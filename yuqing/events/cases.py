@@ -77,7 +77,7 @@ def act(store: Store, case_id: int, *, action: str, to: str | None, note: str | 
     case = _open_case(store, case_id)
     if action == "转办" and not to:
         raise UsageError("转办需要用 --to 写明转给哪个部门")
-    extra = _deletion_record(store, action, posts or [], outcome)
+    extra = _deletion_record(store, case, action, posts or [], outcome)
     document = _read_document(attach) if attach is not None else None
     status, stamp = ACTIONS[action]
     at = clock.now_iso()
@@ -90,7 +90,7 @@ def act(store: Store, case_id: int, *, action: str, to: str | None, note: str | 
     return store.get_case(case_id) or case
 
 
-def _deletion_record(store: Store, action: str, posts: list[int], outcome: str | None) -> dict:
+def _deletion_record(store: Store, case: dict, action: str, posts: list[int], outcome: str | None) -> dict:
     if action not in ("删帖申请", "删帖"):
         if posts or outcome:
             raise UsageError("--post 和 --outcome 只用于删帖申请、删帖")
@@ -100,6 +100,12 @@ def _deletion_record(store: Store, action: str, posts: list[int], outcome: str |
     missing = store.missing_post_ids(posts)
     if missing:
         raise UsageError(f"没有编号为 {'、'.join(map(str, missing))} 的帖子（帖子编号见 yuqing event show）")
+    # A mistyped number would put another event's post (or a letter) into this case's record
+    # and into the year's 删帖 figures.
+    elsewhere = store.posts_outside_event(posts, case["event_id"])
+    if elsewhere:
+        raise UsageError(f"帖子 {'、'.join(map(str, elsewhere))} 不属于案件 {case['id']} 的事件 {case['event_id']}，"
+                         f"请核对帖子编号（yuqing event show {case['event_id']}）")
     if action == "删帖" and outcome not in DELETION_OUTCOMES:
         raise UsageError(f"删帖需要用 --outcome 写明结果：{' 或 '.join(DELETION_OUTCOMES)}")
     if action == "删帖申请" and outcome:

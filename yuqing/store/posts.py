@@ -241,6 +241,13 @@ class PostsMixin(StoreBase):
             "SELECT id FROM posts WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(post_ids)])}
         return sorted(set(post_ids) - found)
 
+    def posts_outside_event(self, post_ids: list[int], event_id: int) -> list[int]:
+        """Those of the posts that are not in the event."""
+        rows = self.conn.execute(
+            "SELECT id FROM posts WHERE id IN (SELECT value FROM json_each(?)) AND event_id IS NOT ?",
+            [json.dumps(post_ids), event_id])
+        return sorted(row[0] for row in rows)
+
     def post_ids(self, source: str, keys: list[str]) -> dict[str, int]:
         """key → post id of what this source carried (its own posts or sightings of others')."""
         return self._sighted_ids(source, keys)
