@@ -207,5 +207,9 @@ def _write_private(path: Path, text: str) -> bool:
 
 
 def ensure_workspace(workspace: Workspace) -> None:
-    """Commands that write need the workspace; create it quietly on first use."""
+    """Commands that write need the workspace; create it quietly on first use. One this
+    account may only read (a read-only share or copy, another officer's account) is used
+    as it is: reading commands work, and the first write says the workspace is read-only."""
+    if workspace.db_path.is_file() and not os.access(workspace.home, os.W_OK):
+        return
     init_workspace(workspace)

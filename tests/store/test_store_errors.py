@@ -91,7 +91,9 @@ def tmpfs(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_read_only_workspace_says_so(tmpfs, monkeypatch, http_server):
+def test_a_read_only_workspace_is_read_and_says_so_on_writing(tmpfs, monkeypatch, http_server, tmp_path):
+    """A read-only share or copy (or another officer's account): the leader can still look,
+    search and back it up; what would write says the workspace is read-only."""
     home = tmpfs("16m") / "home"
     monkeypatch.setenv("YUQING_HOME", str(home))
     assert run("source", "add", _serve_feed(http_server), "--kind", "rss", "--name", "县政府").exit_code == 0
@@ -100,12 +102,20 @@ def test_a_read_only_workspace_says_so(tmpfs, monkeypatch, http_server):
                            env={**os.environ, "YUQING_HOME": str(home)})
     assert first.returncode == 0, first.stderr
     subprocess.run(["mount", "-o", "remount,ro", str(home.parent)], check=True)
-    for command in (["run"], ["source", "disable", "县政府"], ["status"], ["search", "供水"],
-                    ["add", "--title", "来电", "--text", "路灯不亮"]):
+    for command in (["run"], ["source", "disable", "县政府"], ["add", "--title", "来电", "--text", "路灯不亮"],
+                    ["post", "tone", "1", "负面"]):
         result = run(*command)
         assert result.exit_code == 3, (command, result.stderr)
         assert "工作目录只读" in result.stderr, (command, result.stderr)
         _no_traceback(result)
+    found = run("search", "供水")
+    assert found.exit_code == 0 and "县城供水管网改造今日开工" in found.stdout, found.stderr
+    assert run("status").exit_code == 0 and run("events").exit_code == 0
+    report = run("report", "daily", "--stdout")
+    assert report.exit_code == 0 and "当日舆情" in report.stdout, report.stderr
+    copy = tmp_path / "copy.db"
+    assert run("backup", str(copy)).exit_code == 0 and copy.stat().st_size > 0
+    assert sorted(p.name for p in home.iterdir() if p.name.startswith("yuqing.db")) == ["yuqing.db"]
 
 
 def test_a_full_disk_says_so_and_is_not_blamed_on_a_source(tmpfs, monkeypatch, http_server):

@@ -3,13 +3,16 @@ transaction, and the helpers every table family shares."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from yuqing.errors import StoreError
 from yuqing.models import Item
 from yuqing.store.blank import blank_script, create_blank, is_blank
 from yuqing.store.guard import guard_methods, wrap_exceptions
@@ -36,6 +39,27 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """The store of a workspace this account may only read (a read-only share or copy,
+    another officer's account). WAL mode needs a -shm file beside the database, which such
+    a directory cannot get: with no unfinished -wal file the database file is the whole
+    store and is opened as immutable (no locks, no -shm); with one, as read-only, which
+    works where the -shm file exists too."""
+    wal = path.with_name(path.name + "-wal")
+    unfinished = wal.exists() and wal.stat().st_size > 0
+    uri = f"file:{quote(str(path))}?{'mode=ro' if unfinished else 'immutable=1'}"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                           check_same_thread=False)
+    return conn
+
+
+def _only_readable(path: Path, exc: sqlite3.Error) -> bool:
+    """Whether opening failed because the store may be read but not written here."""
+    readonly = (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (8, 14)  # SQLITE_READONLY, SQLITE_CANTOPEN
+    return readonly and path.is_file() and os.access(path, os.R_OK) and not (
+        os.access(path.parent, os.W_OK) and os.access(path, os.W_OK))
 
 
 def _schema_is_current(conn: sqlite3.Connection) -> bool:
@@ -102,14 +126,30 @@ class StoreBase:
         self.path = Path(path)
         # Search rows of the open batch's posts, written at its commit (see index_rows).
         self._batch_search_rows: list[tuple[int, str]] | None = None
+        self.read_only = False
         with wrap_exceptions(self.path, self.busy_seconds):
-            self.conn = connect(self.path)
+            try:
+                self.conn = connect(self.path)
+            except sqlite3.Error as exc:
+                if not _only_readable(self.path, exc):
+                    raise
+                self._open_read_only()
+                return
             if not _schema_is_current(self.conn):
                 # Under the write lock, so two cron runs never migrate at once.
                 with self.write():
                     self._bring_up_to_date(replay_migrations)
             if rebuild_pending(self.conn):
                 finish_search_rebuild(self, on_chunk=self._rebuild_progress())
+
+    def _open_read_only(self) -> None:
+        """Reading commands work; the first write says the workspace is read-only."""
+        self.conn = connect_read_only(self.path)
+        self.read_only = True
+        if not _schema_is_current(self.conn):
+            self.conn.close()
+            raise StoreError(f"工作目录只读：{self.path.parent}，而数据库是旧版本，需要先在可写的工作目录里"
+                             "运行一次 yuqing status 升级")
 
     def _bring_up_to_date(self, replay_migrations: bool) -> None:
         if is_blank(self.conn) and not replay_migrations:
