@@ -476,7 +476,8 @@ def write_report(kind: str, data: dict[str, Any], *, folder: Path, stem: str, fm
     except OSError as exc:
         from yuqing.errors import os_reason
 
-        raise UsageError(f"无法写入报告 {folder / stem}.{fmt}：{os_reason(exc)}") from None
+        raise UsageError(f"无法写入报告 {folder / stem}.{fmt}：{os_reason(exc)}"
+                         "（可加 --stdout 直接打印 Markdown）") from None
     return path
 
 
