@@ -507,3 +507,22 @@ def test_the_client_sends_when_the_environment_names_proxies(http_server, monkey
                                                     FEED.encode(), '"v1"')
     asked = [(r.method, r.path, sorted(r.headers.items())) for r in http_server.requests]
     assert len(asked) == 4 and asked[:2] == asked[2:]
+
+
+def test_a_connection_the_server_closed_after_answering_is_not_reused_for_the_next_fetch(http_server):
+    # No "Connection: close" in the answer, then the server hangs up: the idle connection
+    # looks reusable; the next fetch to that host must still get its answer.
+    async def answer_and_hang_up(request, writer):
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst")
+
+    http_server.handler("/once", answer_and_hang_up)
+    http_server.route("/next", FEED)
+
+    async def run() -> list[bytes]:
+        async with Fetcher() as fetcher:
+            return [(await fetcher.fetch(http_server.url(path))).body
+                    for path in ("/once", "/next", "/once", "/next")]
+
+    assert asyncio.run(run()) == [b"first", FEED.encode()] * 2
+    # /once hangs up on a new connection, then on the one /next left open: three in all.
+    assert http_server.connections == 3
