@@ -6,6 +6,7 @@ stderr and exits with its code. Usage errors from the option parser are translat
 
 from __future__ import annotations
 
+import copy
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -391,11 +392,43 @@ def click_command() -> typer.core.TyperGroup:
     return typer.main.get_command(app)
 
 
+def command_for(argv: list[str]) -> typer.core.TyperGroup:
+    """The click command for one invocation: the root group holding only the command
+    `argv` names, when it names one of ours (a cron `yuqing collect` need not build the
+    other commands: ~60 ms), else every command (the root's help, --version, a typo)."""
+    name = _named_command(argv)
+    if name is None:
+        return click_command()
+    partial = copy.copy(app)
+    partial.registered_commands = [i for i in app.registered_commands if chrome.command_name(i) == name]
+    partial.registered_groups = [i for i in app.registered_groups if i.name == name]
+    return typer.main.get_command(partial)
+
+
+def _named_command(argv: list[str]) -> str | None:
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--home":
+            next(tokens, None)
+        elif not token.startswith("--home="):
+            if token.startswith("-"):  # --help, --version, an option we do not know
+                return None
+            return token if token in _top_names() else None
+    return None
+
+
+@lru_cache(maxsize=1)
+def _top_names() -> frozenset[str]:
+    return frozenset([chrome.command_name(i) for i in app.registered_commands]
+                     + [i.name for i in app.registered_groups if i.name])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning every expected failure into a Chinese message."""
     report_rebuilds_to(views.print_rebuild_progress)
+    args = sys.argv[1:] if argv is None else argv
     try:
-        result = click_command().main(args=argv, prog_name="yuqing", standalone_mode=False)
+        result = command_for(args).main(args=args, prog_name="yuqing", standalone_mode=False)
     except YuqingError as error:
         views.err(error.message, error=True)
         return _exit(int(error.exit_code), argv)

@@ -206,7 +206,8 @@ class RootGroup(ChineseGroup):
         return sorted(names, key=lambda name: (self.order.get(name, last), names.index(name)))
 
 
-def _command_name(info) -> str:
+def command_name(info) -> str:
+    """The name a registered typer command is called by."""
     return info.name or info.callback.__name__.replace("_", "-")
 
 
@@ -223,7 +224,7 @@ def _apply(app: typer.Typer, panel_of: Mapping[str, str]) -> None:
     for info in app.registered_commands:
         if info.cls in (None, TyperCommand):  # typer's default, not a class of our own
             info.cls = ChineseCommand
-        info.rich_help_panel = panel_of.get(_command_name(info), info.rich_help_panel)
+        info.rich_help_panel = panel_of.get(command_name(info), info.rich_help_panel)
     for info in app.registered_groups:
         info.cls = ChineseGroup
         info.rich_help_panel = panel_of.get(info.name, info.rich_help_panel)
