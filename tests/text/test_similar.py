@@ -672,3 +672,21 @@ def _report(root: Path) -> None:  # python tests/test_similar.py
 if __name__ == "__main__":
     _report(Path(__file__).resolve().parents[2].parent / "shared" / "corpora")
     sys.exit(0)
+
+
+def test_the_written_out_hash_parameters_are_the_seeded_generators_draws():
+    """similar.py spells out its MinHash and band parameters rather than import numpy.random
+    at every run; they must stay the draws every stored fingerprint was made with."""
+    from yuqing.text import similar
+
+    rng = np.random.Generator(np.random.PCG64(20240617))
+    drawn = {
+        "_TITLE_A": rng.integers(1, 2**32, similar.TITLE_HASHES, dtype=np.uint64).astype(np.uint32) | np.uint32(1),
+        "_TITLE_B": rng.integers(0, 2**32, similar.TITLE_HASHES, dtype=np.uint64).astype(np.uint32),
+        "_TITLE_SALT": rng.integers(0, 2**63, similar.TITLE_BANDS, dtype=np.uint64),
+        "_TEXT_SALT": rng.integers(0, 2**63, similar.TEXT_BANDS, dtype=np.uint64),
+        "_LEAD_POW": rng.integers(1, 2**63, similar.LEAD_CHARS, dtype=np.uint64) | np.uint64(1),
+    }
+    for name, values in drawn.items():
+        written = getattr(similar, name)
+        assert written.dtype == values.dtype and written.tolist() == values.tolist(), name

@@ -89,12 +89,26 @@ TEXT_DIFFER_J = 0.12  # below this the texts are clearly different
 LONG_TEXT = 100  # shingles: two texts this long that differ are two stories, whatever the title
 
 _U32, _U64 = np.uint32, np.uint64
-_rng = np.random.Generator(np.random.PCG64(20240617))  # fixed seed: keys must never change
-_TITLE_A = _rng.integers(1, 2**32, TITLE_HASHES, dtype=np.uint64).astype(np.uint32) | _U32(1)
-_TITLE_B = _rng.integers(0, 2**32, TITLE_HASHES, dtype=np.uint64).astype(np.uint32)
-_TITLE_SALT = _rng.integers(0, 2**63, TITLE_BANDS, dtype=np.uint64)
-_TEXT_SALT = _rng.integers(0, 2**63, TEXT_BANDS, dtype=np.uint64)
-_LEAD_POW = _rng.integers(1, 2**63, LEAD_CHARS, dtype=np.uint64) | _U64(1)
+# The hash parameters: drawn once from np.random.Generator(np.random.PCG64(20240617)) (see
+# tests/text/test_similar.py, which draws them again) and written out, because importing
+# numpy.random costs every run ~35 ms of CPU for 66 numbers. Keys must never change.
+_TITLE_A = np.array([1914891763, 2410338929, 33745349, 2587310747, 206140603, 2509057729, 3946319663,
+                     3275219135, 596489755, 2475108515, 1526983429, 926257205, 1584570329, 4213994615,
+                     4255274129, 1100323015], dtype=np.uint32)
+_TITLE_B = np.array([1862110805, 966126869, 475425823, 2738086907, 2938974048, 4059587234, 1413227950,
+                     498032468, 443371602, 1577377149, 914924046, 1226949806, 1832109780, 1416082850,
+                     3973825177, 3462453579], dtype=np.uint32)
+_TITLE_SALT = np.array([808778671407853402, 8593213063501401852, 1643781780501905673, 4650767003148418596],
+                       dtype=np.uint64)
+_TEXT_SALT = np.array([1895326537848223957, 8776645729731150436, 2253625001514197334, 6163398792642911863,
+                       4819743741120244178, 7699400295452116736], dtype=np.uint64)
+_LEAD_POW = np.array([2268185980772238471, 8644573339799968697, 8812912542073843599, 782229356507932031,
+                      112700190536706387, 1969802842594136403, 1616256694881814811, 7941909512668106679,
+                      567989302781390183, 5147924114647837265, 4010096650757402127, 3882974257297984491,
+                      1997266598364889307, 7568739241648137871, 1986203186386260923, 1604980880000477165,
+                      1295535314786163857, 4454633719338005343, 8616115760981988745, 9067039029341439089,
+                      6264467256863412167, 532630159207223125, 1312830446390753127, 1062002736997607641],
+                     dtype=np.uint64)
 _EMPTY = 0xFFFFFFFF
 _NO_TITLE = struct.pack("<I", 0xFFFFFFFE) * TITLE_HASHES  # the signature of no title
 
