@@ -29,7 +29,6 @@ from yuqing.models import Item, Source
 from yuqing.sources.fetch import MAX_FEED_BYTES, MAX_PAGE_BYTES, Fetcher, FetchResult
 from yuqing.sources.health import FAILING_STATUSES, backoff_reason
 from yuqing.store.posts import EVIDENCE_LEVEL, Evidence
-from yuqing.text.search import grams
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -168,6 +167,7 @@ def _load_parsers() -> None:
     from yuqing.sources import (
         feeds,  # noqa: F401
         )
+    from yuqing.text import bigrams  # noqa: F401
 
 
 class _Collector:
@@ -410,8 +410,11 @@ def parse_payload(
         if page.login_required:
             raise SourceError("需要登录", f"{url}：返回的是登录页而不是帖子列表，请更新 Cookie 文件")
         parsed = Parsed(page.items, page.next_url)
-    for item in parsed.items:
-        item.grams = grams(f"{item.title} {item.text}")
+    from yuqing.text.bigrams import grams_of_many  # numpy: not for a run where all is unchanged
+
+    indexed = grams_of_many([f"{item.title} {item.text}" for item in parsed.items])
+    for item, text in zip(parsed.items, indexed, strict=True):
+        item.grams = text
     if parsed.items:
         parsed.packed = zlib.compress(body, EVIDENCE_LEVEL)
     return parsed

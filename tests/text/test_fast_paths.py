@@ -184,3 +184,20 @@ def test_a_tidy_line_comes_back_stripped_as_the_general_code_gives_it():
     assert [t for t in texts if clean._tidy(t) != general_tidy(t)] == []
     assert [t for t in texts if clean.clean_line(t) != general_clean_line(t)] == []
     assert clean.clean_line(" 清河县 通报 ") == "清河县 通报"
+
+
+def test_a_feeds_bigrams_at_once_are_each_posts_bigrams(monkeypatch):
+    import random
+
+    from yuqing.text import bigrams
+
+    rng = random.Random(8)
+    alphabet = ["拆", "迁", "补", "偿", "㐀", "䶿", "一", "鿿", "豈", "﫿", "\U00020000", "\U0002fa1f", "\U0002fa20",
+                "㏿", "가", "A", "z", "0", "É", "ɏ", "ɐ", "İ", "ß", " ", "，", "-", "_", "\n", "\u3000", "ｱ", "\x00"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(6000)]
+    texts += _feed_descriptions()[:3000]
+    batches = [texts[at:at + size] for size in (1, 2, 30, 997) for at in range(0, len(texts), size)]
+    batches += [[], [""], ["", ""], ["拆", ""], ["a\ud800b 拆迁", "补偿"]]  # a lone surrogate: grams() itself
+    assert [b for b in batches if bigrams.grams_of_many(b) != [grams(t) for t in b]] == []
+    monkeypatch.setattr(bigrams, "_CHUNK_CHARS", 40)  # runs cut short, and texts longer than a run
+    assert [b for b in batches if bigrams.grams_of_many(b) != [grams(t) for t in b]] == []
