@@ -18,6 +18,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # wide spaces and runs of spaces. A line with none of them comes back stripped, and most
 # titles and plain descriptions are such a line.
 _UNTIDY = re.compile(r"[\x00-\x1f\x7f\u00a0\u3000]|  ")
+# The same without the line break: text with none of these has no spaces to collapse.
+_UNTIDY_BESIDES_LINES = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\u00a0\u3000]|  ")
 
 
 def normalize_url(url: str) -> str:
@@ -141,6 +143,8 @@ def _simple_html_text(html: str) -> str | None:
 def _tidy(text: str) -> str:
     if not _UNTIDY.search(text):
         return text.strip()
+    if not _UNTIDY_BESIDES_LINES.search(text):  # a summary's paragraphs: only the line ends to strip
+        return _BLANK_LINES.sub("\n\n", "\n".join([line.strip() for line in text.split("\n")])).strip()
     text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
