@@ -526,3 +526,11 @@ def test_a_connection_the_server_closed_after_answering_is_not_reused_for_the_ne
     assert asyncio.run(run()) == [b"first", FEED.encode()] * 2
     # /once hangs up on a new connection, then on the one /next left open: three in all.
     assert http_server.connections == 3
+
+
+def test_a_header_http_cannot_carry_fails_the_source_as_a_network_error(http_server):
+    http_server.route("/f", FEED)
+    error = fetch_error(http_server.url("/f"), headers={"X-Token": "abc "})  # a trailing space
+    assert error.reason == "网络错误"
+    assert "LocalProtocolError" in error.message
+    assert http_server.requests == []  # refused before anything was sent

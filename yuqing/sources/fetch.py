@@ -345,8 +345,11 @@ class Fetcher:
 
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
-    """One default context for every https pool: loading the CA bundle costs ~30-60 ms."""
-    return httpx.create_ssl_context()
+    """One default context for every https connection: loading the CA bundle costs ~30-60 ms.
+    It offers HTTP/1.1 by ALPN, as httpx's own transport did."""
+    context = httpx.create_ssl_context()
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 # ---------------------------------------------------------------------- status handling

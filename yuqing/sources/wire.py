@@ -22,6 +22,10 @@ _READ_SIZE = 64 * 1024
 # A response head larger than this is refused (httpcore's limit too; h11's default is 16 KiB).
 _MAX_HEAD = 100 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# A host's next address is tried this long after the previous one, not once it has failed
+# (RFC 8305; anyio's default, which httpx's own transport used): a site whose IPv6 address
+# goes nowhere is still reached over IPv4 well within the connect timeout.
+_HAPPY_EYEBALLS = 0.25
 
 _Key = tuple[str, str, int]
 
@@ -111,7 +115,8 @@ class _Connection:
         try:
             async with asyncio.timeout(timeout):
                 reader, writer = await asyncio.open_connection(
-                    host, port, ssl=context, server_hostname=host if context else None, limit=_READ_SIZE)
+                    host, port, ssl=context, server_hostname=host if context else None, limit=_READ_SIZE,
+                    happy_eyeballs_delay=_HAPPY_EYEBALLS)
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"connecting to {host}:{port} timed out") from exc
         except (OSError, ssl.SSLError) as exc:  # refused, unreachable, DNS (gaierror), TLS
@@ -127,9 +132,12 @@ class _Connection:
 
     async def ask(self, request: httpx.Request, write_timeout: float | None,
                   read_timeout: float | None) -> h11.Response:
-        target = request.url.raw_path
-        head = h11.Request(method=request.method, target=target, headers=request.headers.raw)
-        await self._send(self.h11.send(head), write_timeout)
+        try:  # h11 refuses what HTTP/1.1 cannot carry (a header value ending in a space)
+            head = self.h11.send(h11.Request(method=request.method, target=request.url.raw_path,
+                                             headers=request.headers.raw))
+        except h11.LocalProtocolError as exc:
+            raise httpx.LocalProtocolError(str(exc)) from exc
+        await self._send(head, write_timeout)
         async for chunk in request.stream:
             if chunk:
                 await self._send(self.h11.send(h11.Data(data=chunk)), write_timeout)
