@@ -30,13 +30,21 @@ def work_store(fixed_store, monkeypatch, tmp_path):  # noqa: F811
     reply = tmp_path / "关于老街拆迁补偿款的答复.txt"
     reply.write_text("城关镇政府已于11月24日发放补偿款。", encoding="utf-8")
     ok("case", "act", "2", "--action", "上报", "--by", "王值班")
-    # Case 2 is event 2: the school-canteen story (post 1) and its reprint (post 2).
-    ok("case", "act", "2", "--action", "删帖申请", "--post", "1", "--post", "2", "--by", "王值班")
-    ok("case", "act", "2", "--action", "删帖", "--post", "1", "--outcome", "已删除", "--by", "王值班")
-    ok("case", "act", "2", "--action", "删帖", "--post", "2", "--outcome", "未删除", "--by", "王值班")
+    # Case 2's event: the school-canteen story and its reprint (their ids depend on which feed
+    # answered first).
+    first, second = (str(i) for i in case_post_ids(2))
+    ok("case", "act", "2", "--action", "删帖申请", "--post", first, "--post", second, "--by", "王值班")
+    ok("case", "act", "2", "--action", "删帖", "--post", first, "--outcome", "已删除", "--by", "王值班")
+    ok("case", "act", "2", "--action", "删帖", "--post", second, "--outcome", "未删除", "--by", "王值班")
     ok("case", "act", "2", "--action", "回复", "--attach", str(reply), "--by", "王值班")
     ok("case", "act", "2", "--action", "回复", "--note", "论坛跟帖回应", "--by", "王值班")
     return fixed_store
+
+
+def case_post_ids(case_id: int) -> list[int]:
+    """The ids of the posts of the case's event, in id order."""
+    event_id = json.loads(run("case", "show", str(case_id), "--json").stdout)["case"]["event_id"]
+    return sorted(p["id"] for p in json.loads(run("event", "show", str(event_id), "--json").stdout)["posts"])
 
 
 def annual_json() -> dict:
@@ -50,7 +58,7 @@ def test_annual_json_counts_what_the_office_did(work_store):
     assert figures["digests"] == {"issued": 1, "items": 2, "social": 1}
     assert figures["events_handled"] == 2  # events 1 and 2 have officer actions
     assert figures["reported_up"] == 1
-    # Posts 1 and 2, plus case 1's request that named no post (counted once).
+    # Case 2's two posts, plus case 1's request that named no post (counted once).
     assert figures["deletions"] == {"requested": 3, "deleted": 1, "not_deleted": 1}
     assert figures["reply_documents"] == 1
     letters = figures["letters"]
@@ -85,8 +93,9 @@ def test_attached_reply_is_kept_in_the_store(work_store):
     conn.close()
     assert name == action[0] == "关于老街拆迁补偿款的答复.txt" and data > 0
     actions = json.loads(run("case", "show", "2", "--json").stdout)["actions"]
+    first, second = case_post_ids(2)
     assert [(a["action"], a["post_ids"], a["outcome"]) for a in actions if a["post_ids"]] == [
-        ("删帖申请", "[1, 2]", None), ("删帖", "[1]", "已删除"), ("删帖", "[2]", "未删除")]
+        ("删帖申请", f"[{first}, {second}]", None), ("删帖", f"[{first}]", "已删除"), ("删帖", f"[{second}]", "未删除")]
     assert [a["document_name"] for a in actions if a["document_sha"]] == ["关于老街拆迁补偿款的答复.txt"]
     assert "附件：" in run("case", "show", "2").stdout
     archived = run("archive", "2", "-o", str(work_store / "a.zip"))
@@ -98,14 +107,19 @@ def test_attached_reply_is_kept_in_the_store(work_store):
 
 
 def test_deletion_and_tag_mistakes_are_one_clear_line(work_store, tmp_path):
+    mine = str(case_post_ids(2)[0])
+    event_id = json.loads(run("case", "show", "2", "--json").stdout)["case"]["event_id"]
+    # Case 1's forum thread and a letter (imported after the three collected posts) are not
+    # case 2's event's posts.
+    thread, letter = case_post_ids(1)[0], 4
+    elsewhere = "、".join(map(str, sorted([thread, letter])))
     cases = [
-        (("case", "act", "2", "--action", "删帖", "--post", "1"), "删帖需要用 --outcome 写明结果"),
-        # Post 3 is event 1's forum thread, post 4 a letter: not case 2's event's posts.
-        (("case", "act", "2", "--action", "删帖申请", "--post", "1", "--post", "3", "--post", "4"),
-         "帖子 3、4 不属于案件 2 的事件 2，请核对帖子编号（yuqing event show 2）"),
+        (("case", "act", "2", "--action", "删帖", "--post", mine), "删帖需要用 --outcome 写明结果"),
+        (("case", "act", "2", "--action", "删帖申请", "--post", mine, "--post", str(thread), "--post", str(letter)),
+         f"帖子 {elsewhere} 不属于案件 2 的事件 {event_id}，请核对帖子编号（yuqing event show {event_id}）"),
         (("case", "act", "2", "--action", "删帖", "--outcome", "已删除"), "删帖需要用 --post 写明帖子编号"),
         (("case", "act", "2", "--action", "删帖申请", "--post", "999"), "没有编号为 999 的帖子"),
-        (("case", "act", "2", "--action", "上报", "--post", "3"), "--post 和 --outcome 只用于删帖申请、删帖"),
+        (("case", "act", "2", "--action", "上报", "--post", mine), "--post 和 --outcome 只用于删帖申请、删帖"),
         (("case", "act", "2", "--action", "回复", "--attach", str(tmp_path / "无.docx")), "无法读取附件"),
         (("event", "tag", "2", "民意"), "不认识的标记「民意」：可用 社情民意"),
         (("event", "tag", "99", "社情民意"), "没有编号为 99 的事件"),
@@ -140,6 +154,7 @@ def test_the_event_report_says_what_each_action_recorded(work_store):
     event_id = json.loads(run("case", "show", "2", "--json").stdout)["case"]["event_id"]
     report = run("report", "event", str(event_id), "--stdout").stdout
     actions = report.split("## 处置情况")[1]
-    assert "| 删帖申请 |  | 帖子 1、2 |" in actions
-    assert "| 删帖 |  | 帖子 1；已删除 |" in actions and "| 删帖 |  | 帖子 2；未删除 |" in actions
+    first, second = case_post_ids(2)
+    assert f"| 删帖申请 |  | 帖子 {first}、{second} |" in actions
+    assert f"| 删帖 |  | 帖子 {first}；已删除 |" in actions and f"| 删帖 |  | 帖子 {second}；未删除 |" in actions
     assert "附件：关于老街拆迁补偿款的答复.txt" in actions
