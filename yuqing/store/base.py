@@ -3,7 +3,6 @@ transaction, and the helpers every table family shares."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +14,7 @@ from urllib.parse import quote
 from yuqing.errors import StoreError
 from yuqing.models import Item
 from yuqing.store.blank import blank_script, create_blank, is_blank
-from yuqing.store.guard import guard_methods, wrap_exceptions
+from yuqing.store.guard import guard_methods, only_readable, wrap_exceptions
 from yuqing.store.rebuild import finish_search_rebuild, rebuild_pending
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -50,16 +49,8 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     wal = path.with_name(path.name + "-wal")
     unfinished = wal.exists() and wal.stat().st_size > 0
     uri = f"file:{quote(str(path))}?{'mode=ro' if unfinished else 'immutable=1'}"
-    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
                            check_same_thread=False)
-    return conn
-
-
-def _only_readable(path: Path, exc: sqlite3.Error) -> bool:
-    """Whether opening failed because the store may be read but not written here."""
-    readonly = (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (8, 14)  # SQLITE_READONLY, SQLITE_CANTOPEN
-    return readonly and path.is_file() and os.access(path, os.R_OK) and not (
-        os.access(path.parent, os.W_OK) and os.access(path, os.W_OK))
 
 
 def _schema_is_current(conn: sqlite3.Connection) -> bool:
@@ -126,12 +117,11 @@ class StoreBase:
         self.path = Path(path)
         # Search rows of the open batch's posts, written at its commit (see index_rows).
         self._batch_search_rows: list[tuple[int, str]] | None = None
-        self.read_only = False
         with wrap_exceptions(self.path, self.busy_seconds):
             try:
                 self.conn = connect(self.path)
             except sqlite3.Error as exc:
-                if not _only_readable(self.path, exc):
+                if not only_readable(self.path, exc):
                     raise
                 self._open_read_only()
                 return
@@ -145,7 +135,6 @@ class StoreBase:
     def _open_read_only(self) -> None:
         """Reading commands work; the first write says the workspace is read-only."""
         self.conn = connect_read_only(self.path)
-        self.read_only = True
         if not _schema_is_current(self.conn):
             self.conn.close()
             raise StoreError(f"工作目录只读：{self.path.parent}，而数据库是旧版本，需要先在可写的工作目录里"

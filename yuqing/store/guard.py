@@ -75,6 +75,13 @@ def _no_space_left(directory: Path) -> bool:
         return False
 
 
+def only_readable(path: Path, exc: sqlite3.Error) -> bool:
+    """Whether opening the database at `path` failed because it may be read but not
+    written here (a read-only share or copy, another officer's account)."""
+    return (_primary_code(exc) in (_READONLY, _CANTOPEN) and path.is_file() and os.access(path, os.R_OK)
+            and not (_writable(path.parent) and os.access(path, os.W_OK)))
+
+
 def _writable(directory: Path) -> bool:
     return os.access(directory, os.W_OK)
 
