@@ -734,9 +734,9 @@ def _describe_network_error(exc: BaseException) -> str:
         detail = "网络不可达"
     elif any(isinstance(e, httpx.RemoteProtocolError) for e in chain):
         detail = "服务器提前断开连接或响应不符合 HTTP 协议"
-    else:
-        detail = "网络连接出错"
-    return f"{detail}（{type(exc).__name__}）"
+    else:  # the error's class is the only lead left for whoever looks into it
+        return f"网络连接出错（{type(exc).__name__}）"
+    return detail
 
 
 _SECRET_NAMES = re.compile(r"token|secret|sign|passw|auth|session|ticket|cookie|credential", re.I)
