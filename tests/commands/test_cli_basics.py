@@ -27,7 +27,10 @@ def test_bad_flags_get_chinese_messages_and_exit_2():
     bad_int = run("add", "--title", "x", "--clicks", "many")
     assert bad_int.exit_code == 2 and "--clicks" in bad_int.stderr
     command = run("frobnicate")
-    assert command.exit_code == 2 and "没有这个命令" in command.stderr
+    assert command.exit_code == 2 and "没有这个命令" in command.stderr and "是不是" not in command.stderr
+    typo = run("colect")
+    assert typo.exit_code == 2 and "没有这个命令：colect（是不是 yuqing collect？" in typo.stderr
+    assert "是不是 yuqing event show？" in run("event", "shwo", "1").stderr
     extra = run("todo", "城关镇老街拆迁补偿一分没到")  # todo takes no arguments
     assert extra.exit_code == 2 and "多余的参数：城关镇老街拆迁补偿一分没到" in extra.stderr
     assert "Got unexpected" not in extra.stderr

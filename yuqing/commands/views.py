@@ -310,13 +310,27 @@ def translate_usage_error(error: Exception) -> str:
         return "请给出子命令（用 --help 查看全部命令）"
     if name == "UsageError" and "No such command" in message:
         command = message.split("'")[1] if "'" in message else message
-        group = getattr(getattr(error, "ctx", None), "command_path", None) or "yuqing"
-        return f"没有这个命令：{command}（用 {group} --help 查看全部命令）"
+        ctx = getattr(error, "ctx", None)
+        group = getattr(ctx, "command_path", None) or "yuqing"
+        close = _close_command(ctx, command)
+        guess = f"是不是 {group} {close}？" if close else ""
+        return f"没有这个命令：{command}（{guess}用 {group} --help 查看全部命令）"
     extra = _EXTRA_ARGUMENTS.match(message) if name == "UsageError" else None
     if extra:
         return f"多余的参数：{extra.group(1)}（这个命令不接受它；用 --help 查看用法）"
     text = _USAGE_MESSAGES[name](error) if name in _USAGE_MESSAGES else f"用法错误：{message}"
     return text + "（用 --help 查看用法）"
+
+
+def _close_command(ctx: Any, typed: str) -> str | None:
+    """The group's command nearest to a mistyped one (「colect」 → collect), if any is near."""
+    import difflib
+
+    group = getattr(ctx, "command", None)
+    if group is None or not hasattr(group, "list_commands"):
+        return None
+    found = difflib.get_close_matches(typed, group.list_commands(ctx), n=1, cutoff=0.75)
+    return found[0] if found else None
 
 
 def print_rebuild_progress(done: int, last: int) -> None:
