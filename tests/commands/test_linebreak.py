@@ -90,3 +90,12 @@ def test_an_example_command_breaks_only_between_its_arguments():
     assert " ".join(lines) == example
     # Prose still breaks between Chinese characters.
     assert len(fold("电梯频繁故障居民多次被困" * 8, 20)[0]) == 10
+
+
+@pytest.mark.parametrize("width", range(12, 52))
+def test_a_closing_mark_takes_the_whole_word_down_with_it(width):
+    text = "工作目录（默认取环境变量 YUQING_HOME，否则 ~/yuqing）"
+    lines = fold(text, width)
+    for before, after in zip(lines, lines[1:], strict=False):
+        assert not (re.match(r"[A-Za-z0-9_~/]", before[-1:]) and re.match(r"[A-Za-z0-9_~/]", after[:1])), lines
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")

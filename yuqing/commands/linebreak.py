@@ -121,13 +121,22 @@ def keep_rule(lines: list[Text], width: int) -> list[Text]:
         before, line = lines[at - 1], lines[at]
         if _bad_break(before.plain, line.plain):
             cut = len(before) - 1
-            while cut > 0 and _bad_break(before.plain[:cut], before.plain[cut:]):
+            while cut > 0 and (_bad_break(before.plain[:cut], before.plain[cut:])
+                               or _inside_word(before.plain, cut)):
                 cut -= 1
             if cut > 0:
                 lines[at - 1], lines[at] = before[:cut], before[cut:] + line
         _carry_overflow(lines, at, width)  # characters moved down, here or to the line before
         at += 1
     return lines
+
+
+_WORD_CHAR = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]")
+
+
+def _inside_word(text: str, cut: int) -> bool:
+    """Whether a break at ``cut`` would split a Latin word or a path (「~/yuqin」 / 「g）」)."""
+    return bool(_WORD_CHAR.match(text[cut - 1]) and _WORD_CHAR.match(text[cut]))
 
 
 def _bad_break(before: str, after: str) -> bool:
@@ -141,6 +150,10 @@ def _carry_overflow(lines: list[Text], at: int, width: int) -> None:
         spill += 1
     if spill:
         cut = len(line) - spill
+        whole = cut  # a Latin word or a path goes down whole, unless it is the whole line
+        while whole > 0 and _inside_word(line.plain, whole):
+            whole -= 1
+        cut = whole or cut
         lines[at] = line[:cut]
         if at + 1 < len(lines):
             lines[at + 1] = line[cut:] + lines[at + 1]
