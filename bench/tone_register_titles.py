@@ -30,15 +30,9 @@ import build_register_titles  # noqa: E402
 import build_tone_model  # noqa: E402
 import tone_variants  # noqa: E402
 
-from yuqing.text.negativity import FIXED_JOIN  # noqa: E402
+from yuqing.text.negativity import FIXED_JOIN, title_share  # noqa: E402
 from yuqing.text.ngrams import weight_sums  # noqa: E402
 from yuqing.text.tonetrain import fit_register  # noqa: E402
-
-
-def share(logits: np.ndarray, shift: float, floor: float) -> np.ndarray:
-    found = 1.0 / (1.0 + np.exp(-np.clip(logits + shift, -30, 30)))
-    found[found < floor] = 0.0
-    return found
 
 
 def register_logits(v: tone_variants.Validation, titles: list[str], others: list[str], c: float) -> np.ndarray:
@@ -77,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         logits = register_logits(v, base + extra[:count], others, args.c)
         for shift in args.shift:
             for floor in args.floor:
-                found = share(logits, shift, floor)
+                found = title_share(logits, shift=shift, floor=floor)
                 scores = tone_variants.f1s(v, v.logit + FIXED_JOIN.push(found, v.lexicon, v.logit))
                 criterion = (scores[0] + float(np.mean(scores[1:]))) / 2
                 print(f"{count:8d}{shift:7.1f}{floor:7.1f}" + "".join(f"{f:14.3f}" for f in scores)

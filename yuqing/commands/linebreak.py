@@ -21,12 +21,12 @@ from rich.text import Text
 
 NO_LINE_START = frozenset("。，、；：！？）》」』】〉〕”’…‥·%～,.;:!?)]}")
 NO_LINE_END = frozenset("（《「『【〈〔“‘([{")
+# Chinese characters and full-width marks: a line may break after any one of them.
+_WIDE = r"\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
 # What a line may break after: a short bracketed mark such as 「（已排除）」 or 「（存量）」 (kept
 # whole), one Chinese character or full-width mark, a run of other characters (a Latin word,
 # a number, a URL), or spaces; each with the spaces after it.
-_UNITS = re.compile(r"[（【〔][^（）【】〔〕\s]{1,6}[）】〕]\s*"
-                    r"|[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]\s*"
-                    r"|[^\s\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]+\s*|\s+")
+_UNITS = re.compile(rf"[（【〔][^（）【】〔〕\s]{{1,6}}[）】〕]\s*|[{_WIDE}]\s*|[^\s{_WIDE}]+\s*|\s+")
 # An example command (「示例：yuqing source add … --name 人民网-时政」) breaks only at its spaces:
 # an argument cut in two (「人民」 / 「网-时政」) reads as two.
 _EXAMPLE = re.compile(r"\s*示例[：:]\s*yuqing\b")
@@ -131,7 +131,7 @@ def keep_rule(lines: list[Text], width: int) -> list[Text]:
     return lines
 
 
-_WORD_CHAR = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]")
+_WORD_CHAR = re.compile(rf"[^\s{_WIDE}]")  # of a Latin word, a number, a path
 
 
 def _inside_word(text: str, cut: int) -> bool:

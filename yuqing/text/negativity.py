@@ -412,11 +412,13 @@ class Negativity:
         return found
 
 
-def title_share(register_logits: np.ndarray) -> np.ndarray:
+def title_share(register_logits: np.ndarray, *, shift: float = REGISTER_SHIFT,
+                floor: float = REGISTER_FLOOR) -> np.ndarray:
     """How far each text is a title: sigmoid(register logit + REGISTER_SHIFT), 0 below
-    REGISTER_FLOOR (those are read by the model alone)."""
-    share = 1.0 / (1.0 + np.exp(-np.clip(register_logits + REGISTER_SHIFT, -30, 30)))
-    share[share < REGISTER_FLOOR] = 0.0
+    REGISTER_FLOOR (those are read by the model alone). The bench scripts try other
+    shifts and floors."""
+    share = 1.0 / (1.0 + np.exp(-np.clip(register_logits + shift, -30, 30)))
+    share[share < floor] = 0.0
     return share
 
 

@@ -200,13 +200,14 @@ def adapt_model(model: ToneModel, texts: Sequence[str], labels: Sequence[bool], 
         else:
             share, slope = _share_and_slope(title.logits(theta[tone.size:]), joined.forced)
         offset, weight, scale = join.terms(share)
-        logits = own + share * (offset + weight * joined.verdict + scale * own) + joined.office
+        lexicon = offset + weight * joined.verdict + scale * own  # LexiconJoin.push without the share
+        logits = own + share * lexicon + joined.office
         p = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
         residual = c * balance * (p - y)
         grad = theta - prior
         grad[:tone.size] += tone.gradient(residual * (1.0 + share * scale))
         if title is not None:
-            grad[tone.size:] += title.gradient(residual * slope * (offset + weight * joined.verdict + scale * own))
+            grad[tone.size:] += title.gradient(residual * slope * lexicon)
         moment = 0.9 * moment + 0.1 * grad
         velocity = 0.999 * velocity + 0.001 * grad * grad
         theta -= rate * (moment / (1 - 0.9 ** step)) / (np.sqrt(velocity / (1 - 0.999 ** step)) + 1e-8)
